@@ -1,0 +1,12 @@
+#include "cli.h"
+#include "linux/container.h"
+
+namespace rune {
+
+int cmd_start(const Args& a, const Globals& g) {
+  linux::Runtime rt(g.root);
+  auto s = rt.start(a.positional[0]);
+  return s.ok() ? 0 : fail(s.error(), g);
+}
+
+}  // namespace rune

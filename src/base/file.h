@@ -1,0 +1,32 @@
+// File helpers with Result errors that name the path.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <string_view>
+
+#include "base/error.h"
+
+namespace base {
+
+// Reads a whole file; fails with the path in the message. `limit` bounds the size read.
+Result<std::string> read_file(const std::string& path, size_t limit = 16 << 20);
+// Reads a whole file relative to a directory fd.
+Result<std::string> read_file_at(int dirfd, const std::string& path, size_t limit = 16 << 20);
+// Writes `data` to an existing file (O_WRONLY|O_TRUNC), as used for /proc and cgroup files.
+Status write_file(const std::string& path, std::string_view data);
+// Writes `data` to path.tmp then renames over `path`, so readers never see a partial file.
+Status write_file_atomic(const std::string& path, std::string_view data, mode_t mode = 0644);
+// mkdir -p; existing directories are fine.
+Status mkdir_all(const std::string& path, mode_t mode = 0755);
+// rm -rf of a directory tree that does not cross mount points.
+Status remove_all(const std::string& path);
+bool path_exists(const std::string& path);
+
+// Joins two path pieces with exactly one '/'.
+std::string path_join(std::string_view a, std::string_view b);
+// Lexically cleans a path: collapses '//' and '.', resolves '..' without going above '/'.
+std::string clean_path(std::string_view p);
+
+}  // namespace base

@@ -1,0 +1,36 @@
+// Process helpers: identity of a pid across reuse, liveness, waiting, signal names.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "base/error.h"
+
+namespace base {
+
+struct ProcStat {
+  char state = 0;               // R, S, D, Z, X, ...
+  uint64_t start_time = 0;      // field 22 of /proc/PID/stat: clock ticks since boot
+};
+
+// Parses /proc/PID/stat; nullopt if the process does not exist.
+std::optional<ProcStat> read_proc_stat(pid_t pid);
+// Parses the text of a /proc/PID/stat file (comm may contain spaces and parentheses).
+std::optional<ProcStat> parse_proc_stat(std::string_view text);
+
+// True when `pid` exists, is not a zombie, and (if start_time != 0) started at `start_time`,
+// i.e. it is still the same process and not a reused pid.
+bool process_alive(pid_t pid, uint64_t start_time);
+
+// Waits until the process `pid` has exited (or became a zombie), up to `timeout_ms`.
+// Works for processes that are not our children (pidfd). Returns false on timeout.
+bool wait_process_gone(pid_t pid, uint64_t start_time, int timeout_ms);
+
+// Signal by name ("KILL", "SIGKILL", "sigterm") or number ("9"). Errors name the input.
+Result<int> parse_signal(std::string_view s);
+
+}  // namespace base

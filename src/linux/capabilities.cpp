@@ -1,0 +1,78 @@
+#include "linux/capabilities.h"
+
+#include <grp.h>
+#include <linux/capability.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+namespace linux {
+
+using base::Status;
+
+Status set_rlimits(const std::vector<oci::Rlimit>& rlimits) {
+  for (const auto& r : rlimits) {
+    struct rlimit rl = {r.soft, r.hard};
+    if (setrlimit(static_cast<__rlimit_resource>(r.resource), &rl) != 0)
+      return base::sys_error("`process.rlimits`: set " + r.type + " to " + std::to_string(r.soft) +
+                             ":" + std::to_string(r.hard));
+  }
+  return base::ok();
+}
+
+static int last_cap() {
+  static int last = [] {
+    for (int c = 63; c > 0; --c)
+      if (prctl(PR_CAPBSET_READ, c, 0, 0, 0) >= 0) return c;
+    return oci::kLastCapability;
+  }();
+  return last;
+}
+
+static Status capset_all(uint64_t eff, uint64_t perm, uint64_t inh) {
+  struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
+  struct __user_cap_data_struct data[2];
+  data[0].effective = static_cast<uint32_t>(eff);
+  data[1].effective = static_cast<uint32_t>(eff >> 32);
+  data[0].permitted = static_cast<uint32_t>(perm);
+  data[1].permitted = static_cast<uint32_t>(perm >> 32);
+  data[0].inheritable = static_cast<uint32_t>(inh);
+  data[1].inheritable = static_cast<uint32_t>(inh >> 32);
+  if (syscall(SYS_capset, &hdr, data) != 0) return base::sys_error("`process.capabilities`: capset");
+  return base::ok();
+}
+
+Status set_user_and_capabilities(const oci::User& user,
+                                 const std::optional<oci::Capabilities>& caps) {
+  oci::Capabilities c = caps.value_or(oci::Capabilities{});
+  int last = last_cap();
+  uint64_t known = last >= 63 ? ~uint64_t{0} : (uint64_t{2} << last) - 1;
+  for (int cap = 0; cap <= last; ++cap) {
+    if (c.bounding & (uint64_t{1} << cap)) continue;
+    if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno != EINVAL)
+      return base::sys_error(std::string("`process.capabilities.bounding`: drop ") +
+                             oci::capability_name(cap));
+  }
+  if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0) return base::sys_error("prctl(PR_SET_KEEPCAPS)");
+  std::vector<gid_t> groups(user.additional_gids.begin(), user.additional_gids.end());
+  if (setgroups(groups.size(), groups.data()) != 0)
+    return base::sys_error("`process.user.additionalGids`: setgroups");
+  if (setresgid(user.gid, user.gid, user.gid) != 0)
+    return base::sys_error("`process.user.gid`: setgid " + std::to_string(user.gid));
+  if (setresuid(user.uid, user.uid, user.uid) != 0)
+    return base::sys_error("`process.user.uid`: setuid " + std::to_string(user.uid));
+  if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) != 0) return base::sys_error("prctl(PR_SET_KEEPCAPS)");
+  TRY(capset_all(c.effective & known, c.permitted & known, c.inheritable & known));
+  if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0 && errno != EINVAL)
+    return base::sys_error("prctl(PR_CAP_AMBIENT_CLEAR_ALL)");
+  for (int cap = 0; cap <= last; ++cap) {
+    if (!(c.ambient & (uint64_t{1} << cap))) continue;
+    if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) != 0)
+      return base::sys_error(std::string("`process.capabilities.ambient`: raise ") +
+                             oci::capability_name(cap));
+  }
+  return base::ok();
+}
+
+}  // namespace linux

@@ -1,0 +1,194 @@
+#include "linux/cgroup.h"
+
+#include <signal.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <charconv>
+#include <sstream>
+
+#include "base/file.h"
+#include "linux/devices.h"
+
+namespace linux {
+
+using base::Result;
+using base::Status;
+
+bool Hierarchy::has(const std::string& controller) const {
+  size_t i = 0;
+  while (i <= controllers.size()) {
+    size_t j = controllers.find(',', i);
+    if (j == std::string::npos) j = controllers.size();
+    if (controllers.compare(i, j - i, controller) == 0) return true;
+    i = j + 1;
+  }
+  return false;
+}
+
+std::vector<Hierarchy> parse_hierarchies(const std::string& mountinfo) {
+  static const char* kKnown[] = {"cpuset",  "cpu",     "cpuacct", "memory",     "devices",
+                                 "freezer", "net_cls", "blkio",   "perf_event", "net_prio",
+                                 "hugetlb", "pids",    "rdma",    "misc"};
+  std::vector<Hierarchy> out;
+  std::istringstream in(mountinfo);
+  std::string line;
+  while (std::getline(in, line)) {
+    auto dash = line.find(" - ");
+    if (dash == std::string::npos) continue;
+    std::istringstream pre(line.substr(0, dash)), post(line.substr(dash + 3));
+    std::string id, parent, devno, root, mountpoint, fstype, source, superopts;
+    pre >> id >> parent >> devno >> root >> mountpoint;
+    post >> fstype >> source >> superopts;
+    if (fstype != "cgroup" && fstype != "cgroup2") continue;
+    Hierarchy h;
+    h.mountpoint = mountpoint;
+    h.v2 = fstype == "cgroup2";
+    if (!h.v2) {
+      std::string ctl;
+      size_t i = 0;
+      while (i <= superopts.size()) {
+        size_t j = superopts.find(',', i);
+        if (j == std::string::npos) j = superopts.size();
+        std::string o = superopts.substr(i, j - i);
+        bool known = o.rfind("name=", 0) == 0;
+        for (const char* k : kKnown) known = known || o == k;
+        if (known) ctl += (ctl.empty() ? "" : ",") + o;
+        i = j + 1;
+      }
+      h.controllers = ctl;
+    }
+    bool dup = false;  // the same hierarchy mounted twice: use the first mount
+    for (const auto& e : out) dup = dup || (e.v2 == h.v2 && e.controllers == h.controllers);
+    if (!dup) out.push_back(std::move(h));
+  }
+  return out;
+}
+
+std::vector<Hierarchy> discover_hierarchies() {
+  auto text = base::read_file("/proc/self/mountinfo", 4 << 20);
+  return text.ok() ? parse_hierarchies(*text) : std::vector<Hierarchy>{};
+}
+
+// rune's own cgroup in hierarchy `h`, from /proc/self/cgroup.
+static std::string own_cgroup(const std::string& proc_cgroup, const Hierarchy& h) {
+  std::istringstream in(proc_cgroup);
+  std::string line;
+  while (std::getline(in, line)) {
+    auto a = line.find(':'), b = line.find(':', a + 1);
+    if (a == std::string::npos || b == std::string::npos) continue;
+    std::string ctl = line.substr(a + 1, b - a - 1);
+    if ((h.v2 && line.compare(0, a, "0") == 0 && ctl.empty()) || (!h.v2 && ctl == h.controllers))
+      return line.substr(b + 1);
+  }
+  return "/";
+}
+
+Result<CgroupSet> plan_cgroups(const std::string& cgroups_path, const std::string& id) {
+  CgroupSet cg;
+  cg.hierarchies = discover_hierarchies();
+  std::string rel = cgroups_path.empty() ? "/" + id : cgroups_path;
+  std::string proc_cgroup;
+  if (rel[0] != '/') {
+    auto t = base::read_file("/proc/self/cgroup");
+    if (!t.ok()) return std::move(t).error();
+    proc_cgroup = *t;
+  }
+  for (const auto& h : cg.hierarchies) {
+    std::string inner = rel[0] == '/' ? rel : base::path_join(own_cgroup(proc_cgroup, h), rel);
+    inner = base::clean_path(inner);
+    if (inner == "/")
+      return base::invalid("`linux.cgroupsPath`: `" + cgroups_path +
+                           "` names the root cgroup; a container needs its own");
+    cg.dirs.push_back(base::path_join(h.mountpoint, inner));
+  }
+  return cg;
+}
+
+// Copies cpuset.cpus and cpuset.mems from the parent when empty: a v1 cpuset cgroup takes no
+// task until both are set.
+static Status init_cpuset(const std::string& dir) {
+  for (const char* f : {"cpuset.cpus", "cpuset.mems"}) {
+    std::string path = dir + "/" + f;
+    auto cur = base::read_file(path);
+    if (!cur.ok()) return std::move(cur).error();
+    if (cur->find_first_not_of(" \n") != std::string::npos) continue;
+    auto parent = base::read_file(dir.substr(0, dir.find_last_of('/')) + "/" + f);
+    if (!parent.ok()) return std::move(parent).error();
+    TRY(base::write_file(path, *parent));
+  }
+  return base::ok();
+}
+
+static Status mkdir_cgroup(const Hierarchy& h, const std::string& dir) {
+  if (mkdir(dir.c_str(), 0755) == 0) {
+    if (!h.v2 && h.has("cpuset")) TRY(init_cpuset(dir));
+    return base::ok();
+  }
+  if (errno == EEXIST) return base::ok();
+  if (errno != ENOENT) return base::sys_error("create cgroup `" + dir + "`");
+  std::string parent = dir.substr(0, dir.find_last_of('/'));
+  if (parent.size() <= h.mountpoint.size())
+    return base::sys_error("create cgroup `" + dir + "`", ENOENT);
+  TRY(mkdir_cgroup(h, parent));
+  return mkdir_cgroup(h, dir);
+}
+
+Status create_cgroups(const CgroupSet& cg) {
+  for (size_t i = 0; i < cg.dirs.size(); ++i) TRY(mkdir_cgroup(cg.hierarchies[i], cg.dirs[i]));
+  return base::ok();
+}
+
+Status apply_device_rules(const CgroupSet& cg, const std::vector<oci::DeviceRule>& rules) {
+  if (rules.empty()) return base::ok();
+  for (size_t i = 0; i < cg.hierarchies.size(); ++i) {
+    if (cg.hierarchies[i].v2 || !cg.hierarchies[i].has("devices")) continue;
+    for (const auto& l : device_cgroup_lines(rules)) {
+      std::string f = cg.dirs[i] + (l.allow ? "/devices.allow" : "/devices.deny");
+      TRY_WRAP(base::write_file(f, l.rule), "`linux.resources.devices`: rule `" + l.rule + "`");
+    }
+  }
+  return base::ok();
+}
+
+Status add_process(const CgroupSet& cg, pid_t pid) {
+  std::string p = std::to_string(pid);
+  for (const auto& d : cg.dirs) TRY(base::write_file(d + "/cgroup.procs", p));
+  return base::ok();
+}
+
+std::vector<pid_t> cgroup_pids(const std::vector<std::string>& dirs) {
+  std::vector<pid_t> pids;
+  for (const auto& d : dirs) {
+    auto t = base::read_file(d + "/cgroup.procs");
+    if (!t.ok()) continue;
+    std::istringstream in(*t);
+    pid_t p;
+    while (in >> p) pids.push_back(p);
+    return pids;
+  }
+  return pids;
+}
+
+Status signal_cgroup(const std::vector<std::string>& dirs, int sig) {
+  for (pid_t p : cgroup_pids(dirs))
+    if (kill(p, sig) != 0 && errno != ESRCH)
+      return base::sys_error("send signal " + std::to_string(sig) + " to pid " + std::to_string(p));
+  return base::ok();
+}
+
+Status remove_cgroups(const std::vector<std::string>& dirs) {
+  for (const auto& d : dirs) {
+    for (int attempt = 0;; ++attempt) {
+      if (rmdir(d.c_str()) == 0 || errno == ENOENT) break;
+      if (errno != EBUSY || attempt >= 200) return base::sys_error("remove cgroup `" + d + "`");
+      if (attempt % 20 == 0) (void)signal_cgroup({d}, SIGKILL);
+      struct timespec ts = {0, 5 * 1000 * 1000};
+      nanosleep(&ts, nullptr);
+    }
+  }
+  return base::ok();
+}
+
+}  // namespace linux

@@ -1,0 +1,48 @@
+// cgroups, as runc's cgroupfs driver does on a v1, hybrid or v2 host: the container gets its own
+// cgroup in every mounted v1 hierarchy and in the cgroup2 mount. The v1 devices controller
+// enforces `linux.resources.devices`.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+#include "base/error.h"
+#include "oci/config.h"
+
+namespace linux {
+
+struct Hierarchy {
+  std::string mountpoint;   // /sys/fs/cgroup/memory
+  std::string controllers;  // "memory", "cpu,cpuacct", "name=systemd"; empty for cgroup2
+  bool v2 = false;
+  bool has(const std::string& controller) const;
+};
+
+// Cgroup hierarchies mounted in this mount namespace (from a /proc/self/mountinfo text).
+std::vector<Hierarchy> parse_hierarchies(const std::string& mountinfo);
+std::vector<Hierarchy> discover_hierarchies();
+
+// One container's cgroup directories, one per hierarchy.
+struct CgroupSet {
+  std::vector<Hierarchy> hierarchies;
+  std::vector<std::string> dirs;  // parallel to hierarchies
+};
+
+// Where the container's cgroup goes: `cgroupsPath` if set (a relative one is relative to
+// rune's own cgroup in each hierarchy), else /<id>, as runc does.
+base::Result<CgroupSet> plan_cgroups(const std::string& cgroups_path, const std::string& id);
+
+// mkdir -p every directory (initializing cpuset.cpus/mems of new cpuset cgroups).
+base::Status create_cgroups(const CgroupSet& cg);
+base::Status apply_device_rules(const CgroupSet& cg, const std::vector<oci::DeviceRule>& rules);
+base::Status add_process(const CgroupSet& cg, pid_t pid);
+// Pids in the cgroup (from the first directory that can be read).
+std::vector<pid_t> cgroup_pids(const std::vector<std::string>& dirs);
+// Sends `sig` to every process in the cgroup.
+base::Status signal_cgroup(const std::vector<std::string>& dirs, int sig);
+// Removes the directories; processes left in them are killed first.
+base::Status remove_cgroups(const std::vector<std::string>& dirs);
+
+}  // namespace linux

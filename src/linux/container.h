@@ -1,0 +1,52 @@
+// The container lifecycle, as runc does it: create (the init process waits), start (releases
+// it), run (create + start, foreground or detached), state, kill, delete.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "base/error.h"
+#include "oci/state.h"
+
+namespace linux {
+
+struct CreateOptions {
+  std::string id;
+  std::string bundle;  // directory; empty = current directory
+  std::string pid_file;
+  std::string console_socket;
+  bool no_pivot = false;
+  int preserve_fds = 0;
+};
+
+class Runtime {
+ public:
+  explicit Runtime(std::string root) : store_(std::move(root)) {}
+  oci::StateStore& store() { return store_; }
+
+  base::Status create(const CreateOptions& o);
+  base::Status start(const std::string& id);
+  // Creates and starts; foreground (detach=false) waits and returns the container's exit code
+  // (128+signal if killed) after deleting it; detached returns 0 once it is running.
+  base::Result<int> run(const CreateOptions& o, bool detach);
+  base::Status kill(const std::string& id, int sig, bool all);
+  base::Status remove(const std::string& id, bool force);
+
+  struct Info {
+    oci::ContainerState state;
+    oci::Status status;
+  };
+  base::Result<Info> info(const std::string& id);
+
+ private:
+  enum class Mode { create, run };
+  // Creates the container; returns the init pid. In run mode the init waits for the start
+  // message on `channel` instead of the exec fifo.
+  struct Created;
+  base::Result<Created> do_create(const CreateOptions& o, Mode mode);
+  base::Status destroy(const oci::ContainerState& st);
+
+  oci::StateStore store_;
+};
+
+}  // namespace linux

@@ -1,0 +1,88 @@
+#include "linux/rootfs.h"
+
+#include <fcntl.h>
+#include <sys/mount.h>
+
+#include "base/fd.h"
+#include "linux/mounts.h"
+
+namespace linux {
+
+using base::Status;
+
+base::Result<int> prepare_rootfs(Sys& sys, const std::string& rootfs,
+                                 const std::string& propagation) {
+  unsigned long prop = MS_SLAVE | MS_REC;
+  unsigned long requested = propagation_flags(propagation);
+  if (requested & MS_PRIVATE) prop = requested | MS_REC;
+  if (sys.mount(nullptr, "/", nullptr, prop, nullptr) != 0)
+    return base::sys_error("make `/` a slave mount in the container's mount namespace");
+  if (sys.mount(rootfs.c_str(), rootfs.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0)
+    return base::sys_error("bind-mount the rootfs `" + rootfs + "` on itself");
+  int fd = sys.open(rootfs.c_str(), O_PATH | O_DIRECTORY, 0);
+  if (fd < 0) return base::sys_error("open rootfs `" + rootfs + "`");
+  return fd;
+}
+
+Status enter_rootfs(Sys& sys, int rootfd, bool no_pivot) {
+  if (sys.fchdir(rootfd) != 0) return base::sys_error("chdir to the rootfs");
+  if (no_pivot) {
+    if (sys.mount(".", "/", nullptr, MS_MOVE, nullptr) != 0)
+      return base::sys_error("move the rootfs mount to `/` (--no-pivot)");
+    if (sys.chroot(".") != 0) return base::sys_error("chroot to the rootfs (--no-pivot)");
+  } else {
+    int oldroot = sys.open("/", O_DIRECTORY | O_RDONLY, 0);
+    if (oldroot < 0) return base::sys_error("open the old root");
+    base::UniqueFd old(oldroot);
+    // pivot_root(".", ".") stacks the old root on top of the new one; it is then detached.
+    if (sys.pivot_root(".", ".") != 0) return base::sys_error("pivot_root to the rootfs");
+    if (sys.fchdir(oldroot) != 0) return base::sys_error("chdir to the old root");
+    if (sys.mount(nullptr, ".", nullptr, MS_SLAVE | MS_REC, nullptr) != 0)
+      return base::sys_error("make the old root a slave mount");
+    if (sys.umount2(".", MNT_DETACH) != 0) return base::sys_error("unmount the old root");
+  }
+  if (sys.chdir("/") != 0) return base::sys_error("chdir to `/` in the rootfs");
+  return base::ok();
+}
+
+Status set_root_propagation(Sys& sys, const std::string& propagation) {
+  if (propagation.empty()) return base::ok();
+  unsigned long f = propagation_flags(propagation);
+  if (sys.mount(nullptr, "/", nullptr, f, nullptr) != 0)
+    return base::sys_error("`linux.rootfsPropagation`: set `" + propagation + "` on `/`");
+  return base::ok();
+}
+
+Status mask_paths(Sys& sys, const std::vector<std::string>& paths) {
+  for (const auto& p : paths) {
+    if (sys.mount("/dev/null", p.c_str(), nullptr, MS_BIND, nullptr) == 0) continue;
+    if (errno == ENOENT) continue;
+    if (errno == ENOTDIR) {
+      if (sys.mount("tmpfs", p.c_str(), "tmpfs", MS_RDONLY, nullptr) == 0) continue;
+    }
+    return base::sys_error("`linux.maskedPaths`: mask `" + p + "`");
+  }
+  return base::ok();
+}
+
+Status readonly_paths(Sys& sys, const std::vector<std::string>& paths) {
+  for (const auto& p : paths) {
+    if (sys.mount(p.c_str(), p.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0) {
+      if (errno == ENOENT) continue;
+      return base::sys_error("`linux.readonlyPaths`: bind `" + p + "`");
+    }
+    unsigned long keep = mount_flags_of(p.c_str());
+    if (sys.mount(nullptr, p.c_str(), nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY | keep, nullptr) != 0)
+      return base::sys_error("`linux.readonlyPaths`: remount `" + p + "` read-only");
+  }
+  return base::ok();
+}
+
+Status readonly_root(Sys& sys) {
+  unsigned long keep = mount_flags_of("/");
+  if (sys.mount(nullptr, "/", nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY | keep, nullptr) != 0)
+    return base::sys_error("`root.readonly`: remount `/` read-only");
+  return base::ok();
+}
+
+}  // namespace linux

@@ -1,0 +1,115 @@
+// The OCI runtime-spec config.json model (spec 1.0 - 1.2 fields that rune implements).
+//
+// parse_config() is strict: a field of the wrong type, an unknown enum value, or a field that
+// rune does not implement yet is an error that names the field (e.g. `linux.namespaces[2].type`).
+// Unknown properties are ignored, as the spec requires.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/error.h"
+
+namespace oci {
+
+inline constexpr const char* kSpecVersion = "1.0.2-dev";
+
+enum class NsType { pid, network, mount, ipc, uts, user, cgroup, time };
+// Kernel CLONE_NEW* flag of a namespace type.
+int ns_clone_flag(NsType t);
+// Name used in config.json ("network") and in /proc/PID/ns ("net").
+const char* ns_config_name(NsType t);
+const char* ns_proc_name(NsType t);
+
+struct Namespace {
+  NsType type;
+  std::string path;  // empty: create a new one
+};
+
+struct Rlimit {
+  std::string type;  // RLIMIT_NOFILE
+  int resource = 0;
+  uint64_t soft = 0, hard = 0;
+};
+
+struct Capabilities {
+  uint64_t bounding = 0, effective = 0, inheritable = 0, permitted = 0, ambient = 0;
+};
+
+struct User {
+  uint32_t uid = 0, gid = 0;
+  std::optional<uint32_t> umask;
+  std::vector<uint32_t> additional_gids;
+};
+
+struct Process {
+  bool terminal = false;
+  User user;
+  std::vector<std::string> args;
+  std::vector<std::string> env;
+  std::string cwd = "/";
+  std::optional<Capabilities> capabilities;
+  std::vector<Rlimit> rlimits;
+  bool no_new_privileges = false;
+  std::optional<int> oom_score_adj;
+};
+
+struct Mount {
+  std::string destination;
+  std::string type;
+  std::string source;
+  std::vector<std::string> options;
+};
+
+struct Device {
+  std::string path;
+  char type = 'c';  // c, u (= c), b, p
+  int64_t major = 0, minor = 0;
+  std::optional<uint32_t> file_mode, uid, gid;
+};
+
+struct DeviceRule {
+  bool allow = false;
+  char type = 'a';                     // a, c, b
+  std::optional<int64_t> major, minor;  // nullopt = any (*)
+  std::string access = "rwm";
+};
+
+struct Linux {
+  std::vector<Namespace> namespaces;
+  std::vector<Device> devices;
+  std::string cgroups_path;
+  std::vector<DeviceRule> device_rules;  // linux.resources.devices
+  std::map<std::string, std::string> sysctl;
+  std::vector<std::string> masked_paths;
+  std::vector<std::string> readonly_paths;
+  std::string rootfs_propagation;
+
+  const Namespace* find_ns(NsType t) const;
+};
+
+struct Config {
+  std::string oci_version;
+  std::string root_path;
+  bool root_readonly = false;
+  Process process;
+  std::string hostname;
+  std::string domainname;
+  std::vector<Mount> mounts;
+  Linux linux;
+  std::map<std::string, std::string> annotations;
+};
+
+// Parses and validates config.json text. `what` names the file in errors.
+base::Result<Config> parse_config(std::string_view json_text, std::string_view what = "config.json");
+
+// Capability name ("CAP_CHOWN") to number, or -1.
+int capability_from_name(std::string_view name);
+const char* capability_name(int cap);
+inline constexpr int kLastCapability = 40;  // CAP_CHECKPOINT_RESTORE
+
+}  // namespace oci

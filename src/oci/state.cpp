@@ -1,0 +1,152 @@
+#include "oci/state.h"
+
+#include <dirent.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "base/file.h"
+#include "base/process.h"
+#include "oci/config.h"
+
+namespace oci {
+
+using base::Error;
+using base::Result;
+using json = nlohmann::ordered_json;
+
+const char* status_name(Status s) {
+  switch (s) {
+    case Status::creating: return "creating";
+    case Status::created: return "created";
+    case Status::running: return "running";
+    case Status::stopped: return "stopped";
+  }
+  return "unknown";
+}
+
+base::Status validate_id(const std::string& id) {
+  if (id.empty()) return base::invalid("container id is empty");
+  if (id == "." || id == "..") return base::invalid("invalid container id `" + id + "`");
+  if (id.size() > 1024) return base::invalid("container id is longer than 1024 bytes");
+  for (char c : id) {
+    bool okc = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+               c == '_' || c == '+' || c == '-' || c == '.';
+    if (!okc)
+      return base::invalid("invalid container id `" + id +
+                           "`: only letters, digits and _ + - . are allowed");
+  }
+  return base::ok();
+}
+
+base::Status StateStore::reserve(const std::string& id) {
+  if (mkdir(root_.c_str(), 0711) != 0 && errno != EEXIST) TRY(base::mkdir_all(root_, 0711));
+  std::string d = dir(id);
+  if (mkdir(d.c_str(), 0711) != 0) {
+    if (errno == EEXIST)
+      return Error(base::Category::already_exists, "container `" + id + "` already exists");
+    return base::sys_error("create state directory `" + d + "`");
+  }
+  return base::ok();
+}
+
+base::Status StateStore::save(const ContainerState& st) {
+  return base::write_file_atomic(dir(st.id) + "/state.json", serialize_state(st), 0600);
+}
+
+bool StateStore::exists(const std::string& id) const { return base::path_exists(dir(id)); }
+
+Result<ContainerState> StateStore::load(const std::string& id) const {
+  TRY(validate_id(id));
+  std::string path = dir(id) + "/state.json";
+  auto text = base::read_file(path, 4 << 20);
+  if (!text.ok()) {
+    if (text.error().err() == ENOENT) {
+      if (exists(id)) {  // reserved, state not written yet: creating
+        ContainerState st;
+        st.id = id;
+        return st;
+      }
+      return Error(base::Category::not_found, "container `" + id + "` does not exist");
+    }
+    return std::move(text).error();
+  }
+  return deserialize_state(*text, path);
+}
+
+Status StateStore::status(const ContainerState& st) const {
+  if (st.pid == 0) return st.created.empty() ? Status::creating : Status::stopped;
+  if (!base::process_alive(st.pid, st.pid_start)) return Status::stopped;
+  return base::path_exists(fifo_path(st.id)) ? Status::created : Status::running;
+}
+
+base::Status StateStore::remove(const std::string& id) { return base::remove_all(dir(id)); }
+
+std::vector<std::string> StateStore::list() const {
+  std::vector<std::string> ids;
+  DIR* d = opendir(root_.c_str());
+  if (!d) return ids;
+  while (struct dirent* e = readdir(d)) {
+    std::string n = e->d_name;
+    if (n == "." || n == "..") continue;
+    if (e->d_type != DT_DIR && e->d_type != DT_UNKNOWN) continue;
+    if (validate_id(n).ok()) ids.push_back(n);
+  }
+  closedir(d);
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
+std::string serialize_state(const ContainerState& st) {
+  json j;
+  j["id"] = st.id;
+  j["pid"] = st.pid;
+  j["pid_start"] = st.pid_start;
+  j["bundle"] = st.bundle;
+  j["rootfs"] = st.rootfs;
+  j["created"] = st.created;
+  j["annotations"] = st.annotations;
+  j["cgroup_dirs"] = st.cgroup_dirs;
+  j["own_pid_ns"] = st.own_pid_ns;
+  return j.dump();
+}
+
+Result<ContainerState> deserialize_state(const std::string& text, const std::string& what) {
+  json j = json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object())
+    return base::invalid("state file `" + what + "` is not valid JSON");
+  try {
+    ContainerState st;
+    st.id = j.at("id").get<std::string>();
+    st.pid = j.at("pid").get<pid_t>();
+    st.pid_start = j.at("pid_start").get<uint64_t>();
+    st.bundle = j.at("bundle").get<std::string>();
+    st.rootfs = j.at("rootfs").get<std::string>();
+    st.created = j.at("created").get<std::string>();
+    st.annotations = j.at("annotations").get<std::map<std::string, std::string>>();
+    st.cgroup_dirs = j.at("cgroup_dirs").get<std::vector<std::string>>();
+    st.own_pid_ns = j.at("own_pid_ns").get<bool>();
+    return st;
+  } catch (const json::exception& e) {
+    return base::invalid("state file `" + what + "` is damaged: " + e.what());
+  }
+}
+
+std::string state_json(const ContainerState& st, Status status, bool indent,
+                       const std::string& owner) {
+  json j;
+  j["ociVersion"] = kSpecVersion;
+  j["id"] = st.id;
+  j["pid"] = status == Status::stopped ? 0 : st.pid;
+  j["status"] = status_name(status);
+  j["bundle"] = st.bundle;
+  j["rootfs"] = st.rootfs;
+  j["created"] = st.created;
+  if (!st.annotations.empty()) j["annotations"] = st.annotations;
+  j["owner"] = owner;
+  return indent ? j.dump(2) : j.dump();
+}
+
+}  // namespace oci

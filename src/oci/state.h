@@ -1,0 +1,64 @@
+// Container state kept under the runtime root (`--root`, default /run/rune):
+//   <root>/<id>/state.json   what create recorded (pid and its start time, bundle, cgroups, ...)
+//   <root>/<id>/exec.fifo    present while the container is `created` (start releases it)
+// A state dir without state.json is a container still `creating`.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "base/error.h"
+
+namespace oci {
+
+enum class Status { creating, created, running, stopped };
+const char* status_name(Status s);
+
+struct ContainerState {
+  std::string id;
+  pid_t pid = 0;
+  uint64_t pid_start = 0;  // /proc/PID/stat start time: detects pid reuse
+  std::string bundle;
+  std::string rootfs;
+  std::string created;  // RFC 3339
+  std::map<std::string, std::string> annotations;
+  std::vector<std::string> cgroup_dirs;  // host cgroup directories made for the container
+  bool own_pid_ns = true;                // false: kill/delete must signal every cgroup member
+};
+
+// Valid container id: non-empty, at most 1024 bytes, [A-Za-z0-9_+.-], not "." or "..".
+base::Status validate_id(const std::string& id);
+
+class StateStore {
+ public:
+  explicit StateStore(std::string root) : root_(std::move(root)) {}
+  const std::string& root() const { return root_; }
+  std::string dir(const std::string& id) const { return root_ + "/" + id; }
+  std::string fifo_path(const std::string& id) const { return dir(id) + "/exec.fifo"; }
+
+  // Creates <root>/<id> atomically; an existing one is an `already_exists` error naming the id.
+  base::Status reserve(const std::string& id);
+  base::Status save(const ContainerState& st);
+  // Loads; a missing container is a `not_found` error "container `id` does not exist".
+  base::Result<ContainerState> load(const std::string& id) const;
+  bool exists(const std::string& id) const;
+  Status status(const ContainerState& st) const;
+  // Removes <root>/<id> and everything in it.
+  base::Status remove(const std::string& id);
+  // Ids of every container under the root, sorted.
+  std::vector<std::string> list() const;
+
+ private:
+  std::string root_;
+};
+
+// runc's `state` JSON for a container (two-space indented, as runc prints it).
+std::string state_json(const ContainerState& st, Status status, bool indent, const std::string& owner);
+std::string serialize_state(const ContainerState& st);
+base::Result<ContainerState> deserialize_state(const std::string& text, const std::string& what);
+
+}  // namespace oci
