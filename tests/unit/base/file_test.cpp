@@ -1,1 +1,69 @@
+#include "base/file.h"
+
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <cstdlib>
+
+namespace base {
+namespace {
+
+TEST(CleanPathTest, CollapsesDotsAndSlashesWithoutLeavingRoot) {
+  EXPECT_EQ(clean_path("/a//b/./c/"), "/a/b/c");
+  EXPECT_EQ(clean_path("/../../etc"), "/etc");
+  EXPECT_EQ(clean_path("/a/b/../../.."), "/");
+  EXPECT_EQ(clean_path("a/../../b"), "../b");
+  EXPECT_EQ(clean_path(""), ".");
+}
+
+TEST(PathJoinTest, UsesExactlyOneSlash) {
+  EXPECT_EQ(path_join("/a/", "/b"), "/a/b");
+  EXPECT_EQ(path_join("/a", "b"), "/a/b");
+}
+
+class FileTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char t[] = "/tmp/rune-file-test-XXXXXX";
+    ASSERT_TRUE(mkdtemp(t));
+    dir_ = t;
+  }
+  void TearDown() override { (void)remove_all(dir_); }
+  std::string dir_;
+};
+
+TEST_F(FileTest, WriteAtomicThenReadRoundTrips) {
+  std::string p = dir_ + "/f";
+  ASSERT_TRUE(write_file_atomic(p, "hello").ok());
+  EXPECT_EQ(read_file(p).value(), "hello");
+  EXPECT_FALSE(path_exists(p + ".tmp"));
+}
+
+TEST_F(FileTest, ReadFileNamesTheMissingPath) {
+  auto r = read_file(dir_ + "/missing");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().err(), ENOENT);
+  EXPECT_NE(r.error().message().find(dir_ + "/missing"), std::string::npos);
+}
+
+TEST_F(FileTest, ReadFileRejectsFilesOverTheLimit) {
+  std::string p = dir_ + "/big";
+  ASSERT_TRUE(write_file_atomic(p, std::string(100, 'x')).ok());
+  EXPECT_FALSE(read_file(p, 10).ok());
+}
+
+TEST_F(FileTest, MkdirAllAndRemoveAll) {
+  ASSERT_TRUE(mkdir_all(dir_ + "/a/b/c").ok());
+  ASSERT_TRUE(write_file_atomic(dir_ + "/a/b/c/f", "x").ok());
+  ASSERT_TRUE(mkdir_all(dir_ + "/a/b/c").ok());  // existing is fine
+  ASSERT_TRUE(remove_all(dir_ + "/a").ok());
+  EXPECT_FALSE(path_exists(dir_ + "/a"));
+}
+
+TEST_F(FileTest, MkdirAllFailsOnAFileInTheWay) {
+  ASSERT_TRUE(write_file_atomic(dir_ + "/f", "x").ok());
+  EXPECT_FALSE(mkdir_all(dir_ + "/f").ok());
+}
+
+}  // namespace
+}  // namespace base

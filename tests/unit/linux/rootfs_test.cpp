@@ -1,1 +1,69 @@
+#include "linux/rootfs.h"
+
 #include <gtest/gtest.h>
+#include <sys/mount.h>
+
+#include "recording_sys.h"
+
+namespace linux {
+namespace {
+
+using testing::RecordingSys;
+
+TEST(RootfsTest, PrepareMakesRootSlaveThenBindsTheRootfs) {
+  RecordingSys sys;
+  auto fd = prepare_rootfs(sys, "/b/rootfs", "");
+  ASSERT_TRUE(fd.ok());
+  ASSERT_GE(sys.calls.size(), 2u);
+  EXPECT_EQ(sys.calls[0], "mount - / - " + std::to_string(MS_SLAVE | MS_REC) + " -");
+  EXPECT_EQ(sys.calls[1], "mount /b/rootfs /b/rootfs - " + std::to_string(MS_BIND | MS_REC) + " -");
+}
+
+TEST(RootfsTest, PrivatePropagationIsUsedBeforePivot) {
+  RecordingSys sys;
+  ASSERT_TRUE(prepare_rootfs(sys, "/r", "rprivate").ok());
+  EXPECT_EQ(sys.calls[0], "mount - / - " + std::to_string(MS_PRIVATE | MS_REC) + " -");
+}
+
+TEST(RootfsTest, PivotRootStacksAndDetachesTheOldRoot) {
+  RecordingSys sys;
+  ASSERT_TRUE(enter_rootfs(sys, 7, false).ok());
+  std::vector<std::string> want = {"fchdir 7",
+                                   "open /",
+                                   "pivot_root . .",
+                                   "fchdir 100",
+                                   "mount - . - " + std::to_string(MS_SLAVE | MS_REC) + " -",
+                                   "umount2 . " + std::to_string(MNT_DETACH),
+                                   "chdir /"};
+  EXPECT_EQ(sys.calls, want);
+}
+
+TEST(RootfsTest, NoPivotMovesTheMountAndChroots) {
+  RecordingSys sys;
+  ASSERT_TRUE(enter_rootfs(sys, 7, true).ok());
+  std::vector<std::string> want = {"fchdir 7", "mount . / - " + std::to_string(MS_MOVE) + " -",
+                                   "chroot .", "chdir /"};
+  EXPECT_EQ(sys.calls, want);
+}
+
+TEST(RootfsTest, MaskedDirectoryGetsAReadOnlyTmpfsAndMissingPathsAreSkipped) {
+  RecordingSys sys;
+  sys.bind_errno["/dev/null /sys/firmware"] = ENOTDIR;
+  sys.mount_errno["/proc/nope"] = ENOENT;
+  ASSERT_TRUE(mask_paths(sys, {"/proc/kcore", "/sys/firmware", "/proc/nope"}).ok());
+  ASSERT_EQ(sys.calls.size(), 4u);
+  EXPECT_EQ(sys.calls[0], "mount /dev/null /proc/kcore - " + std::to_string(MS_BIND) + " -");
+  EXPECT_EQ(sys.calls[2], "mount tmpfs /sys/firmware tmpfs " + std::to_string(MS_RDONLY) + " -");
+}
+
+TEST(RootfsTest, MaskFailureNamesThePath) {
+  RecordingSys sys;
+  sys.mount_errno["/proc/kcore"] = EPERM;
+  auto s = mask_paths(sys, {"/proc/kcore"});
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.error().message().find("`/proc/kcore`"), std::string::npos);
+  EXPECT_NE(s.error().message().find("`linux.maskedPaths`"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace linux

@@ -1,1 +1,200 @@
+#include "oci/config.h"
+
 #include <gtest/gtest.h>
+#include <sched.h>
+#include <sys/resource.h>
+
+#include <nlohmann/json.hpp>
+
+namespace oci {
+namespace {
+
+using json = nlohmann::json;
+
+json minimal() {
+  return json::parse(R"({
+    "ociVersion": "1.0.2-dev",
+    "root": {"path": "rootfs"},
+    "process": {"args": ["/bin/true"], "cwd": "/", "user": {"uid": 0, "gid": 0}},
+    "linux": {"namespaces": [{"type": "mount"}, {"type": "pid"}, {"type": "uts"}]}
+  })");
+}
+
+// Parses `j` and returns the error message ("" if it parsed).
+std::string error_of(const json& j) {
+  auto r = parse_config(j.dump(), "config.json");
+  return r.ok() ? "" : r.error().message();
+}
+
+TEST(ParseConfigTest, ParsesAMinimalConfig) {
+  auto r = parse_config(minimal().dump());
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_EQ(r->root_path, "rootfs");
+  EXPECT_EQ(r->process.args.at(0), "/bin/true");
+  EXPECT_EQ(r->linux.namespaces.size(), 3u);
+  EXPECT_TRUE(r->linux.find_ns(NsType::mount));
+  EXPECT_FALSE(r->linux.find_ns(NsType::network));
+}
+
+TEST(ParseConfigTest, ParsesProcessFields) {
+  json j = minimal();
+  j["process"]["user"] = {{"uid", 1000}, {"gid", 1001}, {"umask", 63}, {"additionalGids", {5, 6}}};
+  j["process"]["env"] = {"A=1", "PATH=/bin"};
+  j["process"]["rlimits"] = {{{"type", "RLIMIT_NOFILE"}, {"soft", 10}, {"hard", 20}}};
+  j["process"]["capabilities"] = {{"bounding", {"CAP_CHOWN", "CAP_KILL"}}, {"effective", {"CAP_KILL"}}};
+  j["process"]["oomScoreAdj"] = 100;
+  j["process"]["noNewPrivileges"] = true;
+  auto r = parse_config(j.dump());
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  const Process& p = r->process;
+  EXPECT_EQ(p.user.uid, 1000u);
+  EXPECT_EQ(*p.user.umask, 63u);
+  EXPECT_EQ(p.user.additional_gids, (std::vector<uint32_t>{5, 6}));
+  EXPECT_EQ(p.rlimits.at(0).resource, RLIMIT_NOFILE);
+  EXPECT_EQ(p.capabilities->bounding, (1u << 0) | (1u << 5));
+  EXPECT_EQ(p.capabilities->effective, 1u << 5);
+  EXPECT_EQ(*p.oom_score_adj, 100);
+  EXPECT_TRUE(p.no_new_privileges);
+}
+
+TEST(ParseConfigTest, MalformedJsonNamesTheFile) {
+  auto r = parse_config("{not json", "/b/config.json");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message(), "`/b/config.json` is not valid JSON");
+}
+
+TEST(ParseConfigTest, WrongTypeNamesTheField) {
+  json j = minimal();
+  j["process"]["user"]["uid"] = "root";
+  EXPECT_EQ(error_of(j), "config.json: `process.user.uid`: expected an integer, got a string");
+}
+
+TEST(ParseConfigTest, MissingRequiredFieldsAreNamed) {
+  json j = minimal();
+  j.erase("process");
+  EXPECT_EQ(error_of(j), "config.json: `process`: is required");
+  j = minimal();
+  j["process"]["args"] = json::array();
+  EXPECT_NE(error_of(j).find("`process.args`"), std::string::npos);
+  j = minimal();
+  j["root"].erase("path");
+  EXPECT_NE(error_of(j).find("`root.path`"), std::string::npos);
+}
+
+TEST(ParseConfigTest, UnknownNamespaceTypeIsRejected) {
+  json j = minimal();
+  j["linux"]["namespaces"].push_back({{"type", "bogus"}});
+  EXPECT_EQ(error_of(j), "config.json: `linux.namespaces[3].type`: unknown namespace type `bogus`");
+}
+
+TEST(ParseConfigTest, DuplicateNamespaceIsRejected) {
+  json j = minimal();
+  j["linux"]["namespaces"].push_back({{"type", "pid"}});
+  EXPECT_NE(error_of(j).find("listed twice"), std::string::npos);
+}
+
+TEST(ParseConfigTest, MountNamespaceIsRequired) {
+  json j = minimal();
+  j["linux"]["namespaces"] = {{{"type", "pid"}}};
+  EXPECT_NE(error_of(j).find("a `mount` namespace is required"), std::string::npos);
+}
+
+TEST(ParseConfigTest, FieldsOfPartTwoAreRejectedByName) {
+  struct Case {
+    const char* pointer;
+    json value;
+    const char* field;
+  } cases[] = {
+      {"/hooks", {{"prestart", {{{"path", "/bin/true"}}}}}, "`hooks`"},
+      {"/linux/seccomp", {{"defaultAction", "SCMP_ACT_ALLOW"}}, "`linux.seccomp`"},
+      {"/linux/resources/memory", {{"limit", 1000}}, "`linux.resources.memory`"},
+      {"/linux/resources/pids", {{"limit", 10}}, "`linux.resources.pids`"},
+      {"/linux/uidMappings", {{{"containerID", 0}, {"hostID", 1000}, {"size", 1}}}, "`linux.uidMappings`"},
+      {"/process/apparmorProfile", "x", "`process.apparmorProfile`"},
+      {"/process/selinuxLabel", "x", "`process.selinuxLabel`"},
+      {"/linux/personality", {{"domain", "LINUX32"}}, "`linux.personality`"},
+      {"/process/terminal", true, "`process.terminal`"},
+  };
+  for (const auto& c : cases) {
+    json j = minimal();
+    j[json::json_pointer(c.pointer)] = c.value;
+    std::string e = error_of(j);
+    EXPECT_NE(e.find(c.field), std::string::npos) << c.pointer << " -> " << e;
+  }
+}
+
+TEST(ParseConfigTest, UserNamespaceIsRejectedUntilPartTwo) {
+  json j = minimal();
+  j["linux"]["namespaces"].push_back({{"type", "user"}});
+  EXPECT_NE(error_of(j).find("user namespaces are not supported"), std::string::npos);
+}
+
+TEST(ParseConfigTest, EmptyPartTwoObjectsAreAccepted) {
+  json j = minimal();
+  j["hooks"] = json::object();
+  j["linux"]["resources"] = {{"devices", {{{"allow", false}, {"access", "rwm"}}}}};
+  EXPECT_EQ(error_of(j), "");
+}
+
+TEST(ParseConfigTest, UnknownCapabilityAndRlimitAreNamed) {
+  json j = minimal();
+  j["process"]["capabilities"] = {{"bounding", {"CAP_CHOWN", "CAP_NOPE"}}};
+  EXPECT_EQ(error_of(j),
+            "config.json: `process.capabilities.bounding[1]`: unknown capability `CAP_NOPE`");
+  j = minimal();
+  j["process"]["rlimits"] = {{{"type", "RLIMIT_NOPE"}, {"soft", 1}, {"hard", 1}}};
+  EXPECT_NE(error_of(j).find("`process.rlimits[0].type`"), std::string::npos);
+}
+
+TEST(ParseConfigTest, AmbientMustBePermittedAndInheritable) {
+  json j = minimal();
+  j["process"]["capabilities"] = {{"ambient", {"CAP_CHOWN"}}, {"permitted", {"CAP_CHOWN"}}};
+  EXPECT_NE(error_of(j).find("`process.capabilities.ambient`"), std::string::npos);
+}
+
+TEST(ParseConfigTest, HostnameNeedsANewUtsNamespace) {
+  json j = minimal();
+  j["hostname"] = "h";
+  EXPECT_EQ(error_of(j), "");
+  j["linux"]["namespaces"] = {{{"type", "mount"}}};
+  EXPECT_NE(error_of(j).find("`hostname`"), std::string::npos);
+}
+
+TEST(ParseConfigTest, RelativeCwdAndBadEnvAreRejected) {
+  json j = minimal();
+  j["process"]["cwd"] = "tmp";
+  EXPECT_NE(error_of(j).find("`process.cwd`"), std::string::npos);
+  j = minimal();
+  j["process"]["env"] = {"NOEQUALS"};
+  EXPECT_NE(error_of(j).find("`process.env[0]`"), std::string::npos);
+}
+
+TEST(ParseConfigTest, DeviceRulesAreParsed) {
+  json j = minimal();
+  j["linux"]["resources"]["devices"] = {{{"allow", false}, {"access", "rwm"}},
+                                        {{"allow", true}, {"type", "c"}, {"major", 1}, {"minor", 3}, {"access", "rw"}}};
+  auto r = parse_config(j.dump());
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  ASSERT_EQ(r->linux.device_rules.size(), 2u);
+  EXPECT_EQ(r->linux.device_rules[0].type, 'a');
+  EXPECT_FALSE(r->linux.device_rules[0].major);
+  EXPECT_EQ(*r->linux.device_rules[1].minor, 3);
+  j["linux"]["resources"]["devices"][1]["access"] = "rwx";
+  EXPECT_NE(error_of(j).find("`linux.resources.devices[1].access`"), std::string::npos);
+}
+
+TEST(ParseConfigTest, UnknownPropertiesAreIgnoredAsTheSpecRequires) {
+  json j = minimal();
+  j["futureField"] = {{"x", 1}};
+  j["process"]["futureProcessField"] = 3;
+  EXPECT_EQ(error_of(j), "");
+}
+
+TEST(NamespaceTest, CloneFlagsAndNames) {
+  EXPECT_EQ(ns_clone_flag(NsType::network), CLONE_NEWNET);
+  EXPECT_STREQ(ns_proc_name(NsType::mount), "mnt");
+  EXPECT_STREQ(ns_config_name(NsType::network), "network");
+}
+
+}  // namespace
+}  // namespace oci

@@ -1,0 +1,40 @@
+# Entry points; everything installs its own Debian packages first (scripts/install-deps.sh).
+BUILD      ?= build
+BUILD_ASAN ?= build-asan
+JOBS       ?= $(shell nproc)
+RUNE        = $(BUILD)/cmd/rune/rune
+
+.PHONY: all deps build demo check check-asan bench format clean
+
+all: build
+
+deps:
+	bash scripts/install-deps.sh
+
+build: deps
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake --build $(BUILD) -j $(JOBS)
+
+# The main job: build, then run a command in a rune container from a busybox-static bundle.
+demo: build
+	bash scripts/demo.sh $(RUNE)
+
+# Every test through CTest: unit tests, integration tests, the shared OCI conformance suite.
+check: build
+	cd $(BUILD) && ctest --output-on-failure
+
+# The same suite in an ASan+UBSan build (the OCI conformance runs are left to `check`).
+check-asan: deps
+	cmake -S . -B $(BUILD_ASAN) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DRUNE_SANITIZE=ON -DRUNE_OCI_VALIDATION=OFF
+	cmake --build $(BUILD_ASAN) -j $(JOBS)
+	cd $(BUILD_ASAN) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure
+
+# rune vs crun vs runc, side by side (see bench/README.md).
+bench: build
+	bash bench/compare.sh $(RUNE)
+
+format:
+	clang-format -i $$(git ls-files '*.cpp' '*.h')
+
+clean:
+	rm -rf $(BUILD) $(BUILD_ASAN)

@@ -1,0 +1,105 @@
+#!/bin/bash
+# bench/compare.sh [RUNE] [N=50] [ROUNDS=3]
+#
+# rune vs crun vs runc on one busybox-static bundle running /bin/true, measured side by side in
+# one run. Each round times N lifecycles per runtime, the runtimes alternating sample by sample:
+#   run   : `RT run --bundle B id` (and `delete -f` if the runtime left the container behind)
+#   cycle : `create`, `start`, poll `state` until stopped, `delete`
+# Prints per-round and overall medians (ms), ratios to crun, and each runtime's peak RSS of one
+# `run` (median of 5, KiB, from /usr/bin/time). Needs root.
+#
+# crun 1.8 refuses hybrid cgroup hosts whose cgroup2 mount owns a controller; for the run, the
+# script mounts such controllers as v1 hierarchies (all three runtimes then see the same host)
+# and hands them back afterwards. BENCH_HYBRID_FIX=0 leaves the host alone (crun then fails).
+set -u
+RUNE=$(realpath "${1:-build/cmd/rune/rune}")
+N=${2:-50}; ROUNDS=${3:-3}
+[ "$(id -u)" = 0 ] || { echo "bench: run as root" >&2; exit 1; }
+for p in crun runc busybox-static jq time; do
+  dpkg-query -W -f='${Status}' $p 2>/dev/null | grep -q 'install ok installed' ||
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $p >/dev/null; }
+done
+declare -A RT=([rune]=$RUNE [crun]=$(command -v crun) [runc]=$(command -v runc))
+NAMES=(rune crun runc)
+
+W=$(mktemp -d /var/tmp/rune-bench.XXXXXX)
+B=$W/bundle
+mkdir -p "$B/rootfs"/{bin,proc,sys,dev,tmp}
+cp /bin/busybox "$B/rootfs/bin/busybox"
+chroot "$B/rootfs" /bin/busybox --install -s /bin
+(cd "$B" && "$RUNE" spec)
+jq '.process.terminal=false | .process.args=["/bin/true"]' "$B/config.json" > "$B/c" && mv "$B/c" "$B/config.json"
+
+FIXED=()
+if [ "${BENCH_HYBRID_FIX:-1}" != 0 ] && [ -n "$(cat /sys/fs/cgroup/unified/cgroup.controllers 2>/dev/null)" ]; then
+  for c in $(cat /sys/fs/cgroup/unified/cgroup.controllers); do
+    mountpoint -q /sys/fs/cgroup/$c && continue
+    mkdir -p /sys/fs/cgroup/$c && mount -t cgroup -o $c cgroup /sys/fs/cgroup/$c && FIXED+=($c)
+  done
+  [ ${#FIXED[@]} -gt 0 ] && echo "# hybrid-cgroup fix for crun: [${FIXED[*]}] mounted as v1 for this run"
+fi
+undo() {
+  local c i d n
+  for n in "${NAMES[@]}"; do "${RT[$n]}" --root "$W/state-$n" delete -f b >/dev/null 2>&1; done
+  for c in "${FIXED[@]}"; do
+    umount /sys/fs/cgroup/$c && rmdir /sys/fs/cgroup/$c
+    # A v1 hierarchy with just-removed children survives umount; mount+umount again until the
+    # controller is back on cgroup2.
+    for i in $(seq 1 40); do grep -qw $c /sys/fs/cgroup/unified/cgroup.controllers && break
+      [ $((i % 10)) = 5 ] && { d=$(mktemp -d); mount -t cgroup -o $c cgroup $d 2>/dev/null && umount $d; rmdir $d; }
+      sleep 0.2; done
+  done
+  rm -rf "$W"
+}
+trap undo EXIT
+
+now_us() { local t=${EPOCHREALTIME/./}; echo "$t"; }
+one_run() { # one_run NAME -> microseconds
+  local rt=${RT[$1]} root=$W/state-$1 t0 t1
+  t0=$(now_us)
+  "$rt" --root "$root" run --bundle "$B" b </dev/null >/dev/null 2>&1 || echo "# $1 run failed" >&2
+  "$rt" --root "$root" state b >/dev/null 2>&1 && "$rt" --root "$root" delete -f b >/dev/null 2>&1
+  t1=$(now_us); echo $((t1 - t0))
+}
+one_cycle() {
+  local rt=${RT[$1]} root=$W/state-$1 t0 t1
+  t0=$(now_us)
+  "$rt" --root "$root" create --bundle "$B" b </dev/null >/dev/null 2>&1 || echo "# $1 create failed" >&2
+  "$rt" --root "$root" start b >/dev/null 2>&1
+  local k=0
+  until "$rt" --root "$root" state b 2>/dev/null | grep -q '"status": "stopped"'; do
+    k=$((k+1)); [ $k -gt 2000 ] && { echo "# $1 never reached stopped" >&2; break; }
+  done
+  "$rt" --root "$root" delete b >/dev/null 2>&1 || "$rt" --root "$root" delete -f b >/dev/null 2>&1
+  t1=$(now_us); echo $((t1 - t0))
+}
+median() { sort -n | awk '{a[NR]=$1} END {if (NR%2) printf "%.2f", a[(NR+1)/2]/1000; else printf "%.2f", (a[NR/2]+a[NR/2+1])/2000}'; }
+
+for n in "${NAMES[@]}"; do one_run $n >/dev/null; one_cycle $n >/dev/null; done   # warm-up
+echo "# N=$N per runtime per round, $ROUNDS rounds, runtimes alternating; kernel $(uname -r), $(nproc) cpus"
+for mode in run cycle; do
+  for r in $(seq "$ROUNDS"); do
+    for i in $(seq "$N"); do
+      for n in "${NAMES[@]}"; do one_$mode $n >> "$W/$mode-$n"; done
+    done
+    line="round $r $mode:"
+    for n in "${NAMES[@]}"; do line+="  $n $(tail -n "$N" "$W/$mode-$n" | median) ms"; done
+    echo "$line"
+  done
+done
+rss() { # median peak RSS (KiB) of 5 `run`s
+  local n=$1 k
+  for k in 1 2 3 4 5; do
+    /usr/bin/time -f %M "${RT[$n]}" --root "$W/state-$n" run --bundle "$B" b 2>&1 >/dev/null </dev/null | tail -1
+    "${RT[$n]}" --root "$W/state-$n" delete -f b >/dev/null 2>&1
+  done | sort -n | sed -n 3p
+}
+echo
+printf '%-6s %12s %12s %12s %12s %14s\n' runtime "run ms" "ratio/crun" "cycle ms" "ratio/crun" "peak RSS KiB"
+declare -A MR MC RS
+for n in "${NAMES[@]}"; do MR[$n]=$(median < "$W/run-$n"); MC[$n]=$(median < "$W/cycle-$n"); RS[$n]=$(rss $n); done
+for n in "${NAMES[@]}"; do
+  printf '%-6s %12s %12s %12s %12s %14s\n' $n ${MR[$n]} $(awk -v a=${MR[$n]} -v b=${MR[crun]} 'BEGIN{printf "%.2f", a/b}') \
+    ${MC[$n]} $(awk -v a=${MC[$n]} -v b=${MC[crun]} 'BEGIN{printf "%.2f", a/b}') ${RS[$n]}
+done
+echo "# medians over all $((N*ROUNDS)) samples per runtime; the cycle includes polling \`state\` until stopped"

@@ -1,0 +1,111 @@
+#!/bin/bash
+# Bad input: each case fails with exit code 1 and a one-line error naming the input, and leaves
+# no state dir, cgroup, mount or process behind.
+. "$(dirname "$0")/lib.sh"
+
+# expect_error WANT_SUBSTRING CMD...: CMD must exit 1 with one stderr line containing WANT.
+expect_error() {
+  local want=$1; shift
+  "$@" </dev/null >"$WORK/out" 2>"$WORK/err"; local rc=$?
+  [ $rc = 1 ] || fail "exit code $rc, want 1 (stderr: $(cat "$WORK/err"))" || return 1
+  [ "$(wc -l < "$WORK/err")" = 1 ] || fail "want one line of stderr, got: $(cat "$WORK/err")" || return 1
+  grep -qF -- "$want" "$WORK/err" || fail "stderr does not name [$want]: $(cat "$WORK/err")"
+}
+no_processes_of() { ! pgrep -f -- "$1" >/dev/null || fail "a process of $1 is left"; }
+
+t_missing_config_json() {
+  bundle a; rm "$B/config.json"
+  expect_error "$B/config.json" R create --bundle "$B" c1 && assert_no_leftovers c1
+}
+t_malformed_config_json() {
+  bundle a; echo '{"ociVersion": ' > "$B/config.json"
+  expect_error "is not valid JSON" R create --bundle "$B" c1 && assert_no_leftovers c1
+}
+t_missing_bundle_dir() { expect_error "$WORK/nope" R create --bundle "$WORK/nope" c1 && assert_no_leftovers c1; }
+t_unknown_namespace_type() {
+  bundle a; cfg '.linux.namespaces+=[{"type":"bogus"}]'
+  expect_error '`linux.namespaces[5].type`: unknown namespace type `bogus`' R run --bundle "$B" c1 && assert_no_leftovers c1
+}
+t_namespace_path_missing() {
+  bundle a; cfg '.linux.namespaces|=map(if .type=="network" then .path="/run/no-such-netns" else . end)'
+  expect_error '/run/no-such-netns' R create --bundle "$B" c1 && assert_no_leftovers c1
+}
+t_bind_source_missing() {
+  bundle a; cfg '.mounts+=[{"destination":"/mnt","type":"bind","source":"/no/such/source","options":["rbind"]}]'
+  expect_error '`mounts[7].source`: bind source `/no/such/source`' R create --bundle "$B" c1 && assert_no_leftovers c1
+}
+t_destination_cannot_be_created() {
+  bundle a; cfg '.mounts+=[{"destination":"/bin/busybox/sub","type":"tmpfs","source":"tmpfs"}]'
+  expect_error 'mounts[7] (`tmpfs` on `/bin/busybox/sub`)' R create --bundle "$B" c1 && assert_no_leftovers c1 &&
+    no_processes_of "create --bundle $B"
+}
+t_mount_that_the_kernel_refuses() {
+  bundle a; cfg '.mounts+=[{"destination":"/mnt/x","type":"nosuchfs","source":"none"}]'
+  expect_error 'mounts[7] (`nosuchfs` on `/mnt/x`)' R run --bundle "$B" c1 && assert_no_leftovers c1
+}
+t_field_of_part_two_is_rejected() {
+  bundle a; cfg '.linux.seccomp={"defaultAction":"SCMP_ACT_ALLOW"}'
+  expect_error '`linux.seccomp`: seccomp is not supported' R create --bundle "$B" c1 && assert_no_leftovers c1
+  bundle a; cfg '.hooks={"prestart":[{"path":"/bin/true"}]}'
+  expect_error '`hooks`' R create --bundle "$B" c2 && assert_no_leftovers c2
+  bundle a; cfg '.linux.resources.memory={"limit":1000000}'
+  expect_error '`linux.resources.memory`' R create --bundle "$B" c3 && assert_no_leftovers c3
+}
+t_terminal_fails_clearly_instead_of_hanging() {
+  bundle a; cfg '.process.terminal=true'
+  expect_error '`process.terminal`' R run --bundle "$B" c1 && assert_no_leftovers c1
+  bundle a
+  expect_error '`--console-socket`' R create --console-socket /tmp/nosock --bundle "$B" c2 && assert_no_leftovers c2
+}
+t_executable_not_found() {
+  bundle a; cfg '.process.args=["nosuchprog"]'
+  expect_error 'executable `nosuchprog` not found' R create --bundle "$B" c1 && assert_no_leftovers c1 &&
+    no_processes_of "create --bundle $B"
+}
+t_duplicate_id() {
+  bundle a; sh_args 'sleep 30'
+  R create --bundle "$B" c1 </dev/null || fail "first create"
+  expect_error 'container `c1` already exists' R create --bundle "$B" c1 || return 1
+  [ "$(status_of c1)" = created ] || fail "first container disturbed: $(status_of c1)"
+}
+t_invalid_ids() {
+  bundle a
+  expect_error 'container id is empty' R create --bundle "$B" "" || return 1
+  expect_error 'invalid container id `a/b`' R create --bundle "$B" a/b || return 1
+  expect_error 'invalid container id `..`' R create --bundle "$B" .. || return 1
+  [ -z "$(ls "$ROOT" 2>/dev/null)" ] || fail "state left: $(ls "$ROOT")"
+}
+t_start_of_a_container_that_is_not_created() {
+  bundle a; sh_args 'sleep 30'
+  R run -d --bundle "$B" c1 || fail "run -d"
+  expect_error 'already running' R start c1 || return 1
+  R kill c1 KILL; wait_status c1 stopped || fail "not stopped"
+  expect_error 'has stopped' R start c1 || return 1
+  expect_error 'container `nope` does not exist' R start nope
+}
+t_delete_running_without_force() {
+  bundle a; sh_args 'sleep 30'
+  R run -d --bundle "$B" c1 || fail "run -d"
+  expect_error 'cannot delete container `c1` that is not stopped: running' R delete c1 || return 1
+  [ "$(status_of c1)" = running ] || fail "status $(status_of c1)"
+  R delete -f c1 || fail "delete -f"
+  assert_no_leftovers c1
+}
+t_unknown_signal_flag_and_command() {
+  bundle a; sh_args 'sleep 30'
+  R run -d --bundle "$B" c1 || fail "run -d"
+  expect_error 'unknown signal `FOO`' R kill c1 FOO || return 1
+  expect_error 'unknown flag `--nope`' R create --nope c2 || return 1
+  expect_error 'unknown command `frobnicate`' R frobnicate || return 1
+  expect_error 'expected 1 argument' R start
+}
+t_nonexistent_container_everywhere() {
+  local c; for c in state start delete kill; do expect_error 'container `ghost` does not exist' R $c ghost || return 1; done
+  R delete -f ghost || fail "delete -f of a missing container should succeed, as in runc"
+}
+t_spec_refuses_to_overwrite() {
+  bundle a
+  expect_error 'exists' R spec --bundle "$B"
+}
+
+run_tests

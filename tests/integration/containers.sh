@@ -1,0 +1,175 @@
+#!/bin/bash
+# Real containers from a busybox rootfs: what the process sees inside, and the lifecycle.
+. "$(dirname "$0")/lib.sh"
+
+# expect_out SCRIPT WANT: runs SCRIPT in the bundle $B with `rune run`, compares stdout.
+expect_out() {
+  sh_args "$1"
+  local got rc; got=$(R run --bundle "$B" "c-$RANDOM" </dev/null 2>"$B/err"); rc=$?
+  [ $rc = 0 ] || fail "run rc=$rc: $(cat "$B/err")" || return 1
+  [ "$got" = "$2" ] || fail "want [$2] got [$got] stderr: $(cat "$B/err")"
+}
+
+t_output_and_exit_code() {
+  bundle a; sh_args 'echo out; echo err >&2; exit 7'
+  local out rc; out=$(R run --bundle "$B" c1 2>"$B/err"); rc=$?
+  [ $rc = 7 ] || fail "rc=$rc"; [ "$out" = out ] || fail "stdout=$out"; grep -qx err "$B/err" || fail "stderr=$(cat "$B/err")"
+  assert_no_leftovers c1
+}
+t_killed_container_exits_128_plus_signal() {
+  # PID 1 cannot SIGKILL itself inside its namespace: kill it from outside, as an operator would.
+  bundle a; sh_args 'echo ready; sleep 30'
+  "$RUNE" --root "$ROOT" run --bundle "$B" c1 >"$B/out" 2>&1 </dev/null & local rp=$!
+  for i in $(seq 100); do grep -q ready "$B/out" && break; sleep 0.05; done
+  R kill c1 KILL || fail "kill"
+  wait $rp; local rc=$?
+  [ $rc = 137 ] || fail "rc=$rc, want 137"
+  assert_no_leftovers c1
+}
+t_hostname_and_domainname() { bundle a; cfg '.hostname="box" | .domainname="example.org"'; expect_out 'hostname; cat /proc/sys/kernel/domainname' "box
+example.org"; }
+t_pid_1_and_new_namespaces() {
+  bundle a; local host_net; host_net=$(readlink /proc/self/ns/net)
+  sh_args 'echo $$; readlink /proc/self/ns/net'
+  local out; out=$(R run --bundle "$B" c1) || fail "run"
+  [ "$(echo "$out" | head -1)" = 1 ] || fail "pid=$out"
+  [ "$(echo "$out" | tail -1)" != "$host_net" ] || fail "shares the host's net ns"
+}
+t_user_groups_umask() {
+  bundle a; cfg '.process.user={"uid":1000,"gid":1001,"additionalGids":[5,6],"umask":23}'
+  expect_out 'id -u; id -g; id -G; umask' "1000
+1001
+1001 5 6
+0027"
+}
+t_env_and_cwd_created() {
+  bundle a; cfg '.process.env+=["FOO=bar baz"] | .process.cwd="/work/here"'
+  expect_out 'echo "$FOO"; pwd' "bar baz
+/work/here"
+}
+t_capabilities_and_no_new_privileges() {
+  bundle a; cfg '.process.capabilities={"bounding":["CAP_KILL"],"effective":["CAP_KILL"],"permitted":["CAP_KILL"]} | .process.noNewPrivileges=true'
+  expect_out 'grep -E "^(CapBnd|CapEff|NoNewPrivs)" /proc/self/status | tr -s "\t" " "' "CapEff: 0000000000000020
+CapBnd: 0000000000000020
+NoNewPrivs: 1"
+}
+t_rlimit_and_oom_score_adj() {
+  bundle a; cfg '.process.rlimits=[{"type":"RLIMIT_NOFILE","soft":500,"hard":600}] | .process.oomScoreAdj=200'
+  expect_out 'ulimit -n; ulimit -Hn; cat /proc/self/oom_score_adj' "500
+600
+200"
+}
+t_mounts_tmpfs_bind_ro_and_propagation() {
+  bundle a; mkdir -p "$B/share"; echo data > "$B/share/f"
+  cfg --arg s "$B/share" '.mounts+=[{"destination":"/mnt/t","type":"tmpfs","source":"tmpfs","options":["size=1m","nodev"]},
+     {"destination":"/mnt/s","type":"bind","source":$s,"options":["rbind","ro","rprivate"]}]'
+  expect_out 'awk "\$2==\"/mnt/t\"{print \$3}" /proc/mounts; cat /mnt/s/f; touch /mnt/s/g 2>/dev/null && echo rw || echo ro' "tmpfs
+data
+ro"
+  [ -e "$B/share/g" ] && fail "write went through"; true
+}
+t_destination_under_absolute_symlink_stays_inside() {
+  bundle a; mkdir -p "$B/rootfs/var"; ln -s /run "$B/rootfs/var/run"
+  local marker=/run/rune-it-escape-$$
+  cfg --arg d "/var/run/rune-it-escape-$$" '.mounts+=[{"destination":$d,"type":"tmpfs","source":"tmpfs"}]'
+  expect_out "awk '\$2==\"/run/rune-it-escape-$$\"{print \$3}' /proc/mounts" tmpfs
+  [ -e "$marker" ] && { rmdir "$marker"; fail "destination escaped to the host's $marker"; }
+  [ -d "$B/rootfs/run/rune-it-escape-$$" ] || fail "destination not created inside the rootfs"
+}
+t_masked_and_readonly_paths() {
+  bundle a
+  cfg '.linux.maskedPaths+=["/proc/version"]'
+  expect_out 'wc -c < /proc/version; ls /sys/firmware | wc -l; echo 1 > /proc/sys/kernel/ns_last_pid 2>/dev/null && echo rw || echo ro' "0
+0
+ro"
+}
+t_readonly_root() { bundle a; cfg '.root.readonly=true'; expect_out 'touch /x 2>/dev/null && echo rw || echo ro; touch /tmp/../dev/shm/x && echo shm-rw' "ro
+shm-rw"; }
+t_devices_symlinks_and_device_cgroup() {
+  # CAP_MKNOD is granted, so that it is the devices cgroup that denies reading the new node.
+  bundle a; cfg '.process.capabilities.bounding+=["CAP_MKNOD"] | .process.capabilities.effective+=["CAP_MKNOD"] | .process.capabilities.permitted+=["CAP_MKNOD"]'
+  cfg '.linux.devices=[{"path":"/dev/mynull","type":"c","major":1,"minor":3,"fileMode":384}]
+    | .linux.resources.devices+=[{"allow":true,"type":"c","major":1,"minor":3,"access":"rwm"}]'
+  expect_out 'stat -c "%t:%T %a" /dev/mynull; readlink /dev/fd; readlink /dev/ptmx; mknod /tmp/loop b 7 0 || echo mknod-failed; cat /tmp/loop >/dev/null 2>&1 && echo allowed || echo denied' "1:3 600
+/proc/self/fd
+pts/ptmx
+denied"
+}
+t_cgroup_mount_shows_the_containers_cgroup() {
+  bundle a; cfg '.linux.cgroupsPath="/rune-it/cg1"'
+  sh_args 'cat /sys/fs/cgroup/pids/cgroup.procs; touch /sys/fs/cgroup/pids/x 2>/dev/null && echo rw || echo ro; sleep 1'
+  R run -d --bundle "$B" c1 || fail "run -d"
+  local pid; pid=$(R state c1 | jq .pid)
+  grep -q ":/rune-it/cg1$" /proc/$pid/cgroup || fail "not in /rune-it/cg1: $(cat /proc/$pid/cgroup)"
+  [ -d /sys/fs/cgroup/unified/rune-it/cg1 ] || [ ! -d /sys/fs/cgroup/unified ] || fail "no cgroup2 directory"
+  R delete -f c1 || fail "delete -f"
+  [ -e /sys/fs/cgroup/pids/rune-it/cg1 ] && fail "cgroup left"
+  rmdir /sys/fs/cgroup/*/rune-it /sys/fs/cgroup/rune-it 2>/dev/null; true
+}
+t_lifecycle_created_running_stopped_deleted() {
+  bundle a; sh_args 'touch /started; sleep 30'
+  R create --bundle "$B" --pid-file "$B/pid" c1 || fail "create"
+  [ "$(status_of c1)" = created ] || fail "after create: $(status_of c1)"
+  [ -e "$B/rootfs/started" ] && fail "process ran before start"
+  local pid; pid=$(R state c1 | jq .pid); [ "$(cat "$B/pid")" = "$pid" ] || fail "pid file $(cat "$B/pid") != $pid"
+  R start c1 || fail "start"
+  wait_status c1 running || fail "not running: $(status_of c1)"
+  for i in $(seq 50); do [ -e "$B/rootfs/started" ] && break; sleep 0.05; done
+  [ -e "$B/rootfs/started" ] || fail "process did not run"
+  R start c1 2>/dev/null && fail "second start succeeded"
+  R delete c1 2>"$B/err" && fail "delete of a running container without --force succeeded"
+  grep -q "not stopped" "$B/err" || fail "message: $(cat "$B/err")"
+  R kill c1 KILL || fail "kill"
+  wait_status c1 stopped || fail "not stopped: $(status_of c1)"
+  R kill c1 TERM 2>/dev/null && fail "kill of a stopped container succeeded"
+  R delete c1 || fail "delete"
+  R state c1 2>/dev/null && fail "state after delete"
+  assert_no_leftovers c1
+}
+t_delete_created_without_force_like_runc() {
+  bundle a; sh_args 'sleep 30'
+  R create --bundle "$B" c1 || fail create
+  local pid; pid=$(R state c1 | jq .pid)
+  R delete c1 || fail "delete of created container failed"
+  kill -0 "$pid" 2>/dev/null && fail "init $pid still alive"
+  assert_no_leftovers c1
+}
+t_kill_all_reaches_every_process() {
+  bundle a; sh_args 'sleep 100 & sleep 100 & wait'
+  R run -d --bundle "$B" c1 || fail "run -d"; sleep 0.3
+  local n; n=$(cat /sys/fs/cgroup/pids/c1/cgroup.procs | wc -l); [ "$n" -ge 3 ] || fail "only $n processes"
+  R kill --all c1 KILL || fail "kill --all"
+  wait_status c1 stopped || fail "status $(status_of c1)"
+  R delete c1 || fail delete
+  assert_no_leftovers c1
+}
+t_list_formats() {
+  bundle a; sh_args 'sleep 30'
+  R create --bundle "$B" c1 || fail create
+  R list | grep -qE "^c1 +[0-9]+ +created +$B " || fail "table: $(R list)"
+  [ "$(R list -q)" = c1 ] || fail "quiet: $(R list -q)"
+  R list --format json | jq -e '.[0].id=="c1" and .[0].status=="created" and .[0].owner=="root"' >/dev/null || fail "json: $(R list --format json)"
+}
+t_no_pivot() { bundle a; sh_args 'echo ok'; [ "$(R run --no-pivot --bundle "$B" c1)" = ok ] || fail "no-pivot run"; }
+t_join_network_namespace_by_path() {
+  local ns=/run/rune-it-netns-$$; touch $ns; unshare --net=$ns true || fail "unshare"
+  local want; want=$(nsenter --net=$ns readlink /proc/self/ns/net)
+  bundle a; cfg --arg p $ns '.linux.namespaces|=map(if .type=="network" then .path=$p else . end)'
+  expect_out 'readlink /proc/self/ns/net' "$want"; local rc=$?
+  umount $ns; rm -f $ns; return $rc
+}
+t_log_file_json() {
+  bundle a; cfg '.process.args=["/nonexistent"]'
+  R --log "$B/log.json" --log-format json run --bundle "$B" c1 2>"$B/err" && fail "run succeeded"
+  jq -e '.level=="error" and (.msg|contains("/nonexistent")) and (.time|length>0)' "$B/log.json" >/dev/null || fail "log: $(cat "$B/log.json")"
+  grep -q /nonexistent "$B/err" || fail "stderr: $(cat "$B/err")"
+}
+t_signals_are_forwarded_in_foreground_run() {
+  bundle a; sh_args 'trap "echo got-term; exit 3" TERM; echo ready; while :; do sleep 0.1; done'
+  "$RUNE" --root "$ROOT" run --bundle "$B" c1 >"$B/out" 2>&1 </dev/null & local rp=$!
+  for i in $(seq 100); do grep -q ready "$B/out" && break; sleep 0.05; done
+  kill -TERM $rp; wait $rp; local rc=$?
+  [ $rc = 3 ] || fail "rc=$rc out=$(cat "$B/out")"; grep -q got-term "$B/out" || fail "out=$(cat "$B/out")"
+}
+
+run_tests

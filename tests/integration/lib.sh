@@ -1,0 +1,69 @@
+# Shared helpers for rune's integration tests: a private state root, busybox bundles, checks
+# for leftovers, and a small test runner that ends with "N passed, M failed".
+# Usage: RUNE=/abs/path/to/rune bash tests/integration/<suite>.sh
+set -u
+RUNE=${RUNE:?set RUNE to the rune binary}
+[ "$(id -u)" = 0 ] || { echo "integration tests must run as root" >&2; exit 2; }
+command -v jq >/dev/null || { echo "jq is required (scripts/install-deps.sh)" >&2; exit 2; }
+[ -x /bin/busybox ] || { echo "busybox-static is required (scripts/install-deps.sh)" >&2; exit 2; }
+
+WORK=$(mktemp -d /tmp/rune-it.XXXXXX)
+ROOT=$WORK/state
+R() { "$RUNE" --root "$ROOT" "$@"; }
+MOUNTS_BEFORE=$(wc -l < /proc/self/mountinfo)
+
+cleanup() {
+  local id
+  for id in $(R list -q 2>/dev/null); do R delete -f "$id" >/dev/null 2>&1; done
+  for id in $(ls "$ROOT" 2>/dev/null); do rmdir /sys/fs/cgroup/*/"$id" /sys/fs/cgroup/"$id" 2>/dev/null; done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# A busybox-static rootfs, made once per suite.
+mkdir -p "$WORK/rootfs"/{bin,proc,sys,dev,tmp,etc,root}
+cp /bin/busybox "$WORK/rootfs/bin/busybox"
+chroot "$WORK/rootfs" /bin/busybox --install -s /bin
+chmod 1777 "$WORK/rootfs/tmp"
+printf 'root:x:0:0:root:/root:/bin/sh\n' > "$WORK/rootfs/etc/passwd"
+printf 'root:x:0:\n' > "$WORK/rootfs/etc/group"
+
+# bundle NAME: a fresh bundle $WORK/NAME from `rune spec`, not a terminal, running /bin/true.
+bundle() {
+  B=$WORK/$1; rm -rf "$B"; mkdir -p "$B"; cp -a "$WORK/rootfs" "$B/rootfs"
+  (cd "$B" && R spec) || { echo "rune spec failed"; return 1; }
+  cfg '.process.terminal=false | .process.args=["/bin/true"] | .root.readonly=false'
+}
+cfg() { jq "$@" "$B/config.json" > "$B/config.json.tmp" && mv "$B/config.json.tmp" "$B/config.json"; }
+sh_args() { cfg --arg s "$1" '.process.args=["/bin/sh","-c",$s]'; }
+status_of() { R state "$1" 2>/dev/null | jq -r .status; }
+wait_status() { # wait_status ID WANT
+  local i; for i in $(seq 100); do [ "$(status_of "$1")" = "$2" ] && return 0; sleep 0.05; done; return 1; }
+
+# No state dir, cgroup or process is left for ID, and the host's mount table is as it was.
+assert_no_leftovers() {
+  local id=$1 d
+  [ -e "$ROOT/$id" ] && { echo "state dir $ROOT/$id left behind"; return 1; }
+  for d in /sys/fs/cgroup/*/"$id" /sys/fs/cgroup/"$id"; do
+    [ -e "$d" ] && { echo "cgroup $d left behind"; return 1; }
+  done
+  [ "$(wc -l < /proc/self/mountinfo)" = "$MOUNTS_BEFORE" ] || { echo "host mount table changed"; return 1; }
+  return 0
+}
+
+PASS=0; FAIL=0; FAILED=""
+# run_tests: runs every function named t_* in this file, in order.
+run_tests() {
+  local t out rc
+  for t in $(grep -oE '^t_[A-Za-z0-9_]+\(\)' "$0" | sed 's/()$//'); do
+    # Output goes to a file, not a pipe: a created container inherits the test's stdio.
+    (set -u; "$t") >"$WORK/test.out" 2>&1 </dev/null; rc=$?; out=$(cat "$WORK/test.out")
+    for id in $(R list -q 2>/dev/null); do R delete -f "$id" >/dev/null 2>&1; done
+    if [ $rc = 0 ]; then PASS=$((PASS+1)); echo "ok - ${t#t_}"
+    else FAIL=$((FAIL+1)); FAILED="$FAILED ${t#t_}"; echo "not ok - ${t#t_}"; echo "$out" | sed 's/^/#   /' | head -20; fi
+  done
+  echo "# failed:${FAILED:- none}"
+  echo "$PASS passed, $FAIL failed"
+  [ $FAIL = 0 ]
+}
+fail() { echo "$*"; return 1; }
