@@ -11,8 +11,8 @@
 namespace rune {
 
 struct FlagSpec {
-  const char* name;   // long name without dashes
-  char short_name;    // 0 if none
+  const char* name;  // long name without dashes
+  char short_name;   // 0 if none
   bool takes_value;
   const char* help;
 };
@@ -47,8 +47,9 @@ const std::vector<Command>& commands();
 
 // Parses argv[begin..] against `flags`; stops flag parsing at "--" or at the first positional
 // when `interspersed` is false. Errors name the flag.
-base::Result<Args> parse_flags(const std::vector<FlagSpec>& flags, const std::vector<std::string>& argv,
-                               size_t begin, const std::string& context);
+base::Result<Args> parse_flags(const std::vector<FlagSpec>& flags,
+                               const std::vector<std::string>& argv, size_t begin,
+                               const std::string& context);
 
 void print_help(const Command& c);
 void print_main_help();

@@ -54,7 +54,8 @@ int cmd_list(const Args& a, const Globals& g) {
     return 0;
   }
   // runc's tabwriter layout: columns padded to the widest cell + 3, at least 12 wide.
-  std::vector<std::vector<std::string>> cells = {{"ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER"}};
+  std::vector<std::vector<std::string>> cells = {
+      {"ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER"}};
   for (const auto& r : rows) {
     const auto& st = r.in.state;
     cells.push_back({st.id, std::to_string(r.in.status == oci::Status::stopped ? 0 : st.pid),

@@ -9,9 +9,14 @@
 namespace {
 
 const std::vector<rune::FlagSpec> kGlobalFlags = {
-    {"root", 0, true, ""},       {"log", 0, true, ""},        {"log-format", 0, true, ""},
-    {"debug", 0, false, ""},     {"systemd-cgroup", 0, false, ""},
-    {"rootless", 0, true, ""},   {"criu", 0, true, ""},       {"version", 'v', false, ""},
+    {"root", 0, true, ""},
+    {"log", 0, true, ""},
+    {"log-format", 0, true, ""},
+    {"debug", 0, false, ""},
+    {"systemd-cgroup", 0, false, ""},
+    {"rootless", 0, true, ""},
+    {"criu", 0, true, ""},
+    {"version", 'v', false, ""},
 };
 
 }  // namespace
@@ -38,12 +43,15 @@ int main(int argc, char** argv) {
   g.log_format = ga->get("log-format", "text");
   g.debug = ga->has("debug");
   if (g.log_format != "text" && g.log_format != "json")
-    return rune::fail(base::invalid("`--log-format`: `" + g.log_format + "` is not text or json"), g);
-  base::log::configure(g.log, g.log_format == "json" ? base::log::Format::json : base::log::Format::text,
-                       g.debug);
+    return rune::fail(base::invalid("`--log-format`: `" + g.log_format + "` is not text or json"),
+                      g);
+  base::log::configure(
+      g.log, g.log_format == "json" ? base::log::Format::json : base::log::Format::text, g.debug);
   if (ga->has("systemd-cgroup"))
-    return rune::fail(base::invalid("`--systemd-cgroup`: the systemd cgroup driver is not supported "
-                                    "by this version of rune; use cgroupfs"), g);
+    return rune::fail(
+        base::invalid("`--systemd-cgroup`: the systemd cgroup driver is not supported "
+                      "by this version of rune; use cgroupfs"),
+        g);
   if (ga->has("version")) {
     printf("rune version 0.1.0\nspec: %s\n", oci::kSpecVersion);
     return 0;
@@ -63,8 +71,9 @@ int main(int argc, char** argv) {
     }
     if (a->positional.size() < c.min_args || a->positional.size() > c.max_args) {
       std::string msg = std::string("`rune ") + c.name + "`: expected " +
-                        (c.min_args == c.max_args ? std::to_string(c.min_args)
-                                                  : std::to_string(c.min_args) + " to " + std::to_string(c.max_args)) +
+                        (c.min_args == c.max_args
+                             ? std::to_string(c.min_args)
+                             : std::to_string(c.min_args) + " to " + std::to_string(c.max_args)) +
                         " argument(s), got " + std::to_string(a->positional.size()) +
                         "; usage: rune " + c.name + " " + c.usage;
       return rune::fail(base::invalid(msg), g);

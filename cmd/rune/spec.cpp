@@ -9,11 +9,15 @@ namespace rune {
 
 int cmd_spec(const Args& a, const Globals& g) {
   if (a.has("rootless"))
-    return fail(base::invalid("`--rootless`: rootless containers are not supported by this version of rune"), g);
+    return fail(base::invalid(
+                    "`--rootless`: rootless containers are not supported by this version of rune"),
+                g);
   std::string dir = a.get("bundle", ".");
   std::string path = base::path_join(dir, "config.json");
   if (base::path_exists(path))
-    return fail(base::Error(base::Category::already_exists, "File " + path + " exists. Remove it first"), g);
+    return fail(
+        base::Error(base::Category::already_exists, "File " + path + " exists. Remove it first"),
+        g);
   int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
   if (fd < 0) return fail(base::sys_error("create `" + path + "`"), g);
   std::string t = oci::spec_template();

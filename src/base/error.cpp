@@ -28,12 +28,21 @@ Error&& Error::wrap(std::string_view context) && {
 Error sys_error(std::string message, int err) {
   Category c = Category::internal;
   switch (err) {
-    case ENOENT: c = Category::not_found; break;
-    case EEXIST: c = Category::already_exists; break;
-    case EINVAL: c = Category::invalid_argument; break;
+    case ENOENT:
+      c = Category::not_found;
+      break;
+    case EEXIST:
+      c = Category::already_exists;
+      break;
+    case EINVAL:
+      c = Category::invalid_argument;
+      break;
     case EAGAIN:
-    case EBUSY: c = Category::unavailable; break;
-    default: break;
+    case EBUSY:
+      c = Category::unavailable;
+      break;
+    default:
+      break;
   }
   return Error(c, std::move(message), err);
 }

@@ -88,7 +88,9 @@ class [[nodiscard]] Result<void> {
 };
 
 using Status = Result<void>;
-inline Status ok() { return {}; }
+inline Status ok() {
+  return {};
+}
 
 }  // namespace base
 
@@ -96,10 +98,10 @@ inline Status ok() { return {}; }
 #define BASE_CONCAT(a, b) BASE_CONCAT_INNER(a, b)
 
 // TRY(expr): evaluates a Result/Status, returns its error from the enclosing function if failed.
-#define TRY(expr)                                                         \
-  do {                                                                    \
-    auto&& base_try_r = (expr);                                           \
-    if (!base_try_r.ok()) return std::move(base_try_r).error();           \
+#define TRY(expr)                                               \
+  do {                                                          \
+    auto&& base_try_r = (expr);                                 \
+    if (!base_try_r.ok()) return std::move(base_try_r).error(); \
   } while (0)
 
 // TRY_WRAP(expr, ctx): like TRY, prefixing the error with ctx.
@@ -112,7 +114,7 @@ inline Status ok() { return {}; }
 // ASSIGN_OR_RETURN(lhs, expr): lhs = value of expr, or return its error.
 #define ASSIGN_OR_RETURN(lhs, expr) \
   ASSIGN_OR_RETURN_IMPL(BASE_CONCAT(base_aor_, __LINE__), lhs, expr)
-#define ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr)          \
-  auto tmp = (expr);                                   \
-  if (!tmp.ok()) return std::move(tmp).error();        \
+#define ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr)   \
+  auto tmp = (expr);                            \
+  if (!tmp.ok()) return std::move(tmp).error(); \
   lhs = std::move(tmp).value()

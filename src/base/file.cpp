@@ -101,9 +101,13 @@ static Status remove_all_at(int parent, const std::string& name, const std::stri
   return ok();
 }
 
-Status remove_all(const std::string& path) { return remove_all_at(AT_FDCWD, path, path, 0); }
+Status remove_all(const std::string& path) {
+  return remove_all_at(AT_FDCWD, path, path, 0);
+}
 
-bool path_exists(const std::string& path) { return access(path.c_str(), F_OK) == 0; }
+bool path_exists(const std::string& path) {
+  return access(path.c_str(), F_OK) == 0;
+}
 
 std::string path_join(std::string_view a, std::string_view b) {
   std::string s(a);
@@ -124,8 +128,10 @@ std::string clean_path(std::string_view p) {
     std::string_view c = p.substr(i, j - i);
     if (c.empty() || c == ".") {
     } else if (c == "..") {
-      if (!parts.empty() && parts.back() != "..") parts.pop_back();
-      else if (!abs) parts.push_back(c);
+      if (!parts.empty() && parts.back() != "..")
+        parts.pop_back();
+      else if (!abs)
+        parts.push_back(c);
     } else {
       parts.push_back(c);
     }

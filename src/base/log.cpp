@@ -24,10 +24,14 @@ Sink& sink() {
 
 const char* level_name(Level l) {
   switch (l) {
-    case Level::debug: return "debug";
-    case Level::info: return "info";
-    case Level::warning: return "warning";
-    case Level::error: return "error";
+    case Level::debug:
+      return "debug";
+    case Level::info:
+      return "info";
+    case Level::warning:
+      return "warning";
+    case Level::error:
+      return "error";
   }
   return "error";
 }
@@ -41,7 +45,9 @@ void configure(std::string path, Format format, bool debug) {
   s.debug = debug;
 }
 
-bool debug_enabled() { return sink().debug; }
+bool debug_enabled() {
+  return sink().debug;
+}
 
 std::string rfc3339_nano(long sec, long nsec) {
   time_t t = sec;

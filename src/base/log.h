@@ -22,8 +22,12 @@ void write(Level level, std::string_view msg);
 inline void debug(std::string_view msg) {
   if (debug_enabled()) write(Level::debug, msg);
 }
-inline void warn(std::string_view msg) { write(Level::warning, msg); }
-inline void error(std::string_view msg) { write(Level::error, msg); }
+inline void warn(std::string_view msg) {
+  write(Level::warning, msg);
+}
+inline void error(std::string_view msg) {
+  write(Level::error, msg);
+}
 
 // Formats one line (without the trailing newline); exposed for tests.
 std::string format_line(Format format, Level level, std::string_view msg, std::string_view time);

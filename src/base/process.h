@@ -13,8 +13,8 @@
 namespace base {
 
 struct ProcStat {
-  char state = 0;               // R, S, D, Z, X, ...
-  uint64_t start_time = 0;      // field 22 of /proc/PID/stat: clock ticks since boot
+  char state = 0;           // R, S, D, Z, X, ...
+  uint64_t start_time = 0;  // field 22 of /proc/PID/stat: clock ticks since boot
 };
 
 // Parses /proc/PID/stat; nullopt if the process does not exist.

@@ -39,7 +39,8 @@ static Status capset_all(uint64_t eff, uint64_t perm, uint64_t inh) {
   data[1].permitted = static_cast<uint32_t>(perm >> 32);
   data[0].inheritable = static_cast<uint32_t>(inh);
   data[1].inheritable = static_cast<uint32_t>(inh >> 32);
-  if (syscall(SYS_capset, &hdr, data) != 0) return base::sys_error("`process.capabilities`: capset");
+  if (syscall(SYS_capset, &hdr, data) != 0)
+    return base::sys_error("`process.capabilities`: capset");
   return base::ok();
 }
 

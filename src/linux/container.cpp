@@ -106,7 +106,8 @@ Status init_container(const InitPlan& p, ChildChannel& ch, std::string& exe) {
   for (const auto& j : p.ns->joins) {
     if (j.type == oci::NsType::pid) continue;  // joined by the parent before clone
     if (sys.setns(j.fd.get(), oci::ns_clone_flag(j.type)) != 0)
-      return base::sys_error(std::string("join the `") + oci::ns_config_name(j.type) + "` namespace");
+      return base::sys_error(std::string("join the `") + oci::ns_config_name(j.type) +
+                             "` namespace");
   }
   if (p.ns->new_cgroup_ns && sys.unshare(CLONE_NEWCGROUP) != 0)
     return base::sys_error("create the `cgroup` namespace");
@@ -319,7 +320,8 @@ Result<Runtime::Created> Runtime::do_create(const CreateOptions& o, Mode mode) {
   st.cgroup_dirs = cg->dirs;
   st.own_pid_ns = (plan.ns->clone_flags & CLONE_NEWPID) != 0;
   TRY(store_.save(st));
-  if (!o.pid_file.empty()) TRY_WRAP(base::write_file_atomic(o.pid_file, std::to_string(pid)), "`--pid-file`");
+  if (!o.pid_file.empty())
+    TRY_WRAP(base::write_file_atomic(o.pid_file, std::to_string(pid)), "`--pid-file`");
   guard.dismiss();
   out.pid = pid;
   return out;
@@ -340,7 +342,8 @@ Result<Runtime::Info> Runtime::info(const std::string& id) {
 Status Runtime::start(const std::string& id) {
   ASSIGN_OR_RETURN(Info in, info(id));
   switch (in.status) {
-    case oci::Status::created: break;
+    case oci::Status::created:
+      break;
     case oci::Status::running:
       return Error(base::Category::failed_precondition,
                    "cannot start container `" + id + "`: it is already running");
@@ -393,7 +396,8 @@ Status Runtime::remove(const std::string& id, bool force) {
   }
   const oci::ContainerState& st = in->state;
   switch (in->status) {
-    case oci::Status::stopped: break;
+    case oci::Status::stopped:
+      break;
     case oci::Status::creating:
       if (!force)
         return Error(base::Category::failed_precondition,
@@ -409,9 +413,9 @@ Status Runtime::remove(const std::string& id, bool force) {
       if (::kill(st.pid, SIGKILL) != 0 && errno != ESRCH)
         return base::sys_error("kill container `" + id + "`");
       if (!base::wait_process_gone(st.pid, st.pid_start, 10000))
-        return Error(base::Category::unavailable,
-                     "container `" + id + "`: init process " + std::to_string(st.pid) +
-                         " did not exit after SIGKILL");
+        return Error(base::Category::unavailable, "container `" + id + "`: init process " +
+                                                      std::to_string(st.pid) +
+                                                      " did not exit after SIGKILL");
       break;
   }
   return destroy(st);

@@ -48,8 +48,10 @@ base::Status create_devices(Sys& sys, int rootfd, const std::vector<oci::Device>
   if (dfd < 0) return base::sys_error("open `/dev` in the rootfs");
   base::UniqueFd d(dfd);
   static const std::pair<const char*, const char*> kLinks[] = {
-      {"/proc/self/fd", "fd"},         {"/proc/self/fd/0", "stdin"},
-      {"/proc/self/fd/1", "stdout"},   {"/proc/self/fd/2", "stderr"},
+      {"/proc/self/fd", "fd"},
+      {"/proc/self/fd/0", "stdin"},
+      {"/proc/self/fd/1", "stdout"},
+      {"/proc/self/fd/2", "stderr"},
   };
   for (const auto& [target, name] : kLinks)
     if (sys.symlinkat(target, dfd, name) != 0 && errno != EEXIST)
@@ -66,7 +68,9 @@ base::Status create_devices(Sys& sys, int rootfd, const std::vector<oci::Device>
 
 std::vector<DeviceCgroupLine> device_cgroup_lines(const std::vector<oci::DeviceRule>& rules) {
   std::vector<DeviceCgroupLine> out;
-  auto num = [](const std::optional<int64_t>& v) { return v ? std::to_string(*v) : std::string("*"); };
+  auto num = [](const std::optional<int64_t>& v) {
+    return v ? std::to_string(*v) : std::string("*");
+  };
   for (const auto& r : rules) {
     if (r.type == 'a' && !r.major && !r.minor && r.access.size() == 3) {
       out.push_back({r.allow, "a"});  // switches the default: allow all / deny all
@@ -77,8 +81,8 @@ std::vector<DeviceCgroupLine> device_cgroup_lines(const std::vector<oci::DeviceR
     out.push_back({r.allow, line});
   }
   static const char* kAlways[] = {
-      "c *:* m",    "b *:* m",    "c 1:3 rwm", "c 1:8 rwm",  "c 1:7 rwm",   "c 5:0 rwm",
-      "c 1:5 rwm",  "c 1:9 rwm",  "c 5:1 rwm", "c 136:* rwm", "c 5:2 rwm", "c 10:200 rwm",
+      "c *:* m",   "b *:* m",   "c 1:3 rwm", "c 1:8 rwm",   "c 1:7 rwm", "c 5:0 rwm",
+      "c 1:5 rwm", "c 1:9 rwm", "c 5:1 rwm", "c 136:* rwm", "c 5:2 rwm", "c 10:200 rwm",
   };
   if (!rules.empty())
     for (const char* a : kAlways) out.push_back({true, a});

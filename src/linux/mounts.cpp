@@ -22,19 +22,32 @@ struct FlagOpt {
   unsigned long flag;
 };
 constexpr FlagOpt kFlagOpts[] = {
-    {"defaults", false, 0},          {"ro", false, MS_RDONLY},
-    {"rw", true, MS_RDONLY},         {"suid", true, MS_NOSUID},
-    {"nosuid", false, MS_NOSUID},    {"dev", true, MS_NODEV},
-    {"nodev", false, MS_NODEV},      {"exec", true, MS_NOEXEC},
-    {"noexec", false, MS_NOEXEC},    {"sync", false, MS_SYNCHRONOUS},
-    {"async", true, MS_SYNCHRONOUS}, {"dirsync", false, MS_DIRSYNC},
-    {"remount", false, MS_REMOUNT},  {"mand", false, MS_MANDLOCK},
-    {"nomand", true, MS_MANDLOCK},   {"atime", true, MS_NOATIME},
-    {"noatime", false, MS_NOATIME},  {"diratime", true, MS_NODIRATIME},
-    {"nodiratime", false, MS_NODIRATIME}, {"relatime", false, MS_RELATIME},
-    {"norelatime", true, MS_RELATIME},    {"strictatime", false, MS_STRICTATIME},
-    {"nostrictatime", true, MS_STRICTATIME}, {"silent", false, MS_SILENT},
-    {"loud", true, MS_SILENT},       {"lazytime", false, MS_LAZYTIME},
+    {"defaults", false, 0},
+    {"ro", false, MS_RDONLY},
+    {"rw", true, MS_RDONLY},
+    {"suid", true, MS_NOSUID},
+    {"nosuid", false, MS_NOSUID},
+    {"dev", true, MS_NODEV},
+    {"nodev", false, MS_NODEV},
+    {"exec", true, MS_NOEXEC},
+    {"noexec", false, MS_NOEXEC},
+    {"sync", false, MS_SYNCHRONOUS},
+    {"async", true, MS_SYNCHRONOUS},
+    {"dirsync", false, MS_DIRSYNC},
+    {"remount", false, MS_REMOUNT},
+    {"mand", false, MS_MANDLOCK},
+    {"nomand", true, MS_MANDLOCK},
+    {"atime", true, MS_NOATIME},
+    {"noatime", false, MS_NOATIME},
+    {"diratime", true, MS_NODIRATIME},
+    {"nodiratime", false, MS_NODIRATIME},
+    {"relatime", false, MS_RELATIME},
+    {"norelatime", true, MS_RELATIME},
+    {"strictatime", false, MS_STRICTATIME},
+    {"nostrictatime", true, MS_STRICTATIME},
+    {"silent", false, MS_SILENT},
+    {"loud", true, MS_SILENT},
+    {"lazytime", false, MS_LAZYTIME},
     {"nolazytime", true, MS_LAZYTIME},
 };
 
@@ -43,13 +56,15 @@ struct PropOpt {
   unsigned long flag;
 };
 constexpr PropOpt kPropOpts[] = {
-    {"private", MS_PRIVATE},         {"rprivate", MS_PRIVATE | MS_REC},
-    {"shared", MS_SHARED},           {"rshared", MS_SHARED | MS_REC},
-    {"slave", MS_SLAVE},             {"rslave", MS_SLAVE | MS_REC},
-    {"unbindable", MS_UNBINDABLE},   {"runbindable", MS_UNBINDABLE | MS_REC},
+    {"private", MS_PRIVATE},       {"rprivate", MS_PRIVATE | MS_REC},
+    {"shared", MS_SHARED},         {"rshared", MS_SHARED | MS_REC},
+    {"slave", MS_SLAVE},           {"rslave", MS_SLAVE | MS_REC},
+    {"unbindable", MS_UNBINDABLE}, {"runbindable", MS_UNBINDABLE | MS_REC},
 };
 
-std::string fd_path(int fd) { return "/proc/self/fd/" + std::to_string(fd); }
+std::string fd_path(int fd) {
+  return "/proc/self/fd/" + std::to_string(fd);
+}
 
 // Opens the destination of a mount (creating it when missing) as an O_PATH fd.
 Result<base::UniqueFd> open_target(Sys& sys, int rootfd, const std::string& dest, bool file) {
@@ -159,8 +174,10 @@ Result<MountOptions> parse_mount_options(const std::vector<std::string>& options
     bool found = false;
     for (const auto& f : kFlagOpts) {
       if (o == f.name) {
-        if (f.clear) mo.flags &= ~f.flag;
-        else mo.flags |= f.flag;
+        if (f.clear)
+          mo.flags &= ~f.flag;
+        else
+          mo.flags |= f.flag;
         found = true;
         break;
       }

@@ -31,7 +31,7 @@ unsigned long propagation_flags(const std::string& name);
 enum class MountKind { regular, bind, cgroup };
 
 struct MountStep {
-  size_t index = 0;         // position in config.mounts, for messages
+  size_t index = 0;  // position in config.mounts, for messages
   MountKind kind = MountKind::regular;
   std::string destination;  // absolute, cleaned, inside the container
   std::string source;       // host path for binds (absolute), fs source otherwise

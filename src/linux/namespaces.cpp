@@ -13,8 +13,10 @@ base::Result<NamespacePlan> plan_namespaces(const std::vector<oci::Namespace>& n
     const auto& ns = nss[i];
     int flag = oci::ns_clone_flag(ns.type);
     if (ns.path.empty()) {
-      if (ns.type == oci::NsType::cgroup) p.new_cgroup_ns = true;
-      else p.clone_flags |= flag;
+      if (ns.type == oci::NsType::cgroup)
+        p.new_cgroup_ns = true;
+      else
+        p.clone_flags |= flag;
       continue;
     }
     std::string field = "`linux.namespaces[" + std::to_string(i) + "].path`";
@@ -25,8 +27,8 @@ base::Result<NamespacePlan> plan_namespaces(const std::vector<oci::Namespace>& n
     if (type < 0)
       return base::sys_error(field + ": `" + ns.path + "` is not a namespace file", EINVAL);
     if (type != flag)
-      return base::invalid(field + ": `" + ns.path + "` is not a " +
-                           oci::ns_config_name(ns.type) + " namespace");
+      return base::invalid(field + ": `" + ns.path + "` is not a " + oci::ns_config_name(ns.type) +
+                           " namespace");
     p.joins.push_back({ns.type, std::move(owned)});
   }
   return p;

@@ -11,7 +11,7 @@
 namespace linux {
 
 struct NamespacePlan {
-  int clone_flags = 0;        // CLONE_NEW* for the namespaces to create at clone time
+  int clone_flags = 0;         // CLONE_NEW* for the namespaces to create at clone time
   bool new_cgroup_ns = false;  // unshared by the child once it is in its cgroups
   struct Join {
     oci::NsType type;

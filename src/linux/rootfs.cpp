@@ -72,7 +72,8 @@ Status readonly_paths(Sys& sys, const std::vector<std::string>& paths) {
       return base::sys_error("`linux.readonlyPaths`: bind `" + p + "`");
     }
     unsigned long keep = mount_flags_of(p.c_str());
-    if (sys.mount(nullptr, p.c_str(), nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY | keep, nullptr) != 0)
+    if (sys.mount(nullptr, p.c_str(), nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY | keep, nullptr) !=
+        0)
       return base::sys_error("`linux.readonlyPaths`: remount `" + p + "` read-only");
   }
   return base::ok();

@@ -13,7 +13,8 @@ namespace linux {
 // Makes "/" of the new mount namespace a slave (or `propagation`, if private), so nothing the
 // container mounts reaches the host, then bind-mounts `rootfs` on itself. Returns an O_PATH fd
 // of the rootfs mount.
-base::Result<int> prepare_rootfs(Sys& sys, const std::string& rootfs, const std::string& propagation);
+base::Result<int> prepare_rootfs(Sys& sys, const std::string& rootfs,
+                                 const std::string& propagation);
 
 // Switches the root to `rootfs` (whose fd is `rootfd`): pivot_root, or MS_MOVE + chroot.
 base::Status enter_rootfs(Sys& sys, int rootfd, bool no_pivot);

@@ -18,10 +18,14 @@ struct Header {
 
 const char* msg_name(SyncMsg m) {
   switch (m) {
-    case SyncMsg::go: return "go";
-    case SyncMsg::start: return "start";
-    case SyncMsg::ready: return "ready";
-    case SyncMsg::failed: return "failed";
+    case SyncMsg::go:
+      return "go";
+    case SyncMsg::start:
+      return "start";
+    case SyncMsg::ready:
+      return "ready";
+    case SyncMsg::failed:
+      return "failed";
   }
   return "unknown";
 }
@@ -74,14 +78,24 @@ Status make_sync_pair(ParentChannel& parent, ChildChannel& child) {
   return base::ok();
 }
 
-Status ParentChannel::send_go() { return send_msg(fd_.get(), SyncMsg::go); }
-Status ParentChannel::send_start() { return send_msg(fd_.get(), SyncMsg::start); }
+Status ParentChannel::send_go() {
+  return send_msg(fd_.get(), SyncMsg::go);
+}
+Status ParentChannel::send_start() {
+  return send_msg(fd_.get(), SyncMsg::start);
+}
 Status ParentChannel::wait_ready() {
   return recv_expect(fd_.get(), SyncMsg::ready, "the container's init process");
 }
-Status ChildChannel::wait_go() { return recv_expect(fd_.get(), SyncMsg::go, "rune"); }
-Status ChildChannel::wait_start() { return recv_expect(fd_.get(), SyncMsg::start, "rune"); }
-Status ChildChannel::send_ready() { return send_msg(fd_.get(), SyncMsg::ready); }
+Status ChildChannel::wait_go() {
+  return recv_expect(fd_.get(), SyncMsg::go, "rune");
+}
+Status ChildChannel::wait_start() {
+  return recv_expect(fd_.get(), SyncMsg::start, "rune");
+}
+Status ChildChannel::send_ready() {
+  return send_msg(fd_.get(), SyncMsg::ready);
+}
 void ChildChannel::send_failed(const base::Error& e) {
   (void)send_msg(fd_.get(), SyncMsg::failed, e.err(), static_cast<int>(e.category()), e.message());
 }

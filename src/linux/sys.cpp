@@ -15,13 +15,21 @@ int RealSys::mount(const char* src, const char* target, const char* type, unsign
                    const char* data) {
   return ::mount(src, target, type, flags, data);
 }
-int RealSys::umount2(const char* target, int flags) { return ::umount2(target, flags); }
+int RealSys::umount2(const char* target, int flags) {
+  return ::umount2(target, flags);
+}
 int RealSys::pivot_root(const char* new_root, const char* put_old) {
   return static_cast<int>(syscall(SYS_pivot_root, new_root, put_old));
 }
-int RealSys::chdir(const char* path) { return ::chdir(path); }
-int RealSys::fchdir(int fd) { return ::fchdir(fd); }
-int RealSys::chroot(const char* path) { return ::chroot(path); }
+int RealSys::chdir(const char* path) {
+  return ::chdir(path);
+}
+int RealSys::fchdir(int fd) {
+  return ::fchdir(fd);
+}
+int RealSys::chroot(const char* path) {
+  return ::chroot(path);
+}
 int RealSys::open_in_root(int rootfd, const char* path, int flags, mode_t mode) {
   struct open_how how = {};
   how.flags = static_cast<uint64_t>(flags) | O_CLOEXEC;
@@ -53,10 +61,20 @@ int RealSys::fchownat(int dirfd, const char* name, uid_t uid, gid_t gid, int fla
 int RealSys::fchmodat(int dirfd, const char* name, mode_t mode) {
   return ::fchmodat(dirfd, name, mode, 0);
 }
-int RealSys::sethostname(const char* name, size_t len) { return ::sethostname(name, len); }
-int RealSys::setdomainname(const char* name, size_t len) { return ::setdomainname(name, len); }
-int RealSys::setns(int fd, int nstype) { return ::setns(fd, nstype); }
-int RealSys::unshare(int flags) { return ::unshare(flags); }
-int RealSys::close(int fd) { return ::close(fd); }
+int RealSys::sethostname(const char* name, size_t len) {
+  return ::sethostname(name, len);
+}
+int RealSys::setdomainname(const char* name, size_t len) {
+  return ::setdomainname(name, len);
+}
+int RealSys::setns(int fd, int nstype) {
+  return ::setns(fd, nstype);
+}
+int RealSys::unshare(int flags) {
+  return ::unshare(flags);
+}
+int RealSys::close(int fd) {
+  return ::close(fd);
+}
 
 }  // namespace linux

@@ -14,14 +14,22 @@ using json = nlohmann::json;
 
 int ns_clone_flag(NsType t) {
   switch (t) {
-    case NsType::pid: return CLONE_NEWPID;
-    case NsType::network: return CLONE_NEWNET;
-    case NsType::mount: return CLONE_NEWNS;
-    case NsType::ipc: return CLONE_NEWIPC;
-    case NsType::uts: return CLONE_NEWUTS;
-    case NsType::user: return CLONE_NEWUSER;
-    case NsType::cgroup: return CLONE_NEWCGROUP;
-    case NsType::time: return 0x00000080;  // CLONE_NEWTIME
+    case NsType::pid:
+      return CLONE_NEWPID;
+    case NsType::network:
+      return CLONE_NEWNET;
+    case NsType::mount:
+      return CLONE_NEWNS;
+    case NsType::ipc:
+      return CLONE_NEWIPC;
+    case NsType::uts:
+      return CLONE_NEWUTS;
+    case NsType::user:
+      return CLONE_NEWUSER;
+    case NsType::cgroup:
+      return CLONE_NEWCGROUP;
+    case NsType::time:
+      return 0x00000080;  // CLONE_NEWTIME
   }
   return 0;
 }
@@ -45,16 +53,46 @@ const Namespace* Linux::find_ns(NsType t) const {
 namespace {
 
 constexpr const char* kCapNames[] = {
-    "CAP_CHOWN",           "CAP_DAC_OVERRIDE",  "CAP_DAC_READ_SEARCH", "CAP_FOWNER",
-    "CAP_FSETID",          "CAP_KILL",          "CAP_SETGID",          "CAP_SETUID",
-    "CAP_SETPCAP",         "CAP_LINUX_IMMUTABLE", "CAP_NET_BIND_SERVICE", "CAP_NET_BROADCAST",
-    "CAP_NET_ADMIN",       "CAP_NET_RAW",       "CAP_IPC_LOCK",        "CAP_IPC_OWNER",
-    "CAP_SYS_MODULE",      "CAP_SYS_RAWIO",     "CAP_SYS_CHROOT",      "CAP_SYS_PTRACE",
-    "CAP_SYS_PACCT",       "CAP_SYS_ADMIN",     "CAP_SYS_BOOT",        "CAP_SYS_NICE",
-    "CAP_SYS_RESOURCE",    "CAP_SYS_TIME",      "CAP_SYS_TTY_CONFIG",  "CAP_MKNOD",
-    "CAP_LEASE",           "CAP_AUDIT_WRITE",   "CAP_AUDIT_CONTROL",   "CAP_SETFCAP",
-    "CAP_MAC_OVERRIDE",    "CAP_MAC_ADMIN",     "CAP_SYSLOG",          "CAP_WAKE_ALARM",
-    "CAP_BLOCK_SUSPEND",   "CAP_AUDIT_READ",    "CAP_PERFMON",         "CAP_BPF",
+    "CAP_CHOWN",
+    "CAP_DAC_OVERRIDE",
+    "CAP_DAC_READ_SEARCH",
+    "CAP_FOWNER",
+    "CAP_FSETID",
+    "CAP_KILL",
+    "CAP_SETGID",
+    "CAP_SETUID",
+    "CAP_SETPCAP",
+    "CAP_LINUX_IMMUTABLE",
+    "CAP_NET_BIND_SERVICE",
+    "CAP_NET_BROADCAST",
+    "CAP_NET_ADMIN",
+    "CAP_NET_RAW",
+    "CAP_IPC_LOCK",
+    "CAP_IPC_OWNER",
+    "CAP_SYS_MODULE",
+    "CAP_SYS_RAWIO",
+    "CAP_SYS_CHROOT",
+    "CAP_SYS_PTRACE",
+    "CAP_SYS_PACCT",
+    "CAP_SYS_ADMIN",
+    "CAP_SYS_BOOT",
+    "CAP_SYS_NICE",
+    "CAP_SYS_RESOURCE",
+    "CAP_SYS_TIME",
+    "CAP_SYS_TTY_CONFIG",
+    "CAP_MKNOD",
+    "CAP_LEASE",
+    "CAP_AUDIT_WRITE",
+    "CAP_AUDIT_CONTROL",
+    "CAP_SETFCAP",
+    "CAP_MAC_OVERRIDE",
+    "CAP_MAC_ADMIN",
+    "CAP_SYSLOG",
+    "CAP_WAKE_ALARM",
+    "CAP_BLOCK_SUSPEND",
+    "CAP_AUDIT_READ",
+    "CAP_PERFMON",
+    "CAP_BPF",
     "CAP_CHECKPOINT_RESTORE",
 };
 static_assert(sizeof(kCapNames) / sizeof(kCapNames[0]) == kLastCapability + 1);
@@ -64,27 +102,43 @@ struct RlimitName {
   int resource;
 };
 constexpr RlimitName kRlimits[] = {
-    {"RLIMIT_AS", RLIMIT_AS},           {"RLIMIT_CORE", RLIMIT_CORE},
-    {"RLIMIT_CPU", RLIMIT_CPU},         {"RLIMIT_DATA", RLIMIT_DATA},
-    {"RLIMIT_FSIZE", RLIMIT_FSIZE},     {"RLIMIT_LOCKS", RLIMIT_LOCKS},
-    {"RLIMIT_MEMLOCK", RLIMIT_MEMLOCK}, {"RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE},
-    {"RLIMIT_NICE", RLIMIT_NICE},       {"RLIMIT_NOFILE", RLIMIT_NOFILE},
-    {"RLIMIT_NPROC", RLIMIT_NPROC},     {"RLIMIT_RSS", RLIMIT_RSS},
-    {"RLIMIT_RTPRIO", RLIMIT_RTPRIO},   {"RLIMIT_RTTIME", RLIMIT_RTTIME},
-    {"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING}, {"RLIMIT_STACK", RLIMIT_STACK},
+    {"RLIMIT_AS", RLIMIT_AS},
+    {"RLIMIT_CORE", RLIMIT_CORE},
+    {"RLIMIT_CPU", RLIMIT_CPU},
+    {"RLIMIT_DATA", RLIMIT_DATA},
+    {"RLIMIT_FSIZE", RLIMIT_FSIZE},
+    {"RLIMIT_LOCKS", RLIMIT_LOCKS},
+    {"RLIMIT_MEMLOCK", RLIMIT_MEMLOCK},
+    {"RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE},
+    {"RLIMIT_NICE", RLIMIT_NICE},
+    {"RLIMIT_NOFILE", RLIMIT_NOFILE},
+    {"RLIMIT_NPROC", RLIMIT_NPROC},
+    {"RLIMIT_RSS", RLIMIT_RSS},
+    {"RLIMIT_RTPRIO", RLIMIT_RTPRIO},
+    {"RLIMIT_RTTIME", RLIMIT_RTTIME},
+    {"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING},
+    {"RLIMIT_STACK", RLIMIT_STACK},
 };
 
 const char* type_name(const json& j) {
   switch (j.type()) {
-    case json::value_t::null: return "null";
-    case json::value_t::object: return "an object";
-    case json::value_t::array: return "an array";
-    case json::value_t::string: return "a string";
-    case json::value_t::boolean: return "a boolean";
+    case json::value_t::null:
+      return "null";
+    case json::value_t::object:
+      return "an object";
+    case json::value_t::array:
+      return "an array";
+    case json::value_t::string:
+      return "a string";
+    case json::value_t::boolean:
+      return "a boolean";
     case json::value_t::number_integer:
-    case json::value_t::number_unsigned: return "an integer";
-    case json::value_t::number_float: return "a number";
-    default: return "an unusable value";
+    case json::value_t::number_unsigned:
+      return "an integer";
+    case json::value_t::number_float:
+      return "a number";
+    default:
+      return "an unusable value";
   }
 }
 
@@ -131,7 +185,8 @@ Status as_int(const json& v, const std::string& path, Int& out) {
   if (v.is_number_integer()) {
     int64_t s = v.get<int64_t>();
     if (s < static_cast<int64_t>(std::numeric_limits<Int>::min()) ||
-        (s > 0 && static_cast<uint64_t>(s) > static_cast<uint64_t>(std::numeric_limits<Int>::max())))
+        (s > 0 &&
+         static_cast<uint64_t>(s) > static_cast<uint64_t>(std::numeric_limits<Int>::max())))
       return field_error(path, "value " + std::to_string(s) + " is out of range");
     out = static_cast<Int>(s);
     return base::ok();
@@ -177,8 +232,7 @@ Status get_string_map(const json& o, const char* key, const std::string& path,
   if (!v) return base::ok();
   if (!v->is_object()) return wrong_type(path, "an object of strings", *v);
   for (auto it = v->begin(); it != v->end(); ++it) {
-    if (!it.value().is_string())
-      return wrong_type(path + "." + it.key(), "a string", it.value());
+    if (!it.value().is_string()) return wrong_type(path + "." + it.key(), "a string", it.value());
     out[it.key()] = it.value().get<std::string>();
   }
   return base::ok();
@@ -318,11 +372,14 @@ Status parse_mounts(const json& root, std::vector<Mount>& mounts) {
     for (const auto& o : mt.options) bind = bind || o == "bind" || o == "rbind";
     if (mt.type.empty() && !bind)
       return field_error(path + ".type", "is required unless the options say bind or rbind");
-    if (bind && mt.source.empty()) return field_error(path + ".source", "a bind mount needs a source");
+    if (bind && mt.source.empty())
+      return field_error(path + ".source", "a bind mount needs a source");
     if (const json* u = member(m, "uidMappings"); u && !u->empty())
-      return field_error(path + ".uidMappings", "idmapped mounts are not supported by this version of rune");
+      return field_error(path + ".uidMappings",
+                         "idmapped mounts are not supported by this version of rune");
     if (const json* g = member(m, "gidMappings"); g && !g->empty())
-      return field_error(path + ".gidMappings", "idmapped mounts are not supported by this version of rune");
+      return field_error(path + ".gidMappings",
+                         "idmapped mounts are not supported by this version of rune");
     mounts.push_back(std::move(mt));
   }
   return base::ok();
@@ -364,10 +421,9 @@ Status parse_resources(const json& lx, Linux& linux) {
   if (!res) return base::ok();
   TRY(require_object(res, "linux.resources"));
   TRY(parse_device_rules(*res, linux.device_rules));
-  for (const char* k : {"memory", "cpu", "pids", "blockIO", "hugepageLimits", "network", "rdma",
-                        "unified"}) {
-    TRY(reject_unsupported(*res, k, std::string("linux.resources.") + k,
-                           "this resource limit"));
+  for (const char* k :
+       {"memory", "cpu", "pids", "blockIO", "hugepageLimits", "network", "rdma", "unified"}) {
+    TRY(reject_unsupported(*res, k, std::string("linux.resources.") + k, "this resource limit"));
   }
   return base::ok();
 }
@@ -392,17 +448,19 @@ Status parse_linux(const json& root, Linux& linux) {
       std::string type;
       TRY(get_string(n, "type", path + ".type", type));
       static const std::pair<const char*, NsType> kTypes[] = {
-          {"pid", NsType::pid}, {"network", NsType::network}, {"mount", NsType::mount},
-          {"ipc", NsType::ipc}, {"uts", NsType::uts},         {"user", NsType::user},
+          {"pid", NsType::pid},       {"network", NsType::network}, {"mount", NsType::mount},
+          {"ipc", NsType::ipc},       {"uts", NsType::uts},         {"user", NsType::user},
           {"cgroup", NsType::cgroup}, {"time", NsType::time}};
       std::optional<NsType> t;
       for (const auto& [name, v] : kTypes)
         if (type == name) t = v;
       if (!t) return field_error(path + ".type", "unknown namespace type `" + type + "`");
       if (*t == NsType::user)
-        return field_error(path + ".type", "user namespaces are not supported by this version of rune");
+        return field_error(path + ".type",
+                           "user namespaces are not supported by this version of rune");
       if (*t == NsType::time)
-        return field_error(path + ".type", "time namespaces are not supported by this version of rune");
+        return field_error(path + ".type",
+                           "time namespaces are not supported by this version of rune");
       if (linux.find_ns(*t))
         return field_error(path + ".type", "namespace `" + type + "` is listed twice");
       Namespace nsp{*t, ""};
@@ -456,8 +514,8 @@ Status parse_linux(const json& root, Linux& linux) {
       return field_error("linux.readonlyPaths", "`" + p + "` is not an absolute path");
   TRY(get_string(*lx, "rootfsPropagation", "linux.rootfsPropagation", linux.rootfs_propagation));
   if (!linux.rootfs_propagation.empty()) {
-    static const char* kProps[] = {"private", "rprivate", "slave", "rslave", "shared",
-                                   "rshared", "unbindable", "runbindable"};
+    static const char* kProps[] = {"private", "rprivate", "slave",      "rslave",
+                                   "shared",  "rshared",  "unbindable", "runbindable"};
     bool okp = false;
     for (const char* p : kProps) okp = okp || linux.rootfs_propagation == p;
     if (!okp)
@@ -511,8 +569,7 @@ const char* capability_name(int cap) {
 
 Result<Config> parse_config(std::string_view text, std::string_view what) {
   json root = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (root.is_discarded())
-    return base::invalid("`" + std::string(what) + "` is not valid JSON");
+  if (root.is_discarded()) return base::invalid("`" + std::string(what) + "` is not valid JSON");
   if (!root.is_object()) return base::invalid("`" + std::string(what) + "` is not a JSON object");
   Config c;
   auto parse = [&]() -> Status {

@@ -74,7 +74,7 @@ struct Device {
 
 struct DeviceRule {
   bool allow = false;
-  char type = 'a';                     // a, c, b
+  char type = 'a';                      // a, c, b
   std::optional<int64_t> major, minor;  // nullopt = any (*)
   std::string access = "rwm";
 };
@@ -105,7 +105,8 @@ struct Config {
 };
 
 // Parses and validates config.json text. `what` names the file in errors.
-base::Result<Config> parse_config(std::string_view json_text, std::string_view what = "config.json");
+base::Result<Config> parse_config(std::string_view json_text,
+                                  std::string_view what = "config.json");
 
 // Capability name ("CAP_CHOWN") to number, or -1.
 int capability_from_name(std::string_view name);

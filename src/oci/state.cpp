@@ -19,10 +19,14 @@ using json = nlohmann::ordered_json;
 
 const char* status_name(Status s) {
   switch (s) {
-    case Status::creating: return "creating";
-    case Status::created: return "created";
-    case Status::running: return "running";
-    case Status::stopped: return "stopped";
+    case Status::creating:
+      return "creating";
+    case Status::created:
+      return "created";
+    case Status::running:
+      return "running";
+    case Status::stopped:
+      return "stopped";
   }
   return "unknown";
 }
@@ -56,7 +60,9 @@ base::Status StateStore::save(const ContainerState& st) {
   return base::write_file_atomic(dir(st.id) + "/state.json", serialize_state(st), 0600);
 }
 
-bool StateStore::exists(const std::string& id) const { return base::path_exists(dir(id)); }
+bool StateStore::exists(const std::string& id) const {
+  return base::path_exists(dir(id));
+}
 
 Result<ContainerState> StateStore::load(const std::string& id) const {
   TRY(validate_id(id));
@@ -82,7 +88,9 @@ Status StateStore::status(const ContainerState& st) const {
   return base::path_exists(fifo_path(st.id)) ? Status::created : Status::running;
 }
 
-base::Status StateStore::remove(const std::string& id) { return base::remove_all(dir(id)); }
+base::Status StateStore::remove(const std::string& id) {
+  return base::remove_all(dir(id));
+}
 
 std::vector<std::string> StateStore::list() const {
   std::vector<std::string> ids;

@@ -57,7 +57,8 @@ class StateStore {
 };
 
 // runc's `state` JSON for a container (two-space indented, as runc prints it).
-std::string state_json(const ContainerState& st, Status status, bool indent, const std::string& owner);
+std::string state_json(const ContainerState& st, Status status, bool indent,
+                       const std::string& owner);
 std::string serialize_state(const ContainerState& st);
 base::Result<ContainerState> deserialize_state(const std::string& text, const std::string& what);
 

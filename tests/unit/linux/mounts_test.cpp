@@ -16,7 +16,8 @@ namespace {
 using testing::RecordingSys;
 
 TEST(MountOptionsTest, FlagsDataAndPropagation) {
-  auto r = parse_mount_options({"nosuid", "noexec", "ro", "mode=755", "size=65536k", "rslave"}, "m");
+  auto r =
+      parse_mount_options({"nosuid", "noexec", "ro", "mode=755", "size=65536k", "rslave"}, "m");
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->flags, static_cast<unsigned long>(MS_NOSUID | MS_NOEXEC | MS_RDONLY));
   EXPECT_EQ(r->data, "mode=755,size=65536k");

@@ -17,9 +17,9 @@ class RecordingSys : public Sys {
  public:
   std::vector<std::string> calls;
   std::map<int, std::string> fd_paths;
-  std::set<std::string> missing;             // open_in_root fails with ENOENT for these
-  std::map<std::string, int> mount_errno;    // mount() on this target fails with this errno
-  std::map<std::string, int> bind_errno;     // mount() of "SOURCE TARGET" fails with this errno
+  std::set<std::string> missing;           // open_in_root fails with ENOENT for these
+  std::map<std::string, int> mount_errno;  // mount() on this target fails with this errno
+  std::map<std::string, int> bind_errno;   // mount() of "SOURCE TARGET" fails with this errno
 
   // "/proc/self/fd/N" -> the path fd N was opened for.
   std::string target(const char* t) const {
@@ -35,8 +35,8 @@ class RecordingSys : public Sys {
   int mount(const char* src, const char* tgt, const char* type, unsigned long flags,
             const char* data) override {
     std::string t = target(tgt);
-    calls.push_back("mount " + std::string(src ? src : "-") + " " + t + " " +
-                    (type ? type : "-") + " " + std::to_string(flags) + " " + (data ? data : "-"));
+    calls.push_back("mount " + std::string(src ? src : "-") + " " + t + " " + (type ? type : "-") +
+                    " " + std::to_string(flags) + " " + (data ? data : "-"));
     auto it = mount_errno.find(t);
     if (it != mount_errno.end()) {
       errno = it->second;

@@ -41,7 +41,8 @@ TEST(ParseConfigTest, ParsesProcessFields) {
   j["process"]["user"] = {{"uid", 1000}, {"gid", 1001}, {"umask", 63}, {"additionalGids", {5, 6}}};
   j["process"]["env"] = {"A=1", "PATH=/bin"};
   j["process"]["rlimits"] = {{{"type", "RLIMIT_NOFILE"}, {"soft", 10}, {"hard", 20}}};
-  j["process"]["capabilities"] = {{"bounding", {"CAP_CHOWN", "CAP_KILL"}}, {"effective", {"CAP_KILL"}}};
+  j["process"]["capabilities"] = {{"bounding", {"CAP_CHOWN", "CAP_KILL"}},
+                                  {"effective", {"CAP_KILL"}}};
   j["process"]["oomScoreAdj"] = 100;
   j["process"]["noNewPrivileges"] = true;
   auto r = parse_config(j.dump());
@@ -109,7 +110,9 @@ TEST(ParseConfigTest, FieldsOfPartTwoAreRejectedByName) {
       {"/linux/seccomp", {{"defaultAction", "SCMP_ACT_ALLOW"}}, "`linux.seccomp`"},
       {"/linux/resources/memory", {{"limit", 1000}}, "`linux.resources.memory`"},
       {"/linux/resources/pids", {{"limit", 10}}, "`linux.resources.pids`"},
-      {"/linux/uidMappings", {{{"containerID", 0}, {"hostID", 1000}, {"size", 1}}}, "`linux.uidMappings`"},
+      {"/linux/uidMappings",
+       {{{"containerID", 0}, {"hostID", 1000}, {"size", 1}}},
+       "`linux.uidMappings`"},
       {"/process/apparmorProfile", "x", "`process.apparmorProfile`"},
       {"/process/selinuxLabel", "x", "`process.selinuxLabel`"},
       {"/linux/personality", {{"domain", "LINUX32"}}, "`linux.personality`"},
@@ -171,8 +174,9 @@ TEST(ParseConfigTest, RelativeCwdAndBadEnvAreRejected) {
 
 TEST(ParseConfigTest, DeviceRulesAreParsed) {
   json j = minimal();
-  j["linux"]["resources"]["devices"] = {{{"allow", false}, {"access", "rwm"}},
-                                        {{"allow", true}, {"type", "c"}, {"major", 1}, {"minor", 3}, {"access", "rw"}}};
+  j["linux"]["resources"]["devices"] = {
+      {{"allow", false}, {"access", "rwm"}},
+      {{"allow", true}, {"type", "c"}, {"major", 1}, {"minor", 3}, {"access", "rw"}}};
   auto r = parse_config(j.dump());
   ASSERT_TRUE(r.ok()) << r.error().message();
   ASSERT_EQ(r->linux.device_rules.size(), 2u);
