@@ -172,8 +172,10 @@ bool wait_exec_fifo(int fd) {
     ch.send_failed(s.error());
     _exit(1);
   }
+  // rune create exits as soon as it reads `ready`: the parent-death signal must be off before
+  // that, or a fast exit of rune kills the created container.
+  prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
   if (!ch.send_ready().ok()) _exit(1);
-  prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);  // rune create exits now; the container lives on
   bool go = p.fifo_fd >= 0 ? wait_exec_fifo(p.fifo_fd) : ch.wait_start().ok();
   if (!go) _exit(1);
   ch.close();
