@@ -390,10 +390,8 @@ Status Runtime::destroy(const oci::ContainerState& st) {
 Status Runtime::remove(const std::string& id, bool force) {
   auto in = info(id);
   if (!in.ok()) {
-    // A create that died before writing state.json leaves only the directory.
-    if (in.error().category() == base::Category::not_found && oci::validate_id(id).ok()) {
-      if (force) return base::ok();
-    }
+    // Like runc, `delete --force` of a container that does not exist succeeds.
+    if (force && in.error().category() == base::Category::not_found) return base::ok();
     return std::move(in).error();
   }
   const oci::ContainerState& st = in->state;

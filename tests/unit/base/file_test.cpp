@@ -1,7 +1,9 @@
 #include "base/file.h"
 
 #include <gtest/gtest.h>
+
 #include <sys/stat.h>
+#include "temp_dir.h"
 
 #include <cstdlib>
 
@@ -21,16 +23,7 @@ TEST(PathJoinTest, UsesExactlyOneSlash) {
   EXPECT_EQ(path_join("/a", "b"), "/a/b");
 }
 
-class FileTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    char t[] = "/tmp/rune-file-test-XXXXXX";
-    ASSERT_TRUE(mkdtemp(t));
-    dir_ = t;
-  }
-  void TearDown() override { (void)remove_all(dir_); }
-  std::string dir_;
-};
+class FileTest : public testutil::TempDirTest {};
 
 TEST_F(FileTest, WriteAtomicThenReadRoundTrips) {
   std::string p = dir_ + "/f";

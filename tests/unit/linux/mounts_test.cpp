@@ -9,6 +9,7 @@
 #include "base/fd.h"
 #include "base/file.h"
 #include "recording_sys.h"
+#include "temp_dir.h"
 
 namespace linux {
 namespace {
@@ -158,12 +159,10 @@ TEST(ApplyMountTest, FailureNamesTheMount) {
 
 // Real openat2 in a temporary directory: a destination under an absolute symlink that points
 // outside stays inside the root.
-class MkdirInRootTest : public ::testing::Test {
+class MkdirInRootTest : public testutil::TempDirTest {
  protected:
   void SetUp() override {
-    char t[] = "/tmp/rune-root-test-XXXXXX";
-    ASSERT_TRUE(mkdtemp(t));
-    dir_ = t;
+    TempDirTest::SetUp();
     ASSERT_EQ(mkdir((dir_ + "/root").c_str(), 0755), 0);
     ASSERT_EQ(mkdir((dir_ + "/root/var").c_str(), 0755), 0);
     ASSERT_EQ(symlink("/run", (dir_ + "/root/var/run").c_str()), 0);
@@ -171,8 +170,6 @@ class MkdirInRootTest : public ::testing::Test {
     rootfd_.reset(open((dir_ + "/root").c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
     ASSERT_TRUE(rootfd_.valid());
   }
-  void TearDown() override { (void)base::remove_all(dir_); }
-  std::string dir_;
   base::UniqueFd rootfd_;
 };
 

@@ -1,7 +1,9 @@
 #include "oci/state.h"
 
 #include <gtest/gtest.h>
+
 #include <unistd.h>
+#include "temp_dir.h"
 
 #include <nlohmann/json.hpp>
 
@@ -63,16 +65,7 @@ TEST(StateTest, StateJsonHasRuncFieldsInRuncOrder) {
   EXPECT_EQ(stopped["owner"], "root");
 }
 
-class StoreTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    char t[] = "/tmp/rune-store-test-XXXXXX";
-    ASSERT_TRUE(mkdtemp(t));
-    dir_ = t;
-  }
-  void TearDown() override { (void)base::remove_all(dir_); }
-  std::string dir_;
-};
+class StoreTest : public testutil::TempDirTest {};
 
 TEST_F(StoreTest, ReserveTwiceIsAlreadyExists) {
   StateStore s(dir_ + "/root");
