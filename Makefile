@@ -15,9 +15,9 @@ build: deps
 	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
 	cmake --build $(BUILD) -j $(JOBS)
 
-# The main job: build, then run a command in a rune container from a busybox-static bundle.
+# The main job: build, then an enclave container on the sim TEE (liberpal-sim), end to end.
 demo: build
-	bash scripts/demo.sh $(RUNE)
+	bash scripts/demo.sh $(RUNE) $(BUILD)/runtimes/liberpal-sim.so
 
 # Every test through CTest: unit tests, integration tests, the shared OCI conformance suite.
 check: build

@@ -58,17 +58,36 @@ const std::vector<Command>& commands() {
        "[flags]",
        "write a config.json template",
        {{"bundle", 'b', true, "directory to write config.json into"},
-        {"rootless", 0, false, "rootless template (not supported by this version of rune)"}},
+        {"rootless", 0, false, "rootless template (not supported by this version of rune)"},
+        {"enclave", 0, false, "template for an enclave container on the sim TEE"},
+        {"pal", 0, true,
+         "host liberpal-sim.so to bind-mount (default: the one installed with rune)"}},
        0,
        0,
        cmd_spec},
       {"exec",
-       "<container-id> <command>",
-       "not supported by this version of rune",
-       {},
-       0,
+       "[flags] <container-id> <command> [args...]",
+       "run a further process in an enclave container's runtime (PAL API v2+)",
+       {{"env", 'e', true, "set an environment variable KEY=VALUE (repeatable)"},
+        {"detach", 'd', false, "do not wait for the process"},
+        {"process", 'p', true, "process.json (runtime-spec `process`) giving args and env"},
+        {"tty", 't', false, "allocate a terminal (not supported by this version of rune)"},
+        {"cwd", 0, true, "working directory (not supported: the PAL API has none)"},
+        {"user", 'u', true, "uid[:gid] (not supported: the PAL API has none)"},
+        {"pid-file", 0, true, "not supported for enclave processes (they have no host pid)"}},
+       1,
        ~size_t{0},
-       cmd_unsupported},
+       cmd_exec,
+       true},
+      {"attest",
+       "[flags] <container-id>",
+       "print a local report from an enclave container's runtime (PAL API v3)",
+       {{"target-info", 0, true,
+         "SGX TARGETINFO (512 bytes) to make the report for (default: the sim quoting target)"},
+        {"output", 'o', true, "also write the raw report (432 bytes) to this file"}},
+       1,
+       1,
+       cmd_attest},
       {"ps",
        "<container-id>",
        "not supported by this version of rune",
@@ -110,13 +129,14 @@ const std::vector<Command>& commands() {
 
 base::Result<Args> parse_flags(const std::vector<FlagSpec>& flags,
                                const std::vector<std::string>& argv, size_t begin,
-                               const std::string& context) {
+                               const std::string& context, bool flags_first) {
   Args a;
   bool flags_done = false;
   for (size_t i = begin; i < argv.size(); ++i) {
     const std::string& s = argv[i];
     if (flags_done || s.size() < 2 || s[0] != '-') {
       a.positional.push_back(s);
+      if (flags_first) flags_done = true;
       continue;
     }
     if (s == "--") {
@@ -153,6 +173,7 @@ base::Result<Args> parse_flags(const std::vector<FlagSpec>& flags,
       if (value == "false") continue;
     }
     a.values[spec->name] = value;
+    a.all[spec->name].push_back(value);
   }
   return a;
 }

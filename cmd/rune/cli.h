@@ -18,7 +18,8 @@ struct FlagSpec {
 };
 
 struct Args {
-  std::map<std::string, std::string> values;  // flag -> value ("true" for booleans)
+  std::map<std::string, std::string> values;            // flag -> value ("true" for booleans)
+  std::map<std::string, std::vector<std::string>> all;  // flag -> every value given, in order
   std::vector<std::string> positional;
   bool has(const std::string& f) const { return values.count(f) != 0; }
   std::string get(const std::string& f, const std::string& def = "") const {
@@ -41,6 +42,7 @@ struct Command {
   std::vector<FlagSpec> flags;
   size_t min_args, max_args;
   int (*run)(const Args&, const Globals&);
+  bool flags_first = false;  // flags end at the first positional (exec: the command's own flags)
 };
 
 const std::vector<Command>& commands();
@@ -49,7 +51,7 @@ const std::vector<Command>& commands();
 // when `interspersed` is false. Errors name the flag.
 base::Result<Args> parse_flags(const std::vector<FlagSpec>& flags,
                                const std::vector<std::string>& argv, size_t begin,
-                               const std::string& context);
+                               const std::string& context, bool flags_first = false);
 
 void print_help(const Command& c);
 void print_main_help();
@@ -66,6 +68,8 @@ int cmd_list(const Args&, const Globals&);
 int cmd_kill(const Args&, const Globals&);
 int cmd_delete(const Args&, const Globals&);
 int cmd_spec(const Args&, const Globals&);
+int cmd_exec(const Args&, const Globals&);
+int cmd_attest(const Args&, const Globals&);
 int cmd_unsupported(const Args&, const Globals&);
 
 }  // namespace rune

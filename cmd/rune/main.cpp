@@ -63,7 +63,7 @@ int main(int argc, char** argv) {
   const std::string& name = args[i];
   for (const auto& c : rune::commands()) {
     if (name != c.name) continue;
-    auto a = rune::parse_flags(c.flags, args, i + 1, std::string("rune ") + c.name);
+    auto a = rune::parse_flags(c.flags, args, i + 1, std::string("rune ") + c.name, c.flags_first);
     if (!a.ok()) return rune::fail(a.error(), g);
     if (a->has("help")) {
       rune::print_help(c);

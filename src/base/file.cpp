@@ -147,3 +147,39 @@ std::string clean_path(std::string_view p) {
 }
 
 }  // namespace base
+
+namespace base {
+
+namespace {
+
+bool is_executable(const std::string& p) {
+  struct stat st;
+  return stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode) && access(p.c_str(), X_OK) == 0;
+}
+
+}  // namespace
+
+Result<std::string> find_executable(const std::string& arg0, const std::vector<std::string>& env,
+                                    const std::string& what) {
+  if (arg0.find('/') != std::string::npos) {
+    errno = 0;
+    if (is_executable(arg0)) return arg0;
+    return sys_error(what + ": cannot execute `" + arg0 + "`", errno ? errno : EACCES);
+  }
+  std::string path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+  for (const auto& e : env)
+    if (e.rfind("PATH=", 0) == 0) path = e.substr(5);
+  size_t i = 0;
+  while (i <= path.size()) {
+    size_t j = path.find(':', i);
+    if (j == std::string::npos) j = path.size();
+    std::string dir = path.substr(i, j - i);
+    std::string cand = path_join(dir.empty() ? "." : dir, arg0);
+    if (is_executable(cand)) return cand;
+    i = j + 1;
+  }
+  return Error(Category::not_found,
+               what + ": executable `" + arg0 + "` not found in $PATH (" + path + ")", ENOENT);
+}
+
+}  // namespace base

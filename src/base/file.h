@@ -5,6 +5,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/error.h"
 
@@ -28,5 +29,10 @@ bool path_exists(const std::string& path);
 std::string path_join(std::string_view a, std::string_view b);
 // Lexically cleans a path: collapses '//' and '.', resolves '..' without going above '/'.
 std::string clean_path(std::string_view p);
+
+// Resolves a program name as execvp would, with the PATH from `env` (default PATH when absent):
+// names containing '/' are taken as they are. `what` names the input in errors.
+Result<std::string> find_executable(const std::string& arg0, const std::vector<std::string>& env,
+                                    const std::string& what);
 
 }  // namespace base

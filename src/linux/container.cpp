@@ -13,10 +13,15 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <optional>
 
 #include "base/file.h"
 #include "base/log.h"
 #include "base/process.h"
+#include "enclave/agent.h"
+#include "enclave/client.h"
+#include "enclave/config.h"
+#include "enclave/runelet.h"
 #include "linux/capabilities.h"
 #include "linux/cgroup.h"
 #include "linux/devices.h"
@@ -44,8 +49,6 @@ struct Runtime::Created {
 
 namespace {
 
-constexpr const char* kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-
 // Everything the container's init needs, prepared by the parent before clone().
 struct InitPlan {
   const oci::Config* config = nullptr;
@@ -57,36 +60,11 @@ struct InitPlan {
   bool no_pivot = false;
   int preserve_fds = 0;
   int fifo_fd = -1;  // create: wait for `start` on the exec fifo; run: on the channel
+  // Enclave containers: PID 1 is the init-runelet, which takes `start` on `agent_fd` (create)
+  // or on the channel (run).
+  const enclave::Config* enclave = nullptr;
+  int agent_fd = -1;
 };
-
-bool is_executable(const std::string& p) {
-  struct stat st;
-  return stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode) && access(p.c_str(), X_OK) == 0;
-}
-
-// Resolves process.args[0] inside the container (after pivot_root), with the container's PATH.
-Result<std::string> find_executable(const std::string& arg0, const std::vector<std::string>& env) {
-  if (arg0.find('/') != std::string::npos) {
-    if (is_executable(arg0)) return arg0;
-    return base::sys_error("`process.args[0]`: cannot execute `" + arg0 + "`",
-                           errno ? errno : EACCES);
-  }
-  std::string path = kDefaultPath;
-  for (const auto& e : env)
-    if (e.rfind("PATH=", 0) == 0) path = e.substr(5);
-  size_t i = 0;
-  while (i <= path.size()) {
-    size_t j = path.find(':', i);
-    if (j == std::string::npos) j = path.size();
-    std::string dir = path.substr(i, j - i);
-    std::string cand = base::path_join(dir.empty() ? "." : dir, arg0);
-    if (is_executable(cand)) return cand;
-    i = j + 1;
-  }
-  return Error(base::Category::not_found,
-               "`process.args[0]`: executable `" + arg0 + "` not found in $PATH (" + path + ")",
-               ENOENT);
-}
 
 Status write_sysctls(const std::map<std::string, std::string>& sysctl) {
   for (const auto& [k, v] : sysctl) {
@@ -139,7 +117,8 @@ Status init_container(const InitPlan& p, ChildChannel& ch, std::string& exe) {
   TRY(set_rlimits(c.process.rlimits));
   if (sys.chdir(c.process.cwd.c_str()) != 0)
     return base::sys_error("`process.cwd`: chdir to `" + c.process.cwd + "`");
-  ASSIGN_OR_RETURN(exe, find_executable(c.process.args[0], c.process.env));
+  ASSIGN_OR_RETURN(exe,
+                   base::find_executable(c.process.args[0], c.process.env, "`process.args[0]`"));
   TRY(set_user_and_capabilities(c.process.user, c.process.capabilities));
   umask(c.process.user.umask.value_or(022));
   return base::ok();
@@ -161,13 +140,49 @@ bool wait_exec_fifo(int fd) {
   }
 }
 
+// The init-runelet's set-up, after the container's: the workload's env becomes the process
+// env (runtimes read settings from it, and v1 pal_exec passes none), then the PAL is loaded
+// from inside the rootfs and initialized with the container's user and caps in force.
+Status init_runelet(const InitPlan& p, ChildChannel& ch, const std::string& exe,
+                    std::optional<enclave::Runelet>& runelet) {
+  const oci::Process& proc = p.config->process;
+  if (proc.no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+    return base::sys_error("`process.noNewPrivileges`");
+  clearenv();
+  for (const auto& e : proc.env) putenv(const_cast<char*>(e.c_str()));  // outlives the process
+  syscall(SYS_close_range, 3 + p.preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
+  runelet.emplace(*p.enclave, p.agent_fd);
+  TRY(runelet->init([&](const char* call) { (void)ch.send_phase(call); }));
+  runelet->set_entrypoint(exe, proc.args, proc.env);
+  return base::ok();
+}
+
+[[noreturn]] void runelet_main(const InitPlan& p, ChildChannel& ch, enclave::Runelet& r) {
+  std::string ready = std::to_string(r.pal().version()) + " " + std::to_string(r.pal().symbols());
+  if (!ch.send_ready(ready).ok()) _exit(1);
+  if (p.fifo_fd < 0) {  // run mode: start comes on the channel
+    if (!ch.wait_start().ok()) r.destroy_and_exit(1);
+    auto pid = r.start();
+    if (!pid.ok()) {
+      ch.send_failed(pid.error());
+      r.destroy_and_exit(127);
+    }
+    (void)ch.send_started(*pid);
+  }
+  ch.close();
+  if (p.fifo_fd >= 0) close(p.fifo_fd);
+  r.serve();
+}
+
 [[noreturn]] void container_main(const InitPlan& p, ChildChannel& ch) {
   prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, nullptr);
   std::string exe;
+  std::optional<enclave::Runelet> runelet;
   Status s = init_container(p, ch, exe);
+  if (s.ok() && p.enclave) s = init_runelet(p, ch, exe, runelet);
   if (!s.ok()) {
     ch.send_failed(s.error());
     _exit(1);
@@ -175,6 +190,7 @@ bool wait_exec_fifo(int fd) {
   // rune create exits as soon as it reads `ready`: the parent-death signal must be off before
   // that, or a fast exit of rune kills the created container.
   prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+  if (runelet) runelet_main(p, ch, *runelet);
   if (!ch.send_ready().ok()) _exit(1);
   bool go = p.fifo_fd >= 0 ? wait_exec_fifo(p.fifo_fd) : ch.wait_start().ok();
   if (!go) _exit(1);
@@ -194,6 +210,14 @@ bool wait_exec_fifo(int fd) {
   execve(exe.c_str(), argv.data(), envp.data());
   dprintf(2, "rune: exec `%s`: %s\n", exe.c_str(), strerror(errno));
   _exit(127);
+}
+
+std::string describe_exit(int status) {
+  if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
+  if (WIFSIGNALED(status))
+    return "was killed by signal " + std::to_string(WTERMSIG(status)) + " (" +
+           sigabbrev_np(WTERMSIG(status)) + ")";
+  return "ended with wait status " + std::to_string(status);
 }
 
 Result<std::string> absolute_dir(const std::string& path, const std::string& what) {
@@ -243,6 +267,9 @@ Result<Runtime::Created> Runtime::do_create(const CreateOptions& o, Mode mode) {
   auto text = base::read_file(cfg_path, 16 << 20);
   if (!text.ok()) return std::move(text).error().wrap("load the bundle's config");
   ASSIGN_OR_RETURN(oci::Config config, oci::parse_config(*text, cfg_path));
+  auto enc = enclave::parse(config);
+  if (!enc.ok()) return std::move(enc).error().wrap(cfg_path);
+  if (*enc && (*enc)->type == "intelSgx") TRY_WRAP(enclave::add_sgx_resources(config), cfg_path);
   if (!o.console_socket.empty())
     return base::invalid(
         "`--console-socket`: terminals are not supported by this version of rune "
@@ -257,6 +284,7 @@ Result<Runtime::Created> Runtime::do_create(const CreateOptions& o, Mode mode) {
   plan.rootfs = *rootfs;
   plan.no_pivot = o.no_pivot;
   plan.preserve_fds = o.preserve_fds;
+  if (*enc) plan.enclave = &**enc;
   auto mounts = plan_mounts(config, bundle);
   if (!mounts.ok()) return std::move(mounts).error().wrap(cfg_path);
   plan.mounts = std::move(mounts).value();
@@ -279,6 +307,11 @@ Result<Runtime::Created> Runtime::do_create(const CreateOptions& o, Mode mode) {
   TRY(create_cgroups(*cg));
   TRY(apply_device_rules(*cg, config.linux.device_rules));
 
+  base::UniqueFd agent;
+  if (plan.enclave) {
+    ASSIGN_OR_RETURN(agent, enclave::listen_in(store_.dir(o.id)));
+    plan.agent_fd = agent.get();
+  }
   base::UniqueFd fifo;
   if (mode == Mode::create) {
     std::string fp = store_.fifo_path(o.id);
@@ -304,11 +337,27 @@ Result<Runtime::Created> Runtime::do_create(const CreateOptions& o, Mode mode) {
   guard.set_pid(pid);
   child_ch.close();
   fifo.reset();
+  agent.reset();
 
   TRY_WRAP(add_process(*cg, pid), "put the container's init in its cgroups");
   TRY(out.channel.send_go());
-  Status ready = out.channel.wait_ready();
-  if (!ready.ok()) return std::move(ready).error().wrap("create container `" + o.id + "`");
+  std::string ready_text, phase;
+  Status ready = out.channel.wait_ready(&ready_text, &phase);
+  if (!ready.ok()) {
+    if (plan.enclave && !phase.empty() && peer_exited(ready.error())) {
+      // The PAL ended the process (exit() or a crash) inside a call: say which and how.
+      int status = 0;
+      while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+      }
+      guard.set_pid(0);
+      return Error(base::Category::unavailable,
+                   "enclave runtime `" + plan.enclave->runtime_path + "`: the init-runelet " +
+                       describe_exit(status) + " during `" + phase + "`",
+                   ECHILD)
+          .wrap("create container `" + o.id + "`");
+    }
+    return std::move(ready).error().wrap("create container `" + o.id + "`");
+  }
 
   oci::ContainerState& st = out.state;
   st.id = o.id;
@@ -321,6 +370,18 @@ Result<Runtime::Created> Runtime::do_create(const CreateOptions& o, Mode mode) {
   st.annotations = config.annotations;
   st.cgroup_dirs = cg->dirs;
   st.own_pid_ns = (plan.ns->clone_flags & CLONE_NEWPID) != 0;
+  if (plan.enclave) {
+    oci::EnclaveState e;
+    e.type = plan.enclave->type;
+    e.runtime_path = plan.enclave->runtime_path;
+    e.runtime_args = plan.enclave->runtime_args;
+    e.log_level = plan.enclave->log_level;
+    if (sscanf(ready_text.c_str(), "%d %u", &e.pal_version, &e.symbols) != 2)
+      return Error(base::Category::internal,
+                   "create container `" + o.id + "`: malformed ready message `" + ready_text + "`");
+    e.env = config.process.env;
+    st.enclave = std::move(e);
+  }
   TRY(store_.save(st));
   if (!o.pid_file.empty())
     TRY_WRAP(base::write_file_atomic(o.pid_file, std::to_string(pid)), "`--pid-file`");
@@ -357,6 +418,12 @@ Status Runtime::start(const std::string& id) {
                    "cannot start container `" + id + "`: it is still being created");
   }
   std::string fp = store_.fifo_path(id);
+  if (in.state.enclave) {
+    auto pid = enclave::client::start(store_.dir(id), id);
+    unlink(fp.c_str());  // started, or the runelet has ended the container
+    if (!pid.ok()) return std::move(pid).error().wrap("start container `" + id + "`");
+    return base::ok();
+  }
   base::UniqueFd fd(open(fp.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC));
   if (!fd.valid()) {
     if (errno == ENXIO || errno == ENOENT)
@@ -376,10 +443,69 @@ Status Runtime::kill(const std::string& id, int sig, bool all) {
   if (in.status == oci::Status::creating)
     return Error(base::Category::failed_precondition,
                  "container `" + id + "` is still being created");
+  if (in.state.enclave && sig != SIGKILL) {  // through the runtime: pal_kill(-1, sig)
+    TRY_WRAP(enclave::client::kill(store_.dir(id), id, -1, sig), "kill container `" + id + "`");
+    return base::ok();
+  }
   if (all) return signal_cgroup(in.state.cgroup_dirs, sig);
   if (::kill(in.state.pid, sig) != 0)
     return base::sys_error("send signal " + std::to_string(sig) + " to container `" + id + "`");
   return base::ok();
+}
+
+Result<int> Runtime::exec(const std::string& id, const ExecOptions& o) {
+  ASSIGN_OR_RETURN(Info in, info(id));
+  if (!in.state.enclave)
+    return base::Error(base::Category::failed_precondition,
+                       "cannot exec in container `" + id +
+                           "`: exec into ordinary containers is not supported by this version of "
+                           "rune (only into enclave containers)",
+                       ENOTSUP);
+  const oci::EnclaveState& e = *in.state.enclave;
+  if (in.status != oci::Status::running)
+    return base::Error(base::Category::failed_precondition,
+                       "cannot exec in container `" + id + "`: it is " +
+                           oci::status_name(in.status) + ", not running");
+  if (e.pal_version < 2)
+    return base::Error(base::Category::failed_precondition,
+                       "cannot exec in container `" + id + "`: its enclave runtime `" +
+                           e.runtime_path +
+                           "` implements PAL API v1, which runs a single process (exec needs v2+)",
+                       ENOTSUP);
+  if (o.args.empty()) return base::invalid("exec: no command given");
+  std::vector<std::string> env = o.env_replace ? o.env : e.env;
+  if (!o.env_replace) {
+    for (const auto& kv : o.env) {
+      std::string key = kv.substr(0, kv.find('='));
+      std::erase_if(env, [&](const std::string& x) {
+        return x.compare(0, key.size() + 1, key + "=") == 0 || x == key;
+      });
+      env.push_back(kv);
+    }
+  }
+  int pid = 0;
+  auto r = enclave::client::exec(store_.dir(id), id, o.args, env, o.detach, &pid);
+  if (!r.ok()) return std::move(r).error().wrap("exec in container `" + id + "`");
+  return r;
+}
+
+Result<std::vector<uint8_t>> Runtime::attest(const std::string& id,
+                                             const std::vector<uint8_t>& target_info) {
+  ASSIGN_OR_RETURN(Info in, info(id));
+  if (!in.state.enclave)
+    return base::Error(base::Category::failed_precondition,
+                       "cannot attest container `" + id + "`: it is not an enclave container");
+  const oci::EnclaveState& e = *in.state.enclave;
+  if (in.status != oci::Status::running && in.status != oci::Status::created)
+    return base::Error(
+        base::Category::failed_precondition,
+        "cannot attest container `" + id + "`: it is " + oci::status_name(in.status));
+  if (!(e.symbols & enclave::kGetLocalReport))
+    return enclave::missing_symbol(e.runtime_path, enclave::kGetLocalReport)
+        .wrap("attest container `" + id + "` (PAL API v" + std::to_string(e.pal_version) + ")");
+  auto r = enclave::client::attest(store_.dir(id), id, target_info);
+  if (!r.ok()) return std::move(r).error().wrap("attest container `" + id + "`");
+  return r;
 }
 
 Status Runtime::destroy(const oci::ContainerState& st) {
@@ -434,6 +560,20 @@ Result<int> Runtime::run(const CreateOptions& o, bool detach) {
     return std::move(created).error();
   }
   Status s = created->channel.send_start();
+  if (s.ok() && created->state.enclave) {
+    auto started = created->channel.wait_started();
+    if (!started.ok()) {
+      // The runelet has ended the container: clean up as for any exit.
+      ::kill(created->pid, SIGKILL);
+      int st;
+      while (waitpid(created->pid, &st, 0) < 0 && errno == EINTR) {
+      }
+      if (!detach) sigprocmask(SIG_SETMASK, &old, nullptr);
+      if (!created->state.own_pid_ns) (void)signal_cgroup(created->state.cgroup_dirs, SIGKILL);
+      (void)destroy(created->state);
+      return std::move(started).error().wrap("run container `" + o.id + "`");
+    }
+  }
   created->channel.close();
   if (!s.ok()) return std::move(s).error();
   if (detach) return 0;

@@ -2,6 +2,7 @@
 // it), run (create + start, foreground or detached), state, kill, delete.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,13 @@ struct CreateOptions {
   int preserve_fds = 0;
 };
 
+struct ExecOptions {
+  std::vector<std::string> args;
+  std::vector<std::string> env;  // KEY=VALUE added to (or, env_replace, instead of) the container's
+  bool env_replace = false;
+  bool detach = false;
+};
+
 class Runtime {
  public:
   explicit Runtime(std::string root) : store_(std::move(root)) {}
@@ -31,6 +39,12 @@ class Runtime {
   base::Result<int> run(const CreateOptions& o, bool detach);
   base::Status kill(const std::string& id, int sig, bool all);
   base::Status remove(const std::string& id, bool force);
+  // Runs a further process in an enclave container's runtime (PAL API v2+); foreground returns
+  // its exit value.
+  base::Result<int> exec(const std::string& id, const ExecOptions& o);
+  // pal_get_local_report of an enclave container's runtime (PAL API v3).
+  base::Result<std::vector<uint8_t>> attest(const std::string& id,
+                                            const std::vector<uint8_t>& target_info);
 
   struct Info {
     oci::ContainerState state;

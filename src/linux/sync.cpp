@@ -26,6 +26,10 @@ const char* msg_name(SyncMsg m) {
       return "ready";
     case SyncMsg::failed:
       return "failed";
+    case SyncMsg::phase:
+      return "phase";
+    case SyncMsg::started:
+      return "started";
   }
   return "unknown";
 }
@@ -43,31 +47,46 @@ Status send_msg(int fd, SyncMsg type, int err = 0, int cat = 0, const std::strin
   return base::ok();
 }
 
-// Receives one message; `peer` names the other side in errors.
-Status recv_expect(int fd, SyncMsg want, const char* peer) {
-  char buf[4096];
-  ssize_t r;
-  do r = recv(fd, buf, sizeof buf, 0);
-  while (r < 0 && errno == EINTR);
-  if (r < 0) return base::sys_error(std::string("sync: receive from ") + peer);
-  if (r == 0)
-    return base::Error(base::Category::internal,
-                       std::string(peer) + " exited before sending `" + msg_name(want) + "`");
-  if (static_cast<size_t>(r) < sizeof(Header))
-    return base::Error(base::Category::internal, "sync: short message from " + std::string(peer));
-  Header h;
-  memcpy(&h, buf, sizeof h);
-  if (h.type == SyncMsg::failed && want != SyncMsg::failed)
-    return base::Error(static_cast<base::Category>(h.category),
-                       std::string(buf + sizeof h, static_cast<size_t>(r) - sizeof h), h.err);
-  if (h.type != want)
-    return base::Error(base::Category::internal, std::string("sync: expected `") + msg_name(want) +
-                                                     "` from " + peer + ", got `" +
-                                                     msg_name(h.type) + "`");
-  return base::ok();
+// Receives one message; `peer` names the other side in errors. Phase messages are skipped
+// (the last one kept in `phase`); `text` and `err` receive the expected message's payload.
+Status recv_expect(int fd, SyncMsg want, const char* peer, std::string* text = nullptr,
+                   std::string* phase = nullptr, int* err = nullptr) {
+  for (;;) {
+    char buf[4096];
+    ssize_t r;
+    do r = recv(fd, buf, sizeof buf, 0);
+    while (r < 0 && errno == EINTR);
+    if (r < 0) return base::sys_error(std::string("sync: receive from ") + peer);
+    if (r == 0)
+      return base::Error(base::Category::unavailable,
+                         std::string(peer) + " exited before sending `" + msg_name(want) + "`",
+                         EPIPE);
+    if (static_cast<size_t>(r) < sizeof(Header))
+      return base::Error(base::Category::internal, "sync: short message from " + std::string(peer));
+    Header h;
+    memcpy(&h, buf, sizeof h);
+    if (h.type == SyncMsg::failed && want != SyncMsg::failed)
+      return base::Error(static_cast<base::Category>(h.category),
+                         std::string(buf + sizeof h, static_cast<size_t>(r) - sizeof h), h.err);
+    if (h.type == SyncMsg::phase && want != SyncMsg::phase) {
+      if (phase) phase->assign(buf + sizeof h, static_cast<size_t>(r) - sizeof h);
+      continue;
+    }
+    if (h.type != want)
+      return base::Error(base::Category::internal, std::string("sync: expected `") +
+                                                       msg_name(want) + "` from " + peer +
+                                                       ", got `" + msg_name(h.type) + "`");
+    if (text) text->assign(buf + sizeof h, static_cast<size_t>(r) - sizeof h);
+    if (err) *err = h.err;
+    return base::ok();
+  }
 }
 
 }  // namespace
+
+bool peer_exited(const base::Error& e) {
+  return e.category() == base::Category::unavailable && e.err() == EPIPE;
+}
 
 Status make_sync_pair(ParentChannel& parent, ChildChannel& child) {
   int sv[2];
@@ -84,8 +103,14 @@ Status ParentChannel::send_go() {
 Status ParentChannel::send_start() {
   return send_msg(fd_.get(), SyncMsg::start);
 }
-Status ParentChannel::wait_ready() {
-  return recv_expect(fd_.get(), SyncMsg::ready, "the container's init process");
+Status ParentChannel::wait_ready(std::string* ready_text, std::string* phase) {
+  return recv_expect(fd_.get(), SyncMsg::ready, "the container's init process", ready_text, phase);
+}
+base::Result<int> ParentChannel::wait_started() {
+  int pid = 0;
+  TRY(recv_expect(fd_.get(), SyncMsg::started, "the container's init-runelet", nullptr, nullptr,
+                  &pid));
+  return pid;
 }
 Status ChildChannel::wait_go() {
   return recv_expect(fd_.get(), SyncMsg::go, "rune");
@@ -93,8 +118,14 @@ Status ChildChannel::wait_go() {
 Status ChildChannel::wait_start() {
   return recv_expect(fd_.get(), SyncMsg::start, "rune");
 }
-Status ChildChannel::send_ready() {
-  return send_msg(fd_.get(), SyncMsg::ready);
+Status ChildChannel::send_ready(const std::string& text) {
+  return send_msg(fd_.get(), SyncMsg::ready, 0, 0, text);
+}
+Status ChildChannel::send_phase(const std::string& text) {
+  return send_msg(fd_.get(), SyncMsg::phase, 0, 0, text);
+}
+Status ChildChannel::send_started(int pid) {
+  return send_msg(fd_.get(), SyncMsg::started, pid);
 }
 void ChildChannel::send_failed(const base::Error& e) {
   (void)send_msg(fd_.get(), SyncMsg::failed, e.err(), static_cast<int>(e.category()), e.message());

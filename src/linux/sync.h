@@ -1,6 +1,8 @@
 // The typed channel between rune (parent) and the container's init (child) during create:
 //   parent -> child: Go (the child is in its cgroups; set up the container), Start (exec now)
-//   child -> parent: Ready (set up, waiting for start), Failed (errno + message)
+//   child -> parent: Ready (set up, waiting for start; enclave: "<pal version> <symbols>"),
+//                    Failed (errno + message), Phase (enclave: the PAL call about to be made),
+//                    Started (enclave, run mode: the entrypoint runs; its runtime pid)
 // Each side has its own type with named methods; an out-of-order message is an error naming
 // what was expected and what arrived.
 #pragma once
@@ -12,10 +14,13 @@
 
 namespace linux {
 
-enum class SyncMsg : uint32_t { go = 1, start = 2, ready = 3, failed = 4 };
+enum class SyncMsg : uint32_t { go = 1, start = 2, ready = 3, failed = 4, phase = 5, started = 6 };
 
 class ParentChannel;
 class ChildChannel;
+
+// True for the error of a wait whose peer exited without a Failed message.
+bool peer_exited(const base::Error& e);
 
 // Makes the socketpair; each end goes to its own process.
 base::Status make_sync_pair(ParentChannel& parent, ChildChannel& child);
@@ -24,8 +29,11 @@ class ParentChannel {
  public:
   base::Status send_go();
   base::Status send_start();
-  // Waits for Ready; a Failed message comes back as the child's error.
-  base::Status wait_ready();
+  // Waits for Ready; a Failed message comes back as the child's error. Phase messages on the
+  // way are kept in `phase` (the last one), Ready's text in `ready_text`.
+  base::Status wait_ready(std::string* ready_text = nullptr, std::string* phase = nullptr);
+  // Waits for Started (enclave containers in run mode); returns the runtime's pid.
+  base::Result<int> wait_started();
   void close() { fd_.reset(); }
 
  private:
@@ -37,7 +45,9 @@ class ChildChannel {
  public:
   base::Status wait_go();
   base::Status wait_start();
-  base::Status send_ready();
+  base::Status send_ready(const std::string& text = "");
+  base::Status send_phase(const std::string& text);
+  base::Status send_started(int pid);
   void send_failed(const base::Error& e);
   int fd() const { return fd_.get(); }
   void close() { fd_.reset(); }

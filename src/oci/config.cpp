@@ -599,4 +599,13 @@ Result<Config> parse_config(std::string_view text, std::string_view what) {
   return c;
 }
 
+Result<Process> parse_process_json(std::string_view text, std::string_view what) {
+  json root = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (root.is_discarded()) return base::invalid("`" + std::string(what) + "` is not valid JSON");
+  Process p;
+  Status s = parse_process(root, p);
+  if (!s.ok()) return std::move(s).error().wrap(what);
+  return p;
+}
+
 }  // namespace oci

@@ -108,6 +108,9 @@ struct Config {
 base::Result<Config> parse_config(std::string_view json_text,
                                   std::string_view what = "config.json");
 
+// Parses a runtime-spec `process` object on its own (`rune exec --process FILE`).
+base::Result<Process> parse_process_json(std::string_view json_text, std::string_view what);
+
 // Capability name ("CAP_CHOWN") to number, or -1.
 int capability_from_name(std::string_view name);
 const char* capability_name(int cap);

@@ -1,5 +1,7 @@
 #include "oci/spec_template.h"
 
+#include <nlohmann/json.hpp>
+
 namespace oci {
 
 std::string spec_template() {
@@ -174,6 +176,24 @@ std::string spec_template() {
 	}
 }
 )JSON";
+}
+
+std::string enclave_spec_template(const std::string& pal_host_path) {
+  auto j = nlohmann::ordered_json::parse(spec_template());
+  auto& p = j["process"];
+  p["terminal"] = false;
+  p["args"] = {"sh", "-c",
+               "echo Hello from an enclave container on the sim TEE; "
+               "grep -E '^(Seccomp|NoNewPrivs):' /proc/self/status"};
+  p["env"] = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+              "ENCLAVE_TYPE=sim", std::string("ENCLAVE_RUNTIME_PATH=") + kEnclaveSpecPalPath,
+              "ENCLAVE_RUNTIME_ARGS=", "ENCLAVE_RUNTIME_LOGLEVEL=info"};
+  nlohmann::ordered_json m = {{"destination", kEnclaveSpecPalPath},
+                              {"type", "bind"},
+                              {"source", pal_host_path},
+                              {"options", {"bind", "ro", "nosuid", "nodev"}}};
+  j["mounts"].push_back(m);
+  return j.dump(1, '\t') + "\n";
 }
 
 }  // namespace oci

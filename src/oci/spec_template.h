@@ -9,4 +9,12 @@ namespace oci {
 
 std::string spec_template();
 
+// Where `rune spec --enclave` mounts the host's PAL inside the container.
+inline constexpr const char* kEnclaveSpecPalPath = "/opt/inclavare/liberpal-sim.so";
+
+// The template for a `sim` enclave container: runc's, with `terminal: false`, a command that
+// exits on its own, the ENCLAVE_* settings in process.env, and a read-only bind mount of the
+// host's `pal_host_path` at kEnclaveSpecPalPath.
+std::string enclave_spec_template(const std::string& pal_host_path);
+
 }  // namespace oci

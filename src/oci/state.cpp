@@ -118,6 +118,16 @@ std::string serialize_state(const ContainerState& st) {
   j["annotations"] = st.annotations;
   j["cgroup_dirs"] = st.cgroup_dirs;
   j["own_pid_ns"] = st.own_pid_ns;
+  if (st.enclave) {
+    const EnclaveState& e = *st.enclave;
+    j["enclave"] = {{"type", e.type},
+                    {"runtime_path", e.runtime_path},
+                    {"runtime_args", e.runtime_args},
+                    {"log_level", e.log_level},
+                    {"pal_version", e.pal_version},
+                    {"symbols", e.symbols},
+                    {"env", e.env}};
+  }
   return j.dump();
 }
 
@@ -136,6 +146,17 @@ Result<ContainerState> deserialize_state(const std::string& text, const std::str
     st.annotations = j.at("annotations").get<std::map<std::string, std::string>>();
     st.cgroup_dirs = j.at("cgroup_dirs").get<std::vector<std::string>>();
     st.own_pid_ns = j.at("own_pid_ns").get<bool>();
+    if (auto it = j.find("enclave"); it != j.end()) {
+      EnclaveState e;
+      e.type = it->at("type").get<std::string>();
+      e.runtime_path = it->at("runtime_path").get<std::string>();
+      e.runtime_args = it->at("runtime_args").get<std::string>();
+      e.log_level = it->at("log_level").get<std::string>();
+      e.pal_version = it->at("pal_version").get<int>();
+      e.symbols = it->at("symbols").get<unsigned>();
+      e.env = it->at("env").get<std::vector<std::string>>();
+      st.enclave = std::move(e);
+    }
     return st;
   } catch (const json::exception& e) {
     return base::invalid("state file `" + what + "` is damaged: " + e.what());

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,17 @@ namespace oci {
 
 enum class Status { creating, created, running, stopped };
 const char* status_name(Status s);
+
+// What create decided for an enclave container; exec, kill and delete use it as recorded.
+struct EnclaveState {
+  std::string type;          // sim, intelSgx
+  std::string runtime_path;  // inside the container
+  std::string runtime_args;
+  std::string log_level;
+  int pal_version = 0;
+  unsigned symbols = 0;          // enclave::Symbol bits the runtime exports
+  std::vector<std::string> env;  // the workload's env (ENCLAVE_* removed): exec's default
+};
 
 struct ContainerState {
   std::string id;
@@ -28,6 +40,7 @@ struct ContainerState {
   std::map<std::string, std::string> annotations;
   std::vector<std::string> cgroup_dirs;  // host cgroup directories made for the container
   bool own_pid_ns = true;                // false: kill/delete must signal every cgroup member
+  std::optional<EnclaveState> enclave;   // set for enclave containers
 };
 
 // Valid container id: non-empty, at most 1024 bytes, [A-Za-z0-9_+.-], not "." or "..".

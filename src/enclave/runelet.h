@@ -1,0 +1,61 @@
+// The init-runelet: PID 1 of an enclave container. It holds the enclave runtime (PAL) for the
+// container's lifetime:
+//   create: (pal_get_version) + pal_init, inside the container, with its user and caps applied
+//   start:  v1 pal_exec / v2+ pal_create_process + pal_exec, on duplicated stdio fds
+//   signals: v2+ pal_kill(-1, sig); SIGTERM also ends the container after a grace period;
+//            v1 (no pal_kill): a signal that would terminate a process ends the container
+//   entrypoint exit: pal_destroy, then exit with the enclave process's exit value
+//   requests on runelet.sock: start, exec, kill, attest (see agent.h)
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "base/error.h"
+#include "enclave/config.h"
+#include "enclave/pal.h"
+
+namespace enclave {
+
+// How long a SIGTERM'd enclave container may take to exit before pal_destroy ends it.
+inline constexpr int kTermGraceMs = 3000;
+
+class Runelet {
+ public:
+  Runelet(Config cfg, int listen_fd) : cfg_(std::move(cfg)), listen_fd_(listen_fd) {}
+
+  // Relays signals to the main loop, loads the PAL and calls pal_init. `phase` is told the name
+  // of each PAL call before it is made, so that rune can name a call that crashes or exits.
+  base::Status init(const std::function<void(const char*)>& phase);
+  const Pal& pal() const { return pal_; }
+
+  void set_entrypoint(std::string exe, std::vector<std::string> argv, std::vector<std::string> env);
+  // Runs the entrypoint in the enclave runtime; returns the runtime's pid for it (0 for v1).
+  base::Result<int> start();
+  // Calls pal_destroy (once, whichever thread gets here first) and exits with `code`.
+  [[noreturn]] void destroy_and_exit(int code);
+  // The main loop: signals, the entrypoint's end, requests on the socket. Never returns.
+  [[noreturn]] void serve();
+
+ private:
+  void handle_connection(int fd);
+  void handle_signal(int sig);
+  void post(int kind, int value);  // to the main loop
+  void entrypoint_done(base::Result<int> r);
+
+  Config cfg_;
+  int listen_fd_;
+  Pal pal_;
+  std::mutex pal_mu_;    // serializes every PAL call except the blocking pal_exec
+  std::mutex reply_mu_;  // held across pal_kill and its reply: the exit waits for the reply
+  std::atomic<bool> started_{false};
+  std::string exe_;
+  std::vector<std::string> argv_, env_;
+  int ctl_[2] = {-1, -1};
+  int signal_read_ = -1;
+};
+
+}  // namespace enclave

@@ -1,0 +1,340 @@
+#!/bin/bash
+# Enclave containers: rune's init-runelet with the ABI test runtimes (v1, v2, v3), the failing
+# test runtimes at every stage, and the sim TEE. Every case checks what the runtime recorded
+# and that nothing (state, cgroup, mount, process) is left behind.
+# Needs PAL_DIR (the built runtimes/) and PROBE (tests/helpers/ptrace_probe, static).
+. "$(dirname "$0")/lib.sh"
+PAL_DIR=${PAL_DIR:?set PAL_DIR to the directory of the built liberpal-*.so}
+PROBE=${PROBE:?set PROBE to the static ptrace_probe binary}
+REC=$WORK/rec
+
+# ebundle NAME PAL ARGS: a bundle whose PAL (copied into the rootfs as /lib/pal.so) records
+# into $REC/calls.log (the host's $REC is bind-mounted at /rec).
+ebundle() {
+  bundle "$1" || return 1
+  rm -rf "$REC"; mkdir -p "$REC"
+  mkdir -p "$B/rootfs/lib" "$B/rootfs/rec"
+  cp "$PAL_DIR/$2" "$B/rootfs/lib/pal.so"
+  cfg --arg rec "$REC" --arg args "record=/rec/calls.log${3:+,$3}" \
+    '.process.env += ["ENCLAVE_TYPE=sim","ENCLAVE_RUNTIME_PATH=/lib/pal.so","ENCLAVE_RUNTIME_ARGS=" + $args]
+     | .mounts += [{"destination":"/rec","type":"bind","source":$rec,"options":["rbind","rw"]}]'
+}
+calls() { jq -r .call "$REC/calls.log" 2>/dev/null | tr '\n' ' ' | sed 's/ $//'; }
+# rec CALL FILTER: some record of CALL exists and every one satisfies FILTER.
+rec() { jq -s -e --arg c "$1" "[.[] | select(.call==\$c)] | length > 0 and all($2)" "$REC/calls.log" >/dev/null; }
+# No process of the container is left (its runelet or anything the runtime started).
+assert_gone() { # assert_gone ID PID
+  local i; for i in $(seq 50); do kill -0 "$2" 2>/dev/null || break; sleep 0.05; done
+  kill -0 "$2" 2>/dev/null && { echo "process $2 of $1 still alive"; return 1; }
+  assert_no_leftovers "$1"
+}
+pid_of() { R state "$1" | jq -r .pid; }
+
+# --- run: output, exit code, call order and arguments, per version -------------------------
+
+run_version() { # run_version V PAL EXPECTED_CALLS
+  ebundle run$1 "$2" || return 1
+  sh_args 'echo out "$0"; echo err >&2; exit 7'
+  cfg '.process.args += ["arg with space"] | .process.env += ["FOO=bar"]'
+  local out rc
+  out=$(R run --bundle "$B" run$1 2>"$WORK/err"); rc=$?
+  [ $rc = 7 ] || fail "exit code $rc, want 7"
+  [ "$out" = "out arg with space" ] || fail "stdout: $out"
+  grep -qx err "$WORK/err" || fail "stderr: $(cat "$WORK/err")"
+  [ "$(calls)" = "$3" ] || fail "calls: $(calls); want: $3"
+  local init; init=$(jq -c 'select(.call=="init")' "$REC/calls.log")
+  [ "$(jq -r .args <<<"$init")" = "record=/rec/calls.log" ] || fail "init args: $init"
+  [ "$(jq -r .log_level <<<"$init")" = info ] || fail "init log level: $init"
+  local start; start=$(jq -c 'select(.call=="create_process" or (.call=="exec" and .path))' "$REC/calls.log")
+  [ "$(jq -r .path <<<"$start")" = /bin/sh ] || fail "path: $start"
+  [ "$(jq -c .argv <<<"$start")" = '["/bin/sh","-c","echo out \"$0\"; echo err >&2; exit 7","arg with space"]' ] \
+    || fail "argv: $start"
+  jq -e '.stdio | all(. >= 3) and (unique | length == 3)' <<<"$start" >/dev/null \
+    || fail "stdio fds are not duplicates: $start"
+  if [ "$1" != 1 ]; then
+    jq -e '.env | index("FOO=bar") != null and (map(startswith("ENCLAVE_")) | any | not)' <<<"$start" >/dev/null \
+      || fail "env (FOO kept, ENCLAVE_* removed): $start"
+  fi
+  rec exec_return '.exit_value == 7' || fail "exit value"
+  assert_no_leftovers run$1
+}
+t_run_v1() { run_version 1 liberpal-abitest-v1.so "init exec exec_return destroy"; }
+t_run_v2() { run_version 2 liberpal-abitest-v2.so "get_version init create_process exec exec_return destroy"; }
+t_run_v3() {
+  run_version 3 liberpal-abitest-v3.so "get_version init create_process exec exec_return destroy" || return 1
+  rec init '.fd == -1 and .addr == 0' \
+    || fail "v3 init must get fd -1, addr 0: $(grep init "$REC/calls.log")"
+}
+
+# --- create + start: init at create, the process only at start -----------------------------
+
+create_start() { # create_start V PAL CALLS_AFTER_CREATE
+  ebundle cs$1 "$2" || return 1
+  sh_args 'echo started > /rec/out; exit 3'
+  R create --bundle "$B" cs$1 || return 1
+  [ "$(status_of cs$1)" = created ] || fail "status after create: $(status_of cs$1)"
+  [ "$(calls)" = "$3" ] || fail "calls after create: $(calls); want $3"
+  [ -e "$REC/out" ] && fail "the process ran before start"
+  local pid; pid=$(pid_of cs$1)
+  R start cs$1 || fail "start failed"
+  wait_status cs$1 stopped || fail "not stopped: $(status_of cs$1)"
+  grep -qx started "$REC/out" || fail "the process did not run"
+  calls | grep -q 'destroy$' || fail "no pal_destroy at the end: $(calls)"
+  R delete cs$1 || fail "delete failed"
+  assert_gone cs$1 "$pid"
+}
+t_create_start_v1() { create_start 1 liberpal-abitest-v1.so "init"; }
+t_create_start_v2() { create_start 2 liberpal-abitest-v2.so "get_version init"; }
+t_create_start_v3() { create_start 3 liberpal-abitest-v3.so "get_version init"; }
+
+# --- exec: argv and env intact, stdio, exit code; v1 refuses ----------------------------------
+
+exec_version() { # exec_version V PAL
+  ebundle ex$1 "$2" || return 1
+  sh_args 'exec 0</rec/hold; read x'
+  mkfifo "$REC/hold"
+  R run -d --bundle "$B" ex$1 >/dev/null 2>&1 || return 1
+  local out rc
+  out=$(R exec -e X=from-flag ex$1 sh -c 'printf "[%s]" "$@"; echo " $X"; exit 9' zero "a b" "" 'c"d'); rc=$?
+  [ $rc = 9 ] || fail "exec exit code $rc, want 9"
+  [ "$out" = '[a b][][c"d] from-flag' ] || fail "exec output: $out"
+  jq -s -e 'map(select(.call=="create_process" and (.argv|length)==7)) | length == 1 and (.[0].argv[4]=="a b" and .[0].argv[5]=="")' \
+    "$REC/calls.log" >/dev/null || fail "argv not intact in the record"
+  out=$(echo piped | R exec ex$1 cat) || fail "exec cat failed"
+  [ "$out" = piped ] || fail "stdin not forwarded: $out"
+  R exec ex$1 sh -c 'echo to-stderr >&2' 2>"$WORK/err" >/dev/null
+  grep -qx to-stderr "$WORK/err" || fail "stderr not forwarded"
+  local pid; pid=$(pid_of ex$1)
+  R delete -f ex$1 || fail "delete -f failed"
+  assert_gone ex$1 "$pid"
+}
+t_exec_v2() { exec_version 2 liberpal-abitest-v2.so; }
+t_exec_v3() { exec_version 3 liberpal-abitest-v3.so; }
+t_exec_v1_refused() {
+  ebundle exv1 liberpal-abitest-v1.so || return 1
+  sh_args 'exec 0</rec/hold; read x'; mkfifo "$REC/hold"
+  R run -d --bundle "$B" exv1 >/dev/null 2>&1 || return 1
+  R exec exv1 true 2>"$WORK/err" && fail "exec into a v1 container succeeded"
+  grep -q 'PAL API v1' "$WORK/err" || fail "unclear error: $(cat "$WORK/err")"
+}
+t_exec_ordinary_refused() {
+  bundle ord || return 1
+  sh_args 'sleep 100'
+  R run -d --bundle "$B" ord >/dev/null 2>&1 || return 1
+  R exec ord true 2>"$WORK/err" && fail "exec into an ordinary container succeeded"
+  grep -q 'ordinary containers is not supported' "$WORK/err" || fail "unclear error: $(cat "$WORK/err")"
+}
+
+# --- kill: SIGTERM through pal_kill (v2+) and pal_destroy; v1 ends the container -----------
+
+kill_term() { # kill_term V PAL CALLS_TAIL
+  ebundle kt$1 "$2" || return 1
+  sh_args 'exec 0</rec/hold; read x'; mkfifo "$REC/hold"
+  R run -d --bundle "$B" kt$1 >/dev/null 2>&1 || return 1
+  local pid; pid=$(pid_of kt$1)
+  R kill kt$1 TERM || fail "kill failed"
+  wait_status kt$1 stopped || fail "not stopped after SIGTERM"
+  calls | grep -q "$3\$" || fail "calls: $(calls); want ... $3"
+  R delete kt$1 || fail "delete failed"
+  assert_gone kt$1 "$pid"
+}
+t_kill_term_v1() { kill_term 1 liberpal-abitest-v1.so "init destroy"; }
+t_kill_term_v2() {
+  kill_term 2 liberpal-abitest-v2.so "kill exec_return destroy" || return 1
+  rec kill '.pid == -1 and .sig == 15' || fail "kill args"
+}
+t_kill_term_v3() { kill_term 3 liberpal-abitest-v3.so "kill exec_return destroy"; }
+t_kill_signal_forwarded() {
+  ebundle ku liberpal-abitest-v2.so || return 1
+  sh_args 'trap "echo got-usr1 > /rec/usr1; exit 4" USR1; exec 3</rec/hold; while read x <&3; do :; done; sleep 100'
+  mkfifo "$REC/hold"
+  R run -d --bundle "$B" ku >/dev/null 2>&1 || return 1
+  sleep 0.3
+  R kill ku USR1 || fail "kill USR1 failed"
+  rec kill '.pid == -1 and .sig == 10' || fail "no pal_kill(-1, 10)"
+  R kill ku KILL || fail "kill KILL failed"
+  wait_status ku stopped || fail "not stopped after SIGKILL"
+  calls | grep -q destroy && fail "pal_destroy after SIGKILL (it cannot run)"
+  R delete ku || fail "delete failed"
+  assert_no_leftovers ku
+}
+t_run_exit_code_and_signal() {
+  ebundle rs liberpal-abitest-v3.so || return 1
+  sh_args 'kill -TERM $$; sleep 5'
+  R run --bundle "$B" rs >/dev/null 2>&1; rc=$?
+  [ $rc = 143 ] || fail "killed workload: exit $rc, want 143"
+  assert_no_leftovers rs
+}
+
+# --- failing runtimes at each stage ------------------------------------------------------------
+
+# create fails, naming the runtime, the call and the cause; nothing is left behind.
+init_fails() { # init_fails PAL ARGS PATTERN
+  ebundle fi liberpal-fail.so || return 1
+  [ "$1" = liberpal-fail.so ] || cp "$PAL_DIR/$1" "$B/rootfs/lib/pal.so"
+  [ -n "$2" ] && cfg --arg a "record=/rec/calls.log,$2" '.process.env |= map(if startswith("ENCLAVE_RUNTIME_ARGS=") then "ENCLAVE_RUNTIME_ARGS=" + $a else . end)'
+  R create --bundle "$B" fi 2>"$WORK/err" >/dev/null && fail "create succeeded"
+  grep -q '/lib/pal.so' "$WORK/err" || fail "error does not name the runtime: $(cat "$WORK/err")"
+  grep -qE "$3" "$WORK/err" || fail "error does not say /$3/: $(cat "$WORK/err")"
+  [ "$(wc -l < "$WORK/err")" = 1 ] || fail "more than one error line: $(cat "$WORK/err")"
+  assert_no_leftovers fi
+}
+t_fail_init_negerrno() { init_fails liberpal-fail.so fail=init:negerrno '`pal_init` failed: returned -8 \(Exec format error\)'; }
+t_fail_init_minus1() { init_fails liberpal-fail.so fail=init:minus1 '`pal_init` failed: returned -1, errno 5 \(Input/output error\)'; }
+t_fail_init_plus1() { init_fails liberpal-fail.so fail=init:plus1 '`pal_init` failed: returned 1 \(any non-zero'; }
+t_fail_init_exit() { init_fails liberpal-fail.so fail=init:exit 'exited with status 1 during `pal_init`'; }
+t_fail_init_crash() { init_fails liberpal-fail.so fail=init:crash 'killed by signal 11 \(SEGV\) during `pal_init`'; }
+t_fail_missing_init() { init_fails liberpal-nosym-init.so "" 'missing required symbol `pal_init`'; }
+t_fail_missing_create() { init_fails liberpal-nosym-create.so "" 'missing required symbol `pal_create_process`'; }
+t_fail_version4() { init_fails liberpal-v4.so "" '`pal_get_version` returned 4'; }
+t_fail_not_elf() {
+  ebundle ne liberpal-abitest-v2.so || return 1
+  echo "not a shared object" > "$B/rootfs/lib/pal.so"
+  R create --bundle "$B" ne 2>"$WORK/err" >/dev/null && fail "create succeeded"
+  grep -q 'enclave runtime `/lib/pal.so`: cannot load it' "$WORK/err" || fail "unclear: $(cat "$WORK/err")"
+  assert_no_leftovers ne
+}
+t_fail_missing_pal() {
+  ebundle mp liberpal-abitest-v2.so || return 1
+  rm "$B/rootfs/lib/pal.so"
+  R create --bundle "$B" mp 2>"$WORK/err" >/dev/null && fail "create succeeded"
+  grep -q 'cannot load it.*No such file' "$WORK/err" || fail "unclear: $(cat "$WORK/err")"
+  assert_no_leftovers mp
+}
+t_fail_pal_is_host_path_only() {
+  # The PAL path is resolved inside the rootfs: a host file at that path is never loaded.
+  ebundle hp liberpal-abitest-v2.so || return 1
+  cfg --arg p "$PAL_DIR/liberpal-abitest-v2.so" '.process.env |= map(if startswith("ENCLAVE_RUNTIME_PATH=") then "ENCLAVE_RUNTIME_PATH=" + $p else . end)'
+  R create --bundle "$B" hp 2>"$WORK/err" >/dev/null && fail "a host path was loaded"
+  grep -q 'cannot load it' "$WORK/err" || fail "unclear: $(cat "$WORK/err")"
+  assert_no_leftovers hp
+}
+
+# A stage after init: create_process fails at start (create+start and run).
+t_fail_create_process_at_start() {
+  for mode in negerrno minus1 plus1 exit crash; do
+    ebundle fc liberpal-fail.so fail=create_process:$mode || return 1
+    R create --bundle "$B" fc >/dev/null 2>&1 || fail "$mode: create failed"
+    local pid; pid=$(pid_of fc)
+    R start fc 2>"$WORK/err" && fail "$mode: start succeeded"
+    case $mode in exit|crash) pat='closed the connection' ;; *) pat='`pal_create_process` failed' ;; esac
+    grep -q "$pat" "$WORK/err" || fail "$mode: unclear: $(cat "$WORK/err")"
+    wait_status fc stopped || fail "$mode: not stopped"
+    R delete fc || fail "$mode: delete failed"
+    assert_gone fc "$pid" || return 1
+  done
+}
+t_fail_create_process_run() {
+  ebundle fr liberpal-fail.so fail=create_process:minus1 || return 1
+  R run --bundle "$B" fr 2>"$WORK/err" >/dev/null && fail "run succeeded"
+  grep -q '`pal_create_process` failed: returned -1, errno 5' "$WORK/err" || fail "unclear: $(cat "$WORK/err")"
+  assert_no_leftovers fr
+}
+t_fail_exec() {
+  ebundle fe liberpal-fail.so fail=exec:negerrno || return 1
+  R run --bundle "$B" fe 2>"$WORK/err" >/dev/null; rc=$?
+  [ $rc = 127 ] || fail "exit $rc, want 127"
+  grep -q '`pal_exec` failed: returned -8' "$WORK/err" || fail "unclear: $(cat "$WORK/err")"
+  calls | grep -q 'destroy$' || fail "no pal_destroy: $(calls)"
+  assert_no_leftovers fe
+}
+t_fail_kill() {
+  ebundle fk liberpal-fail.so fail=kill:minus1 || return 1
+  sh_args 'exec 0</rec/hold; read x'; mkfifo "$REC/hold"
+  R run -d --bundle "$B" fk >/dev/null 2>&1 || return 1
+  local pid; pid=$(pid_of fk)
+  R kill fk TERM 2>"$WORK/err" && fail "kill succeeded"
+  grep -q '`pal_kill(-1, 15)` failed: returned -1, errno 5' "$WORK/err" || fail "unclear: $(cat "$WORK/err")"
+  # SIGTERM still ends the container after the grace period, with pal_destroy.
+  local i; for i in $(seq 100); do [ "$(status_of fk)" = stopped ] && break; sleep 0.1; done
+  [ "$(status_of fk)" = stopped ] || fail "not stopped after the grace period"
+  calls | grep -q 'destroy$' || fail "no pal_destroy: $(calls)"
+  R delete fk || fail "delete failed"
+  assert_gone fk "$pid"
+}
+t_fail_destroy() {
+  ebundle fd liberpal-fail.so fail=destroy:plus1 || return 1
+  sh_args 'echo done; exit 5'
+  out=$(R run --bundle "$B" fd 2>"$WORK/err"); rc=$?
+  [ "$out" = done ] || fail "output: $out"
+  [ $rc = 5 ] || fail "exit $rc, want the workload's 5"
+  grep -q '`pal_destroy` failed: returned 1' "$WORK/err" || fail "unclear: $(cat "$WORK/err")"
+  assert_no_leftovers fd
+}
+t_fail_bad_settings() {
+  ebundle bs liberpal-abitest-v2.so || return 1
+  cfg '.process.env += ["ENCLAVE_RUNTIME_LOGLEVEL=loud"]'
+  R create --bundle "$B" bs 2>"$WORK/err" && fail "bad log level accepted"
+  grep -q 'ENCLAVE_RUNTIME_LOGLEVEL.*loud' "$WORK/err" || fail "unclear: $(cat "$WORK/err")"
+  assert_no_leftovers bs || return 1
+  ebundle bs liberpal-abitest-v2.so || return 1
+  cfg '.process.env |= map(if .=="ENCLAVE_TYPE=sim" then "ENCLAVE_TYPE=tdx" else . end)'
+  R create --bundle "$B" bs 2>"$WORK/err" && fail "type tdx accepted"
+  grep -q 'enclave type `tdx` is not supported' "$WORK/err" || fail "unclear: $(cat "$WORK/err")"
+  assert_no_leftovers bs
+}
+t_annotations_and_env_precedence() {
+  ebundle an liberpal-abitest-v2.so || return 1
+  # Settings from annotations; the env's ENCLAVE_RUNTIME_ARGS wins over the annotation's.
+  cfg '.process.env |= map(select(startswith("ENCLAVE_TYPE=") or startswith("ENCLAVE_RUNTIME_PATH=") | not))
+       | .annotations = {"enclave.type":"sim","enclave.runtime.path":"/lib/pal.so","enclave.runtime.args":"ignored","enclave.runtime.loglevel":"DEBUG"}'
+  sh_args 'true'
+  R run --bundle "$B" an >/dev/null 2>&1 || fail "run failed"
+  rec init '.args == "record=/rec/calls.log" and .log_level == "debug"' \
+    || fail "init: $(grep init "$REC/calls.log")"
+}
+
+# --- the sim TEE ---------------------------------------------------------------------------------
+
+simbundle() {
+  bundle "$1" || return 1
+  rm -rf "$REC"; mkdir -p "$REC"
+  cfg --arg rec "$REC" --arg pal "$PAL_DIR/liberpal-sim.so" \
+    '.process.env += ["ENCLAVE_TYPE=sim","ENCLAVE_RUNTIME_PATH=/opt/pal/liberpal-sim.so","ENCLAVE_RUNTIME_ARGS=measurement-log=/rec/measurements.log"]
+     | .mounts += [{"destination":"/rec","type":"bind","source":$rec,"options":["rbind","rw"]},
+                   {"destination":"/opt/pal/liberpal-sim.so","type":"bind","source":$pal,"options":["bind","ro"]}]'
+}
+t_sim_run_confined() {
+  simbundle sim1 || return 1
+  sh_args 'echo hello; grep Seccomp: /proc/self/status'
+  out=$(R run --bundle "$B" sim1 2>"$WORK/err") || fail "run failed: $(cat "$WORK/err")"
+  echo "$out" | grep -qx hello || fail "output: $out"
+  echo "$out" | grep -qE '^Seccomp:\s+2$' || fail "no seccomp filter: $out"
+  grep -q 'protects nothing against the host' "$WORK/err" || fail "no startup warning: $(cat "$WORK/err")"
+  assert_no_leftovers sim1
+}
+t_sim_attest_and_probe() {
+  simbundle sim2 || return 1
+  cp "$PROBE" "$B/rootfs/bin/ptrace_probe"
+  sh_args 'echo $$ > /rec/pid; exec 0</rec/hold; read x'; mkfifo "$REC/hold"
+  R run -d --bundle "$B" sim2 >/dev/null 2>&1 || return 1
+  local i; for i in $(seq 50); do [ -s "$REC/pid" ] && break; sleep 0.05; done
+  R attest --output "$WORK/report.bin" sim2 > "$WORK/report.json" || fail "attest failed"
+  want=$(sha256sum "$REC/measurements.log" | cut -d' ' -f1)
+  [ "$(jq -r .mrenclave "$WORK/report.json")" = "$want" ] || fail "mrenclave $(jq -r .mrenclave "$WORK/report.json") != sha256(log) $want"
+  [ "$(stat -c %s "$WORK/report.bin")" = 432 ] || fail "raw report size"
+  [ "$(base64 -w0 "$WORK/report.bin")" = "$(jq -r .raw "$WORK/report.json")" ] || fail "raw != --output"
+  [ "$(jq -r .debug "$WORK/report.json")" = false ] || fail "debug"
+  grep -q '^binary [0-9a-f]\{64\} /bin/sh$' "$REC/measurements.log" || fail "log: $(cat "$REC/measurements.log")"
+  out=$(R exec sim2 /bin/ptrace_probe "$(cat "$REC/pid")") || fail "probe failed"
+  echo "$out" | grep -q '^ptrace_attach errno=0$' && fail "ptrace attach worked: $out"
+  echo "$out" | grep -q '^proc_mem errno=0$' && fail "/proc/PID/mem readable: $out"
+  echo "$out" | grep -qE '^Seccomp:\s+2$' || fail "the exec'd helper has no seccomp filter: $out"
+  # A v3 runtime without attestation: a clear error.
+  R delete -f sim2
+  ebundle nv liberpal-abitest-v2.so || return 1
+  sh_args 'exec 0</rec/hold; read x'; mkfifo "$REC/hold"
+  R run -d --bundle "$B" nv >/dev/null 2>&1 || return 1
+  R attest nv 2>"$WORK/err" && fail "attest on v2 succeeded"
+  grep -q 'does not export `pal_get_local_report`' "$WORK/err" || fail "unclear: $(cat "$WORK/err")"
+}
+t_spec_enclave_runs_unchanged() {
+  B=$WORK/specenc; rm -rf "$B"; mkdir -p "$B"; cp -a "$WORK/rootfs" "$B/rootfs"
+  (cd "$B" && R spec --enclave --pal "$PAL_DIR/liberpal-sim.so") || fail "spec --enclave failed"
+  out=$(cd "$B" && R run specenc 2>/dev/null) || fail "run failed"
+  echo "$out" | grep -q 'Hello from an enclave container on the sim TEE' || fail "output: $out"
+  echo "$out" | grep -qE '^Seccomp:\s+2$' || fail "output: $out"
+  assert_no_leftovers specenc
+}
+
+run_tests
