@@ -4,7 +4,7 @@ BUILD_ASAN ?= build-asan
 JOBS       ?= $(shell nproc)
 RUNE        = $(BUILD)/cmd/rune/rune
 
-.PHONY: all deps build demo check check-asan bench format clean
+.PHONY: all deps build demo check check-asan bench bench-enclave format clean
 
 all: build
 
@@ -30,6 +30,9 @@ check-asan: deps
 	cd $(BUILD_ASAN) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure
 
 # rune vs crun vs runc, side by side (see bench/README.md).
+bench-enclave: build
+	bash bench/enclave.sh $(RUNE) $(BUILD)/runtimes/liberpal-sim.so
+
 bench: build
 	bash bench/compare.sh $(RUNE)
 
