@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <memory>
 #include <thread>
 
 #include "base/file.h"
@@ -173,11 +174,8 @@ void Runelet::handle_signal(int sig) {
   if (sig == SIGTERM) post(kGrace, 0);
 }
 
-void Runelet::handle_connection(int fd) {
+void Runelet::handle_request(int fd, Message& m) {
   base::UniqueFd conn(fd);
-  auto req = recv_message(fd, "rune");
-  if (!req.ok()) return;
-  Message& m = *req;
   switch (m.type) {
     case MsgType::start: {
       auto pid = start();
@@ -326,7 +324,22 @@ void Runelet::serve() {
         close(c);
         continue;
       }
-      std::thread([this, c] { handle_connection(c); }).detach();
+      // The request is read here, on the main thread: `start` is served here too, because a
+      // runtime's children may be tied to the thread that created them (PR_SET_PDEATHSIG
+      // follows the creating thread), and the entrypoint must outlive any helper thread.
+      timeval tv = {5, 0};
+      setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+      auto req = recv_message(c, "rune");
+      if (!req.ok()) {
+        close(c);
+        continue;
+      }
+      if (req->type == MsgType::start) {
+        handle_request(c, *req);
+        continue;
+      }
+      auto m = std::make_shared<Message>(std::move(*req));
+      std::thread([this, c, m] { handle_request(c, *m); }).detach();
     }
   }
 }

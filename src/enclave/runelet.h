@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "base/error.h"
+#include "enclave/agent.h"
 #include "enclave/config.h"
 #include "enclave/pal.h"
 
@@ -41,7 +42,9 @@ class Runelet {
   [[noreturn]] void serve();
 
  private:
-  void handle_connection(int fd);
+  // Serves one request (`fd` is the connection, closed when done). Everything but `start`
+  // runs on its own thread: an exec session keeps its thread until the process ends.
+  void handle_request(int fd, Message& m);
   void handle_signal(int sig);
   void post(int kind, int value);  // to the main loop
   void entrypoint_done(base::Result<int> r);

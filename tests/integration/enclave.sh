@@ -87,6 +87,22 @@ t_create_start_v1() { create_start 1 liberpal-abitest-v1.so "init"; }
 t_create_start_v2() { create_start 2 liberpal-abitest-v2.so "get_version init"; }
 t_create_start_v3() { create_start 3 liberpal-abitest-v3.so "get_version init"; }
 
+t_create_start_long_running() {
+  # The entrypoint started by `rune start` outlives the request that started it.
+  for v in 1 2 3; do
+    ebundle cl$v liberpal-abitest-v$v.so || return 1
+    sh_args 'read x < /rec/hold; echo "$x" > /rec/out'; mkfifo "$REC/hold"
+    R create --bundle "$B" cl$v >/dev/null 2>&1 || return 1
+    R start cl$v || fail "v$v: start failed"
+    sleep 1
+    [ "$(status_of cl$v)" = running ] || fail "v$v: not running 1 s after start: $(status_of cl$v)"
+    echo released > "$REC/hold"
+    wait_status cl$v stopped || fail "v$v: did not stop"
+    grep -qx released "$REC/out" || fail "v$v: the entrypoint did not finish its work"
+    R delete cl$v || return 1
+  done
+}
+
 # --- exec: argv and env intact, stdio, exit code; v1 refuses ----------------------------------
 
 exec_version() { # exec_version V PAL

@@ -1,0 +1,237 @@
+/*
+ * liberpal-sim: a software TEE (PAL API v3) for development and CI machines without TEE hardware.
+ * It measures what it runs and hands out SGX-shaped reports, but it protects nothing against the
+ * host's root. See runtimes/README.md.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "children.h"
+#include "inclavare/pal.h"
+#include "launch.h"
+#include "log.h"
+#include "measure.h"
+#include "report.h"
+#include "sha256.h"
+#include "spawn.h"
+
+#define PAL_EXPORT __attribute__((visibility("default")))
+#define SIM_PAL_VERSION 3
+
+static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER; /* g_initialized, g_mlog */
+static int g_initialized;
+static sim_mlog g_mlog;
+static rt_children g_children = RT_CHILDREN_INIT;
+
+__attribute__((destructor)) static void sim_unload(void) {
+  pthread_mutex_lock(&g_mu);
+  sim_mlog_free(&g_mlog);
+  pthread_mutex_unlock(&g_mu);
+  rt_children_free(&g_children);
+}
+
+static int initialized(void) {
+  pthread_mutex_lock(&g_mu);
+  int ok = g_initialized;
+  pthread_mutex_unlock(&g_mu);
+  if (!ok) sim_log(SIM_ERROR, "called before pal_init");
+  return ok;
+}
+
+PAL_EXPORT int pal_get_version(void) {
+  return SIM_PAL_VERSION;
+}
+
+PAL_EXPORT int pal_init(pal_attr_v3_t* attr) {
+  if (!attr) {
+    sim_log(SIM_ERROR, "pal_init: attr is NULL");
+    return -EINVAL;
+  }
+  pthread_mutex_lock(&g_mu);
+  int again = g_initialized;
+  pthread_mutex_unlock(&g_mu);
+  if (again) {
+    sim_log(SIM_ERROR, "pal_init called twice");
+    return -EBUSY;
+  }
+  int level = sim_log_parse_level(attr->attr_v1.log_level);
+  sim_log_set_level(level);
+  const char* args = attr->attr_v1.args ? attr->attr_v1.args : "";
+
+  char* copy = strdup(args);
+  if (!copy) return -ENOMEM;
+  const char* log_path = NULL;
+  int quiet = 0;
+  char* save = NULL;
+  for (char* tok = strtok_r(copy, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
+    if (strncmp(tok, "measurement-log=", 16) == 0 && tok[16])
+      log_path = tok + 16;
+    else if (strcmp(tok, "quiet") == 0)
+      quiet = 1;
+    else
+      sim_log(SIM_WARNING, "ignoring unknown argument `%s`", tok);
+  }
+
+  int rc = 0;
+  if (attr->fd != -1 || attr->addr != 0) {
+    sim_log(SIM_ERROR,
+            "pal_init: a pre-built enclave was handed over (fd %d, addr %#llx); the sim "
+            "TEE builds none and cannot take one",
+            attr->fd, (unsigned long long)attr->addr);
+    rc = -EINVAL;
+  }
+
+  pthread_mutex_lock(&g_mu);
+  if (rc == 0 && g_initialized) {
+    sim_log(SIM_ERROR, "pal_init called twice");
+    rc = -EBUSY;
+  }
+  if (rc == 0) {
+    if (!quiet && sim_log_enabled(SIM_INFO))
+      sim_log(SIM_INFO,
+              "software TEE for development and CI: it protects nothing against the "
+              "host's root");
+    if (log_path) rc = sim_mlog_set_path(&g_mlog, log_path);
+  }
+  if (rc == 0) {
+    uint8_t digest[32];
+    char detail[64];
+    sha256(args, strlen(args), digest);
+    snprintf(detail, sizeof detail, "liberpal-sim v%d log_level=%s", SIM_PAL_VERSION,
+             sim_log_level_name(level));
+    const sim_mentry entry = {"config", digest, detail};
+    rc = sim_mlog_append(&g_mlog, &entry, 1);
+  }
+  if (rc == 0) {
+    g_initialized = 1;
+  } else {
+    sim_mlog_free(&g_mlog);
+  }
+  pthread_mutex_unlock(&g_mu);
+  free(copy);
+  if (rc == 0)
+    sim_log(SIM_DEBUG, "initialized%s%s", log_path ? ", measurement log " : "",
+            log_path ? log_path : "");
+  return rc;
+}
+
+/* Adds the binary and args entries of a workload. */
+static int measure_workload(const char* path, char** argv, const uint8_t bin_digest[32]) {
+  sha256_ctx h;
+  sha256_init(&h);
+  size_t argc = 0;
+  for (; argv[argc]; argc++) sha256_update(&h, argv[argc], strlen(argv[argc]) + 1);
+  uint8_t args_digest[32];
+  sha256_final(&h, args_digest);
+  char detail[32];
+  snprintf(detail, sizeof detail, "argc=%zu", argc);
+
+  const sim_mentry entries[2] = {{"binary", bin_digest, path}, {"args", args_digest, detail}};
+  pthread_mutex_lock(&g_mu);
+  int rc = sim_mlog_append(&g_mlog, entries, 2);
+  pthread_mutex_unlock(&g_mu);
+  return rc;
+}
+
+PAL_EXPORT int pal_create_process(struct pal_create_process_args* args) {
+  if (!args || !args->path || !args->argv || !args->stdio || !args->pid) {
+    sim_log(SIM_ERROR, "pal_create_process: NULL path, argv, stdio or pid");
+    if (args) rt_close_stdio(args->stdio);
+    return -EINVAL;
+  }
+  if (!initialized()) {
+    rt_close_stdio(args->stdio);
+    return -EINVAL;
+  }
+  int memfd = -1;
+  uint8_t bin_digest[32];
+  int rc = sim_load_workload(args->path, &memfd, bin_digest);
+  if (rc == 0) {
+    rc = measure_workload(args->path, args->argv, bin_digest);
+    if (rc != 0) sim_log(SIM_ERROR, "measure %s: %s", args->path, strerror(-rc));
+  }
+  pid_t pid = -1;
+  if (rc == 0) {
+    static char* const no_env[] = {NULL};
+    struct sim_exec_ctx ctx = {memfd,       args->path,
+                               args->argv,  args->env ? args->env : (char**)no_env,
+                               args->stdio, getpid()};
+    pid = rt_children_spawn(&g_children, sim_child_exec, &ctx);
+    if (pid < 0) {
+      rc = pid;
+      sim_log(SIM_ERROR, "fork for %s: %s", args->path, strerror(-rc));
+    }
+  }
+  if (memfd >= 0) close(memfd);
+  rt_close_stdio(args->stdio);
+  if (rc != 0) return rc;
+  sim_log(SIM_DEBUG, "started %s as pid %d", args->path, (int)pid);
+  *args->pid = pid;
+  return 0;
+}
+
+PAL_EXPORT int pal_exec(struct pal_exec_args* args) {
+  if (!args || !args->exit_value) {
+    sim_log(SIM_ERROR, "pal_exec: NULL args or exit_value");
+    return -EINVAL;
+  }
+  int status = 0;
+  int rc = rt_children_wait(&g_children, args->pid, &status);
+  if (rc == -ESRCH) {
+    sim_log(SIM_ERROR, "pal_exec: no process %d", args->pid);
+    return rc;
+  }
+  if (rc == -ECHILD) {
+    sim_log(SIM_ERROR, "pal_exec: process %d was reaped by someone else", args->pid);
+    return rc;
+  }
+  *args->exit_value = rt_exit_value(status);
+  sim_log(SIM_DEBUG, "process %d exited: %d", args->pid, *args->exit_value);
+  return 0;
+}
+
+PAL_EXPORT int pal_kill(int pid, int sig) {
+  int rc = rt_children_kill(&g_children, pid, sig, NULL, NULL);
+  if (rc != 0) sim_log(SIM_DEBUG, "pal_kill(%d, %d): no such process", pid, sig);
+  return rc;
+}
+
+PAL_EXPORT int pal_destroy(void) {
+  rt_children_kill_all_and_reap(&g_children);
+  sim_log(SIM_DEBUG, "destroyed");
+  return 0;
+}
+
+PAL_EXPORT int pal_get_local_report(void* target_info, int target_info_len, void* report,
+                                    int* report_len) {
+  if (!target_info || !report || !report_len || target_info_len < PAL_SGX_TARGET_INFO_SIZE ||
+      *report_len < PAL_SGX_REPORT_SIZE) {
+    sim_log(SIM_ERROR,
+            "pal_get_local_report: need a %d-byte target info and a %d-byte report buffer",
+            PAL_SGX_TARGET_INFO_SIZE, PAL_SGX_REPORT_SIZE);
+    return -EINVAL;
+  }
+  if (!initialized()) return -EINVAL;
+  uint8_t measurement[32];
+  pthread_mutex_lock(&g_mu);
+  sim_mlog_digest(&g_mlog, measurement);
+  pthread_mutex_unlock(&g_mu);
+  sim_make_report(target_info, measurement, report);
+  *report_len = PAL_SGX_REPORT_SIZE;
+  return 0;
+}
+
+#define CHECK_TYPE(fn, type) \
+  _Static_assert(__builtin_types_compatible_p(__typeof__(&fn), type), #fn " is a " #type)
+CHECK_TYPE(pal_get_version, pal_get_version_fn);
+CHECK_TYPE(pal_init, pal_init_v3_fn);
+CHECK_TYPE(pal_create_process, pal_create_process_fn);
+CHECK_TYPE(pal_exec, pal_exec_v2_fn);
+CHECK_TYPE(pal_kill, pal_kill_fn);
+CHECK_TYPE(pal_destroy, pal_destroy_fn);
+CHECK_TYPE(pal_get_local_report, pal_get_local_report_fn);
