@@ -246,36 +246,57 @@ t_fail_create_process_run() {
   grep -q '`pal_create_process` failed: returned -1, errno 5' "$WORK/err" || fail "unclear: $(cat "$WORK/err")"
   assert_no_leftovers fr
 }
+# pal_exec, pal_kill, pal_destroy and pal_get_local_report failing in each return convention.
+declare -A WANT=([negerrno]='returned -8 \(Exec format error\)' [minus1]='returned -1, errno 5 \(Input/output error\)' [plus1]='returned 1 \(any non-zero')
 t_fail_exec() {
-  ebundle fe liberpal-fail.so fail=exec:negerrno || return 1
-  R run --bundle "$B" fe 2>"$WORK/err" >/dev/null; rc=$?
-  [ $rc = 127 ] || fail "exit $rc, want 127"
-  grep -q '`pal_exec` failed: returned -8' "$WORK/err" || fail "unclear: $(cat "$WORK/err")"
-  calls | grep -q 'destroy$' || fail "no pal_destroy: $(calls)"
-  assert_no_leftovers fe
+  for mode in negerrno minus1 plus1; do
+    ebundle fe liberpal-fail.so fail=exec:$mode || return 1
+    R run --bundle "$B" fe 2>"$WORK/err" >/dev/null; rc=$?
+    [ $rc = 127 ] || fail "$mode: exit $rc, want 127"
+    grep -qE "\`pal_exec\` failed: ${WANT[$mode]}" "$WORK/err" || fail "$mode: unclear: $(cat "$WORK/err")"
+    calls | grep -q 'destroy$' || fail "$mode: no pal_destroy: $(calls)"
+    assert_no_leftovers fe || return 1
+  done
 }
 t_fail_kill() {
-  ebundle fk liberpal-fail.so fail=kill:minus1 || return 1
-  sh_args 'exec 0</rec/hold; read x'; mkfifo "$REC/hold"
-  R run -d --bundle "$B" fk >/dev/null 2>&1 || return 1
-  local pid; pid=$(pid_of fk)
-  R kill fk TERM 2>"$WORK/err" && fail "kill succeeded"
-  grep -q '`pal_kill(-1, 15)` failed: returned -1, errno 5' "$WORK/err" || fail "unclear: $(cat "$WORK/err")"
-  # SIGTERM still ends the container after the grace period, with pal_destroy.
-  local i; for i in $(seq 100); do [ "$(status_of fk)" = stopped ] && break; sleep 0.1; done
-  [ "$(status_of fk)" = stopped ] || fail "not stopped after the grace period"
-  calls | grep -q 'destroy$' || fail "no pal_destroy: $(calls)"
-  R delete fk || fail "delete failed"
-  assert_gone fk "$pid"
+  for mode in negerrno minus1 plus1; do
+    ebundle fk liberpal-fail.so fail=kill:$mode || return 1
+    sh_args 'exec 0</rec/hold; read x'; mkfifo "$REC/hold"
+    R run -d --bundle "$B" fk >/dev/null 2>&1 || return 1
+    local pid; pid=$(pid_of fk)
+    R kill fk TERM 2>"$WORK/err" && fail "$mode: kill succeeded"
+    grep -qE "\`pal_kill\(-1, 15\)\` failed: ${WANT[$mode]}" "$WORK/err" || fail "$mode: unclear: $(cat "$WORK/err")"
+    # SIGTERM still ends the container after the grace period, with pal_destroy.
+    local i; for i in $(seq 100); do [ "$(status_of fk)" = stopped ] && break; sleep 0.1; done
+    [ "$(status_of fk)" = stopped ] || fail "$mode: not stopped after the grace period"
+    calls | grep -q 'destroy$' || fail "$mode: no pal_destroy: $(calls)"
+    R delete fk || fail "$mode: delete failed"
+    assert_gone fk "$pid" || return 1
+  done
 }
 t_fail_destroy() {
-  ebundle fd liberpal-fail.so fail=destroy:plus1 || return 1
-  sh_args 'echo done; exit 5'
-  out=$(R run --bundle "$B" fd 2>"$WORK/err"); rc=$?
-  [ "$out" = done ] || fail "output: $out"
-  [ $rc = 5 ] || fail "exit $rc, want the workload's 5"
-  grep -q '`pal_destroy` failed: returned 1' "$WORK/err" || fail "unclear: $(cat "$WORK/err")"
-  assert_no_leftovers fd
+  for mode in negerrno minus1 plus1; do
+    ebundle fd liberpal-fail.so fail=destroy:$mode || return 1
+    sh_args 'echo done; exit 5'
+    out=$(R run --bundle "$B" fd 2>"$WORK/err"); rc=$?
+    [ "$out" = done ] || fail "$mode: output: $out"
+    [ $rc = 5 ] || fail "$mode: exit $rc, want the workload's 5"
+    grep -qE "\`pal_destroy\` failed: ${WANT[$mode]}" "$WORK/err" || fail "$mode: unclear: $(cat "$WORK/err")"
+    assert_no_leftovers fd || return 1
+  done
+}
+t_fail_attest() {
+  for mode in negerrno minus1 plus1; do
+    ebundle fa liberpal-fail.so fail=get_local_report:$mode || return 1
+    sh_args 'exec 0</rec/hold; read x'; mkfifo "$REC/hold"
+    R run -d --bundle "$B" fa >/dev/null 2>&1 || return 1
+    R attest fa 2>"$WORK/err" >"$WORK/out" && fail "$mode: attest succeeded"
+    [ -s "$WORK/out" ] && fail "$mode: attest printed a report"
+    grep -qE "\`pal_get_local_report\` failed: ${WANT[$mode]}" "$WORK/err" || fail "$mode: unclear: $(cat "$WORK/err")"
+    [ "$(status_of fa)" = running ] || fail "$mode: a failed attest ended the container"
+    R delete -f fa || return 1
+    assert_no_leftovers fa || return 1
+  done
 }
 t_fail_bad_settings() {
   ebundle bs liberpal-abitest-v2.so || return 1
