@@ -11,12 +11,12 @@ namespace rune {
 
 namespace {
 
-// The liberpal-sim.so installed with this rune: <prefix>/lib/inclavare-containers next to
-// <prefix>/bin/rune, else the one in the build tree this rune was built in.
+// The liberpal-sim.so installed with this rune (the configured libdir, or lib/ next to the bin/
+// rune runs from), else the one in the build tree this rune was built in.
 base::Result<std::string> default_sim_pal() {
   char exe[PATH_MAX];
   ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-  std::vector<std::string> candidates;
+  std::vector<std::string> candidates = {RUNE_INSTALL_PAL_DIR "/liberpal-sim.so"};
   if (n > 0) {
     std::string dir(exe, static_cast<size_t>(n));
     dir = dir.substr(0, dir.find_last_of('/'));

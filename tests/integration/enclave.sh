@@ -310,6 +310,16 @@ t_fail_bad_settings() {
   grep -q 'enclave type `tdx` is not supported' "$WORK/err" || fail "unclear: $(cat "$WORK/err")"
   assert_no_leftovers bs
 }
+t_intel_sgx_needs_the_device() {
+  if [ -e /dev/sgx_enclave ] || [ -e /dev/sgx/enclave ] || [ -e /dev/isgx ]; then
+    echo "this host has SGX: the missing-device error cannot be shown here"; return 0
+  fi
+  ebundle sg liberpal-abitest-v2.so || return 1
+  cfg '.process.env |= map(if .=="ENCLAVE_TYPE=sim" then "ENCLAVE_TYPE=intelSgx" else . end)'
+  R create --bundle "$B" sg 2>"$WORK/err" && fail "intelSgx without the device was accepted"
+  grep -q 'enclave type `intelSgx` needs the SGX device' "$WORK/err" || fail "unclear: $(cat "$WORK/err")"
+  assert_no_leftovers sg
+}
 t_annotations_and_env_precedence() {
   ebundle an liberpal-abitest-v2.so || return 1
   # Settings from annotations; the env's ENCLAVE_RUNTIME_ARGS wins over the annotation's.
