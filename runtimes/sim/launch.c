@@ -12,6 +12,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "io.h"
 #include "log.h"
 #include "seccomp.h"
 #include "sha256.h"
@@ -26,19 +27,6 @@ static int create_memfd(void) {
   if (fd < 0 && errno == EINVAL) /* kernels before 6.3 do not know MFD_EXEC */
     fd = memfd_create("sim-workload", MFD_CLOEXEC | MFD_ALLOW_SEALING);
   return fd < 0 ? -errno : fd;
-}
-
-static int write_all(int fd, const uint8_t* p, size_t n) {
-  while (n) {
-    ssize_t w = write(fd, p, n);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      return -errno;
-    }
-    p += w;
-    n -= (size_t)w;
-  }
-  return 0;
 }
 
 static const uint8_t k_elf_magic[4] = {0x7f, 'E', 'L', 'F'};
@@ -68,7 +56,7 @@ static int copy_and_hash(const char* path, int src, int dst, uint8_t digest[32])
     if (before < sizeof magic && total >= sizeof magic && memcmp(magic, k_elf_magic, 4) != 0)
       break; /* reported below */
     sha256_update(&h, buf, (size_t)n);
-    rc = write_all(dst, buf, (size_t)n);
+    rc = rt_write_all(dst, buf, (size_t)n);
     if (rc) {
       sim_log(SIM_ERROR, "copy %s into a memfd: %s", path, strerror(-rc));
       break;

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "io.h"
 #include "log.h"
 #include "sha256.h"
 
@@ -47,19 +48,6 @@ static int put_escaped(sim_mlog* m, const char* s) {
   return 0;
 }
 
-static int write_all(int fd, const char* p, size_t n) {
-  while (n) {
-    ssize_t w = write(fd, p, n);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      return -errno;
-    }
-    p += w;
-    n -= (size_t)w;
-  }
-  return 0;
-}
-
 /* PATH.tmp, then rename over PATH: a reader never sees a half-written log. */
 static int rewrite_file(const sim_mlog* m) {
   size_t plen = strlen(m->path);
@@ -73,7 +61,7 @@ static int rewrite_file(const sim_mlog* m) {
     rc = -errno;
   } else {
     if (fchmod(fd, 0644) != 0) rc = -errno;
-    if (rc == 0) rc = write_all(fd, m->text ? m->text : "", m->len);
+    if (rc == 0) rc = rt_write_all(fd, m->text ? m->text : "", m->len);
     if (close(fd) != 0 && rc == 0) rc = -errno;
     if (rc == 0 && rename(tmp, m->path) != 0) rc = -errno;
     if (rc != 0) unlink(tmp);
