@@ -1,0 +1,277 @@
+#include "rats/crypto/ecdsa.h"
+
+#include <climits>
+#include <cstring>
+#include <string_view>
+
+#include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/ec.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/sha.h>
+#include <openssl/x509.h>
+
+namespace rats::crypto {
+
+void PkeyDeleter::operator()(EVP_PKEY* p) const {
+  EVP_PKEY_free(p);
+}
+void X509Deleter::operator()(X509* p) const {
+  X509_free(p);
+}
+
+namespace {
+
+struct PkeyCtxDeleter {
+  void operator()(EVP_PKEY_CTX* p) const { EVP_PKEY_CTX_free(p); }
+};
+struct MdCtxDeleter {
+  void operator()(EVP_MD_CTX* p) const { EVP_MD_CTX_free(p); }
+};
+struct BioDeleter {
+  void operator()(BIO* p) const { BIO_free(p); }
+};
+struct EcdsaSigDeleter {
+  void operator()(ECDSA_SIG* p) const { ECDSA_SIG_free(p); }
+};
+struct BnDeleter {
+  void operator()(BIGNUM* p) const { BN_free(p); }
+};
+using PkeyCtxPtr = std::unique_ptr<EVP_PKEY_CTX, PkeyCtxDeleter>;
+using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, MdCtxDeleter>;
+using BioPtr = std::unique_ptr<BIO, BioDeleter>;
+using EcdsaSigPtr = std::unique_ptr<ECDSA_SIG, EcdsaSigDeleter>;
+using BnPtr = std::unique_ptr<BIGNUM, BnDeleter>;
+
+// Empties the thread's OpenSSL error queue and returns its entries joined by "; ".
+std::string drain_openssl_errors() {
+  std::string out;
+  char buf[256];
+  for (unsigned long e = ERR_get_error(); e != 0; e = ERR_get_error()) {
+    ERR_error_string_n(e, buf, sizeof buf);
+    if (!out.empty()) out += "; ";
+    out += buf;
+  }
+  return out;
+}
+
+// An error of `cat` whose message is `what`, followed by OpenSSL's reasons when it gave any.
+base::Error openssl_error(base::Category cat, std::string what) {
+  std::string reasons = drain_openssl_errors();
+  if (!reasons.empty()) what += " (" + reasons + ")";
+  return base::Error(cat, std::move(what));
+}
+
+base::Error internal(std::string what) {
+  return openssl_error(base::Category::internal, std::move(what));
+}
+
+base::Result<BioPtr> memory_bio(std::span<const uint8_t> data) {
+  if (data.size() > INT_MAX)
+    return base::invalid("input of " + std::to_string(data.size()) +
+                         " bytes is too large for OpenSSL");
+  BioPtr bio(BIO_new_mem_buf(data.data(), static_cast<int>(data.size())));
+  if (!bio) return internal("BIO_new_mem_buf failed");
+  return bio;
+}
+
+// Fails unless `key` is an EC key on the curve OpenSSL names `group` (`label` for messages).
+base::Status expect_ec_group(const EVP_PKEY* key, const char* group, std::string_view label) {
+  if (key == nullptr) return base::invalid("no public key");
+  if (!EVP_PKEY_is_a(key, "EC")) {
+    const char* type = EVP_PKEY_get0_type_name(key);
+    return base::invalid("public key is " + std::string(type ? type : "of an unknown type") +
+                         ", not an EC " + std::string(label) + " key");
+  }
+  char name[64] = {};
+  size_t len = 0;
+  if (EVP_PKEY_get_group_name(key, name, sizeof name, &len) != 1) {
+    return openssl_error(base::Category::invalid_argument, "EC public key has no named curve");
+  }
+  if (std::string_view(name, len) != group) {
+    return base::invalid("EC public key is on curve `" + std::string(name, len) + "`, not " +
+                         std::string(label));
+  }
+  return base::ok();
+}
+
+// DER ECDSA-Sig-Value from r and s; takes ownership of both.
+base::Result<std::vector<uint8_t>> der_signature(BnPtr r, BnPtr s) {
+  if (!r || !s) return internal("BN conversion of the signature failed");
+  EcdsaSigPtr sig(ECDSA_SIG_new());
+  if (!sig) return internal("ECDSA_SIG_new failed");
+  if (ECDSA_SIG_set0(sig.get(), r.get(), s.get()) != 1) return internal("ECDSA_SIG_set0 failed");
+  r.release();  // owned by sig now
+  s.release();
+  int len = i2d_ECDSA_SIG(sig.get(), nullptr);
+  if (len <= 0) return internal("DER encoding of the signature failed");
+  std::vector<uint8_t> der(static_cast<size_t>(len));
+  uint8_t* p = der.data();
+  if (i2d_ECDSA_SIG(sig.get(), &p) != len) return internal("DER encoding of the signature failed");
+  return der;
+}
+
+// EVP_DigestVerify of a DER signature; `label` names the algorithm in messages.
+base::Status digest_verify(EVP_PKEY* key, const EVP_MD* md, std::span<const uint8_t> message,
+                           const std::vector<uint8_t>& der, std::string_view label) {
+  MdCtxPtr ctx(EVP_MD_CTX_new());
+  if (!ctx) return internal("EVP_MD_CTX_new failed");
+  if (EVP_DigestVerifyInit(ctx.get(), nullptr, md, nullptr, key) != 1) {
+    return internal(std::string(label) + ": EVP_DigestVerifyInit failed");
+  }
+  int rc = EVP_DigestVerify(ctx.get(), der.data(), der.size(), message.data(), message.size());
+  if (rc == 1) return base::ok();
+  // 0 is a well-formed signature that does not match; < 0 includes r or s out of range.
+  return openssl_error(base::Category::invalid_argument,
+                       std::string(label) + " signature does not verify over " +
+                           std::to_string(message.size()) + " bytes");
+}
+
+bool all_zero(std::span<const uint8_t> b) {
+  for (uint8_t x : b) {
+    if (x != 0) return false;
+  }
+  return true;
+}
+
+// verify_p384_sha384_le without the certificate's name in the message.
+base::Status verify_p384_with_cert(const X509* cert, std::span<const uint8_t> message,
+                                   std::span<const uint8_t, 72> r_le,
+                                   std::span<const uint8_t, 72> s_le) {
+  EVP_PKEY* key = X509_get0_pubkey(cert);
+  if (key == nullptr) {
+    return openssl_error(base::Category::invalid_argument, "no usable public key");
+  }
+  TRY(expect_ec_group(key, "secp384r1", "P-384"));
+  // The fields are 72 bytes wide but P-384 values are 48 bytes: the rest must be zero.
+  if (!all_zero(r_le.subspan(48))) return base::invalid("signature R is wider than 384 bits");
+  if (!all_zero(s_le.subspan(48))) return base::invalid("signature S is wider than 384 bits");
+  BnPtr r(BN_lebin2bn(r_le.data(), 48, nullptr));
+  BnPtr s(BN_lebin2bn(s_le.data(), 48, nullptr));
+  ASSIGN_OR_RETURN(auto der, der_signature(std::move(r), std::move(s)));
+  return digest_verify(key, EVP_sha384(), message, der, "ECDSA-P384/SHA-384");
+}
+
+}  // namespace
+
+base::Result<Bytes<32>> sha256(std::span<const uint8_t> data) {
+  Bytes<32> out{};
+  if (SHA256(data.data(), data.size(), out.data()) == nullptr) return internal("SHA-256 failed");
+  return out;
+}
+
+base::Result<Bytes<48>> sha384(std::span<const uint8_t> data) {
+  Bytes<48> out{};
+  if (SHA384(data.data(), data.size(), out.data()) == nullptr) return internal("SHA-384 failed");
+  return out;
+}
+
+base::Result<PkeyPtr> p256_public_key(std::span<const uint8_t, 64> xy) {
+  uint8_t point[65];
+  point[0] = 0x04;  // uncompressed
+  std::memcpy(point + 1, xy.data(), xy.size());
+  char group[] = "prime256v1";
+  OSSL_PARAM params[] = {
+      OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, group, 0),
+      OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, point, sizeof point),
+      OSSL_PARAM_construct_end(),
+  };
+  PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
+  if (!ctx) return internal("EVP_PKEY_CTX_new_from_name(EC) failed");
+  if (EVP_PKEY_fromdata_init(ctx.get()) != 1) return internal("EVP_PKEY_fromdata_init failed");
+  EVP_PKEY* raw = nullptr;
+  if (EVP_PKEY_fromdata(ctx.get(), &raw, EVP_PKEY_PUBLIC_KEY, params) != 1) {
+    // OpenSSL decodes the point here and refuses one that is not on the curve.
+    return openssl_error(base::Category::invalid_argument,
+                         "P-256 public key X||Y is not a point on the curve");
+  }
+  return PkeyPtr(raw);
+}
+
+base::Status verify_p256_sha256(EVP_PKEY* key, std::span<const uint8_t> message,
+                                std::span<const uint8_t, 64> signature_rs) {
+  TRY(expect_ec_group(key, "prime256v1", "P-256"));
+  BnPtr r(BN_bin2bn(signature_rs.data(), 32, nullptr));
+  BnPtr s(BN_bin2bn(signature_rs.data() + 32, 32, nullptr));
+  ASSIGN_OR_RETURN(auto der, der_signature(std::move(r), std::move(s)));
+  return digest_verify(key, EVP_sha256(), message, der, "ECDSA-P256/SHA-256");
+}
+
+base::Status verify_p256_sha256(std::span<const uint8_t, 64> key_xy,
+                                std::span<const uint8_t> message,
+                                std::span<const uint8_t, 64> signature_rs) {
+  ASSIGN_OR_RETURN(PkeyPtr key, p256_public_key(key_xy));
+  return verify_p256_sha256(key.get(), message, signature_rs);
+}
+
+base::Status verify_p384_sha384_le(const X509* cert, std::span<const uint8_t> message,
+                                   std::span<const uint8_t, 72> r_le,
+                                   std::span<const uint8_t, 72> s_le) {
+  if (cert == nullptr) return base::invalid("no certificate");
+  TRY_WRAP(verify_p384_with_cert(cert, message, r_le, s_le),
+           "certificate `" + subject_name(cert) + "`");
+  return base::ok();
+}
+
+base::Result<X509Ptr> parse_certificate(std::span<const uint8_t> pem_or_der) {
+  constexpr std::string_view kPemStart = "-----BEGIN";
+  std::string_view text(reinterpret_cast<const char*>(pem_or_der.data()), pem_or_der.size());
+  if (text.starts_with(kPemStart)) {
+    ASSIGN_OR_RETURN(BioPtr bio, memory_bio(pem_or_der));
+    X509Ptr cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+    if (!cert) return openssl_error(base::Category::invalid_argument, "malformed PEM certificate");
+    return cert;
+  }
+  if (pem_or_der.size() > LONG_MAX) return base::invalid("certificate is too large");
+  const uint8_t* p = pem_or_der.data();
+  X509Ptr cert(d2i_X509(nullptr, &p, static_cast<long>(pem_or_der.size())));
+  if (!cert) {
+    return openssl_error(base::Category::invalid_argument, "malformed DER certificate (" +
+                                                               std::to_string(pem_or_der.size()) +
+                                                               " bytes, neither PEM nor DER)");
+  }
+  size_t used = static_cast<size_t>(p - pem_or_der.data());
+  if (used != pem_or_der.size()) {
+    return base::invalid("DER certificate of " + std::to_string(used) + " bytes is followed by " +
+                         std::to_string(pem_or_der.size() - used) + " more bytes");
+  }
+  return cert;
+}
+
+base::Result<std::vector<X509Ptr>> parse_pem_chain(std::span<const uint8_t> pem) {
+  ASSIGN_OR_RETURN(BioPtr bio, memory_bio(pem));
+  std::vector<X509Ptr> chain;
+  for (;;) {
+    X509Ptr cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+    if (cert) {
+      chain.push_back(std::move(cert));
+      continue;
+    }
+    unsigned long e = ERR_peek_last_error();
+    if (ERR_GET_LIB(e) == ERR_LIB_PEM && ERR_GET_REASON(e) == PEM_R_NO_START_LINE) {
+      ERR_clear_error();  // the normal end: no further certificate
+      break;
+    }
+    return openssl_error(
+        base::Category::invalid_argument,
+        "PEM certificate " + std::to_string(chain.size() + 1) + " of the chain is malformed");
+  }
+  if (chain.empty()) return base::invalid("PEM chain holds no certificate");
+  return chain;
+}
+
+std::string subject_name(const X509* cert) {
+  BioPtr bio(BIO_new(BIO_s_mem()));
+  if (!bio || X509_NAME_print_ex(bio.get(), X509_get_subject_name(cert), 0, XN_FLAG_RFC2253) < 0) {
+    drain_openssl_errors();
+    return "?";
+  }
+  char* data = nullptr;
+  long len = BIO_get_mem_data(bio.get(), &data);
+  return len > 0 ? std::string(data, static_cast<size_t>(len)) : std::string();
+}
+
+}  // namespace rats::crypto
