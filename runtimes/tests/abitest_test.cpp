@@ -18,6 +18,7 @@
 namespace {
 
 using nlohmann::json;
+using rt_test::Argv;
 using rt_test::Calls;
 using rt_test::FreshPal;
 using rt_test::Gone;
@@ -25,21 +26,6 @@ using rt_test::MakeStdio;
 using rt_test::Pipe;
 using rt_test::ReadRecords;
 using rt_test::TempDir;
-
-// A NULL-terminated char* array over owned strings.
-class Argv {
- public:
-  Argv(std::initializer_list<std::string> l) : s_(l) {
-    for (auto& x : s_) p_.push_back(x.data());
-    p_.push_back(nullptr);
-  }
-  char** get() { return p_.data(); }
-  json ToJson() const { return json(s_); }
-
- private:
-  std::vector<std::string> s_;
-  std::vector<char*> p_;
-};
 
 json Stdio(const pal_stdio_fds& s) {
   return json::array({s.stdin, s.stdout, s.stderr});

@@ -53,6 +53,21 @@ class FreshPal {
   bool skip_destroy_ = false;
 };
 
+// A NULL-terminated argv that owns its strings.
+class Argv {
+ public:
+  Argv(std::initializer_list<std::string> l) : s_(l) {
+    for (auto& x : s_) p_.push_back(x.data());
+    p_.push_back(nullptr);
+  }
+  char** get() { return p_.data(); }
+  nlohmann::json ToJson() const { return nlohmann::json(s_); }
+
+ private:
+  std::vector<std::string> s_;
+  std::vector<char*> p_;
+};
+
 std::string ReadFile(const std::string& path);
 void WriteFile(const std::string& path, const std::string& data, mode_t mode);
 // One JSON object per line; a line that does not parse fails the calling test.

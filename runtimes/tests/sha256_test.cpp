@@ -8,7 +8,6 @@
 #include <string>
 #include <vector>
 
-
 #include "inclavare/sim_tee.h"
 #include "pal_test_util.h"
 

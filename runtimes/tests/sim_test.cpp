@@ -22,6 +22,7 @@
 
 namespace {
 
+using rt_test::Argv;
 using rt_test::FreshPal;
 using rt_test::Gone;
 using rt_test::Hex;
@@ -35,19 +36,6 @@ using rt_test::TempDir;
 const char kBanner[] =
     "liberpal-sim: software TEE for development and CI: it protects nothing against the host's "
     "root\n";
-
-class Argv {
- public:
-  Argv(std::initializer_list<std::string> l) : s_(l) {
-    for (auto& x : s_) p_.push_back(x.data());
-    p_.push_back(nullptr);
-  }
-  char** get() { return p_.data(); }
-
- private:
-  std::vector<std::string> s_;
-  std::vector<char*> p_;
-};
 
 struct Sim {
   Sim() : pal("liberpal-sim"), log(dir.file("measurement.log")) {

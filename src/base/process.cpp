@@ -122,4 +122,16 @@ Result<int> parse_signal(std::string_view s) {
   return invalid("unknown signal `" + std::string(s) + "`");
 }
 
+sigset_t relayable_signals() {
+  sigset_t set;
+  sigfillset(&set);
+  for (int s : {SIGKILL, SIGSTOP, SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGTRAP, SIGSYS})
+    sigdelset(&set, s);
+  return set;
+}
+
+bool relayed_to_container(int sig) {
+  return sig != SIGCHLD && sig != SIGURG && sig != SIGPIPE && sig != SIGWINCH;
+}
+
 }  // namespace base

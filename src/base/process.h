@@ -1,6 +1,7 @@
 // Process helpers: identity of a pid across reuse, liveness, waiting, signal names.
 #pragma once
 
+#include <signal.h>
 #include <sys/types.h>
 
 #include <cstdint>
@@ -32,5 +33,12 @@ bool wait_process_gone(pid_t pid, uint64_t start_time, int timeout_ms);
 
 // Signal by name ("KILL", "SIGKILL", "sigterm") or number ("9"). Errors name the input.
 Result<int> parse_signal(std::string_view s);
+
+// What a foreground rune (`run`, `exec`) relays to the process it waits for: every signal but
+// the uncatchable and the synchronous (fault) ones. Block this set, then wait on it.
+sigset_t relayable_signals();
+// Of those, the ones that are about rune itself and not relayed: SIGCHLD, SIGURG, SIGPIPE,
+// SIGWINCH.
+bool relayed_to_container(int sig);
 
 }  // namespace base

@@ -5,6 +5,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "base/process.h"
 #include "enclave/agent.h"
 
 namespace enclave::client {
@@ -48,10 +49,7 @@ base::Result<int> exec(const std::string& dir, const std::string& id,
                        const std::vector<std::string>& argv, const std::vector<std::string>& env,
                        bool detach, int* pid_out) {
   // Signals for the process are caught from here on, so none is lost before it runs.
-  sigset_t fwd, old;
-  sigfillset(&fwd);
-  for (int s : {SIGKILL, SIGSTOP, SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGTRAP, SIGSYS})
-    sigdelset(&fwd, s);
+  sigset_t fwd = base::relayable_signals(), old;
   if (!detach) sigprocmask(SIG_BLOCK, &fwd, &old);
   struct Restore {
     bool on;
@@ -85,7 +83,7 @@ base::Result<int> exec(const std::string& dir, const std::string& id,
       signalfd_siginfo si;
       if (read(sfd.get(), &si, sizeof si) == sizeof si) {
         int sig = static_cast<int>(si.ssi_signo);
-        if (sig != SIGCHLD && sig != SIGURG && sig != SIGPIPE && sig != SIGWINCH)
+        if (base::relayed_to_container(sig))
           (void)kill(dir, id, pid, sig);  // the process may be gone already
       }
     }

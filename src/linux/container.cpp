@@ -549,42 +549,46 @@ Status Runtime::remove(const std::string& id, bool force) {
 
 Result<int> Runtime::run(const CreateOptions& o, bool detach) {
   // Signals that arrive while the container runs are forwarded to it: block them first.
-  sigset_t fwd, old;
-  sigfillset(&fwd);
-  for (int s : {SIGKILL, SIGSTOP, SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGTRAP, SIGSYS})
-    sigdelset(&fwd, s);
+  sigset_t fwd = base::relayable_signals(), old;
   if (!detach) sigprocmask(SIG_BLOCK, &fwd, &old);
   auto created = do_create(o, Mode::run);
   if (!created.ok()) {
     if (!detach) sigprocmask(SIG_SETMASK, &old, nullptr);
     return std::move(created).error();
   }
-  Status s = created->channel.send_start();
-  if (s.ok() && created->state.enclave) {
-    auto started = created->channel.wait_started();
-    if (!started.ok()) {
-      // The runelet has ended the container: clean up as for any exit.
-      ::kill(created->pid, SIGKILL);
-      int st;
-      while (waitpid(created->pid, &st, 0) < 0 && errno == EINTR) {
+  const pid_t pid = created->pid;
+  const oci::ContainerState& st = created->state;
+  // Ends what run made: the init (unless already reaped), anything left in the cgroups (a
+  // container without its own pid namespace), the cgroups and the state.
+  auto finish = [&](bool kill_init) -> Status {
+    if (kill_init) {
+      ::kill(pid, SIGKILL);
+      int ws;
+      while (waitpid(pid, &ws, 0) < 0 && errno == EINTR) {
       }
-      if (!detach) sigprocmask(SIG_SETMASK, &old, nullptr);
-      if (!created->state.own_pid_ns) (void)signal_cgroup(created->state.cgroup_dirs, SIGKILL);
-      (void)destroy(created->state);
-      return std::move(started).error().wrap("run container `" + o.id + "`");
     }
+    if (!detach) sigprocmask(SIG_SETMASK, &old, nullptr);
+    if (!st.own_pid_ns) (void)signal_cgroup(st.cgroup_dirs, SIGKILL);
+    return destroy(st);
+  };
+  Status s = created->channel.send_start();
+  if (s.ok() && st.enclave) {  // the runelet says whether the entrypoint could be started
+    auto started = created->channel.wait_started();
+    if (!started.ok()) s = std::move(started).error().wrap("run container `" + o.id + "`");
   }
   created->channel.close();
-  if (!s.ok()) return std::move(s).error();
+  if (!s.ok()) {
+    (void)finish(true);
+    return std::move(s).error();
+  }
   if (detach) return 0;
-  const pid_t pid = created->pid;
   int code = 0;
   for (;;) {
     siginfo_t si;
     int sig = sigwaitinfo(&fwd, &si);
     if (sig < 0) continue;
     if (sig != SIGCHLD) {
-      if (sig != SIGURG && sig != SIGPIPE && sig != SIGWINCH) ::kill(pid, sig);
+      if (base::relayed_to_container(sig)) ::kill(pid, sig);
       continue;
     }
     int status;
@@ -594,9 +598,7 @@ Result<int> Runtime::run(const CreateOptions& o, bool detach) {
       break;
     }
   }
-  sigprocmask(SIG_SETMASK, &old, nullptr);
-  if (!created->state.own_pid_ns) (void)signal_cgroup(created->state.cgroup_dirs, SIGKILL);
-  TRY(destroy(created->state));
+  TRY(finish(false));
   return code;
 }
 

@@ -15,33 +15,17 @@
 #include "base/file.h"
 #include "rats/formats/intel_quote.h"
 #include "rats/formats/snp_report.h"
+#include "rats/vectors.h"
 
 namespace rats::formats {
 namespace {
 
-using Buf = std::vector<uint8_t>;
+using test::Buf;
 
-std::string vectors_dir() {
-  return RATS_VECTORS_DIR;
-}
+using test::hex;
+using test::load;
+using test::vectors_dir;
 
-#define REQUIRE_VECTORS()                                                                      \
-  do {                                                                                         \
-    if (!base::path_exists(vectors_dir() + "/cases.json"))                                     \
-      GTEST_SKIP() << "test vectors not found at " << vectors_dir() << " (../shared/vectors)"; \
-  } while (0)
-
-Buf load(const std::string& rel) {
-  auto r = base::read_file(vectors_dir() + "/" + rel);
-  EXPECT_TRUE(r.ok()) << rel << ": " << (r.ok() ? "" : r.error().what());
-  if (!r.ok()) return {};
-  return Buf(r->begin(), r->end());
-}
-
-template <size_t N>
-std::string hex(const Bytes<N>& b) {
-  return base::hex_encode(b.data(), N);
-}
 std::string zeros_hex(size_t n) {
   return std::string(2 * n, '0');
 }
