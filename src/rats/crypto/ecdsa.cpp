@@ -1,5 +1,7 @@
 #include "rats/crypto/ecdsa.h"
 
+#include "rats/crypto/openssl_util.h"
+
 #include <climits>
 #include <cstring>
 #include <string_view>
@@ -24,59 +26,6 @@ void X509Deleter::operator()(X509* p) const {
 }
 
 namespace {
-
-struct PkeyCtxDeleter {
-  void operator()(EVP_PKEY_CTX* p) const { EVP_PKEY_CTX_free(p); }
-};
-struct MdCtxDeleter {
-  void operator()(EVP_MD_CTX* p) const { EVP_MD_CTX_free(p); }
-};
-struct BioDeleter {
-  void operator()(BIO* p) const { BIO_free(p); }
-};
-struct EcdsaSigDeleter {
-  void operator()(ECDSA_SIG* p) const { ECDSA_SIG_free(p); }
-};
-struct BnDeleter {
-  void operator()(BIGNUM* p) const { BN_free(p); }
-};
-using PkeyCtxPtr = std::unique_ptr<EVP_PKEY_CTX, PkeyCtxDeleter>;
-using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, MdCtxDeleter>;
-using BioPtr = std::unique_ptr<BIO, BioDeleter>;
-using EcdsaSigPtr = std::unique_ptr<ECDSA_SIG, EcdsaSigDeleter>;
-using BnPtr = std::unique_ptr<BIGNUM, BnDeleter>;
-
-// Empties the thread's OpenSSL error queue and returns its entries joined by "; ".
-std::string drain_openssl_errors() {
-  std::string out;
-  char buf[256];
-  for (unsigned long e = ERR_get_error(); e != 0; e = ERR_get_error()) {
-    ERR_error_string_n(e, buf, sizeof buf);
-    if (!out.empty()) out += "; ";
-    out += buf;
-  }
-  return out;
-}
-
-// An error of `cat` whose message is `what`, followed by OpenSSL's reasons when it gave any.
-base::Error openssl_error(base::Category cat, std::string what) {
-  std::string reasons = drain_openssl_errors();
-  if (!reasons.empty()) what += " (" + reasons + ")";
-  return base::Error(cat, std::move(what));
-}
-
-base::Error internal(std::string what) {
-  return openssl_error(base::Category::internal, std::move(what));
-}
-
-base::Result<BioPtr> memory_bio(std::span<const uint8_t> data) {
-  if (data.size() > INT_MAX)
-    return base::invalid("input of " + std::to_string(data.size()) +
-                         " bytes is too large for OpenSSL");
-  BioPtr bio(BIO_new_mem_buf(data.data(), static_cast<int>(data.size())));
-  if (!bio) return internal("BIO_new_mem_buf failed");
-  return bio;
-}
 
 // Fails unless `key` is an EC key on the curve OpenSSL names `group` (`label` for messages).
 base::Status expect_ec_group(const EVP_PKEY* key, const char* group, std::string_view label) {

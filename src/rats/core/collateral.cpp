@@ -1,0 +1,64 @@
+#include <array>
+
+#include "base/file.h"
+#include "rats/verifier.h"
+
+namespace rats {
+
+namespace {
+constexpr std::array<std::string_view, 13> kRoles = {
+    "root_ca",
+    "pck_crl",
+    "pck_crl_issuer_chain",
+    "root_ca_crl",
+    "tcb_info",
+    "tcb_info_issuer_chain",
+    "qe_identity",
+    "qe_identity_issuer_chain",
+    "pck_cert",
+    "pck_cert_issuer_chain",
+    "ark",
+    "ask",
+    "vcek",
+};
+// Collateral files are certificates, CRLs and JSON documents of a few KiB; CRLs of busy CAs
+// reach a few hundred KiB.
+constexpr size_t kMaxCollateralFile = 4 << 20;
+}  // namespace
+
+std::span<const std::string_view> collateral_roles() {
+  return kRoles;
+}
+
+base::Result<Collateral> load_collateral_json(const std::string& path) {
+  ASSIGN_OR_RETURN(std::string text, base::read_file(path, 1 << 20));
+  nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return base::invalid("collateral `" + path + "` is not valid JSON");
+  if (!j.is_object())
+    return base::invalid("collateral `" + path + "` must be a JSON object mapping roles to files");
+  std::string dir = ".";
+  if (auto slash = path.rfind('/'); slash != std::string::npos) dir = path.substr(0, slash + 1);
+  Collateral out;
+  for (const auto& [role, value] : j.items()) {
+    bool known = false;
+    for (auto r : kRoles) known = known || r == role;
+    if (!known) {
+      std::string list;
+      for (auto r : kRoles) list += (list.empty() ? "" : ", ") + std::string(r);
+      return base::invalid("collateral `" + path + "`: unknown role `" + role +
+                           "` (known: " + list + ")");
+    }
+    if (!value.is_string() || value.get<std::string>().empty())
+      return base::invalid("collateral `" + path + "`: role `" + role +
+                           "` must be a file path string");
+    std::string file = value.get<std::string>();
+    if (file[0] != '/') file = base::path_join(dir, file);
+    auto data = base::read_file(file, kMaxCollateralFile);
+    if (!data.ok())
+      return std::move(data).error().wrap("collateral `" + path + "` role `" + role + "`");
+    out.by_role[role] = std::vector<uint8_t>(data->begin(), data->end());
+  }
+  return out;
+}
+
+}  // namespace rats
