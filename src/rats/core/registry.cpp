@@ -5,6 +5,7 @@
 
 #include "rats/attester.h"
 #include "rats/verifier.h"
+#include "rats/verifiers/intel/intel_verifier.h"
 
 namespace rats {
 
@@ -50,6 +51,8 @@ const std::vector<VerifierRow>& verifier_table() {
        [](const VerifierOptions&) -> base::Result<std::unique_ptr<Verifier>> {
          return std::unique_ptr<Verifier>(new NullVerifier);
        }},
+      {"sgx_ecdsa", "sgx", intel::make_sgx_verifier},
+      {"tdx_ecdsa", "tdx", intel::make_tdx_verifier},
   };
   return rows;
 }

@@ -118,6 +118,31 @@ base::Result<Bytes<48>> sha384(std::span<const uint8_t> data) {
   return out;
 }
 
+Sha256Stream::Sha256Stream() : ctx_(EVP_MD_CTX_new()) {
+  ok_ = ctx_ != nullptr && EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr) == 1;
+}
+Sha256Stream::~Sha256Stream() {
+  EVP_MD_CTX_free(ctx_);
+}
+void Sha256Stream::update(std::span<const uint8_t> data) {
+  if (ok_) ok_ = EVP_DigestUpdate(ctx_, data.data(), data.size()) == 1;
+}
+void Sha256Stream::update_framed(std::span<const uint8_t> data) {
+  uint8_t len[8];
+  uint64_t n = data.size();
+  for (int i = 0; i < 8; ++i) len[i] = static_cast<uint8_t>(n >> (8 * i));
+  update(len);
+  update(data);
+}
+base::Result<Bytes<32>> Sha256Stream::final() {
+  Bytes<32> out{};
+  unsigned int n = 0;
+  if (!ok_ || EVP_DigestFinal_ex(ctx_, out.data(), &n) != 1 || n != 32)
+    return internal("SHA-256 failed");
+  ok_ = false;
+  return out;
+}
+
 base::Result<PkeyPtr> p256_public_key(std::span<const uint8_t, 64> xy) {
   uint8_t point[65];
   point[0] = 0x04;  // uncompressed

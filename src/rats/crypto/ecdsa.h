@@ -37,6 +37,23 @@ using X509Ptr = std::unique_ptr<X509, X509Deleter>;
 base::Result<Bytes<32>> sha256(std::span<const uint8_t> data);
 base::Result<Bytes<48>> sha384(std::span<const uint8_t> data);
 
+// Incremental SHA-256 (EVP); update() after a failed allocation is a no-op and final() fails.
+class Sha256Stream {
+ public:
+  Sha256Stream();
+  ~Sha256Stream();
+  Sha256Stream(const Sha256Stream&) = delete;
+  Sha256Stream& operator=(const Sha256Stream&) = delete;
+  void update(std::span<const uint8_t> data);
+  // `data` preceded by its length as a u64, so that concatenations are unambiguous.
+  void update_framed(std::span<const uint8_t> data);
+  base::Result<Bytes<32>> final();
+
+ private:
+  EVP_MD_CTX* ctx_;
+  bool ok_;
+};
+
 // A P-256 public key from its raw X || Y coordinates (big-endian). Fails when the point is not on
 // the curve.
 base::Result<PkeyPtr> p256_public_key(std::span<const uint8_t, 64> xy);

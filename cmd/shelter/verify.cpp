@@ -1,0 +1,167 @@
+#include "verify.h"
+
+#include <cstdio>
+#include <ctime>
+#include <optional>
+
+#include "base/encoding.h"
+#include "base/file.h"
+#include "rats/core/cache.h"
+#include "rats/verifier.h"
+
+namespace shelter {
+
+namespace {
+
+struct Options {
+  std::string tee;
+  std::string evidence;
+  std::string collateral;
+  std::string policy;
+  std::string sim_state_dir;
+  std::optional<int64_t> at;
+  std::optional<rats::Bytes<64>> report_data;
+};
+
+int usage_error(const std::string& msg) {
+  std::fprintf(stderr, "shelter verify: %s\n(run `shelter verify --help`)\n", msg.c_str());
+  return 2;
+}
+
+int input_error(const base::Error& e) {
+  std::fprintf(stderr, "shelter verify: %s\n", e.what().c_str());
+  return 2;
+}
+
+}  // namespace
+
+void print_verify_help() {
+  std::printf(
+      "Usage: shelter verify --tee sgx|tdx|snp|sim --evidence FILE [--collateral FILE]\n"
+      "                      [--at UNIX_SECONDS] [--report-data HEX] [--policy FILE]\n"
+      "                      [--sim-state-dir DIR]\n"
+      "\n"
+      "Verifies one piece of evidence offline and prints one JSON object on stdout: verdict,\n"
+      "tee, tcb_status, advisory_ids, reasons (for a rejection) and claims.\n"
+      "\n"
+      "  --tee TEE            sgx (DCAP quote v3/v4), tdx (quote v4/v5), snp (SEV-SNP report),\n"
+      "                       sim (the simulated TEE's SGX-shaped quote)\n"
+      "  --evidence FILE      the evidence (at most 65536 bytes)\n"
+      "  --collateral FILE    JSON object mapping roles to files (paths relative to its folder):\n"
+      "                       Intel: root_ca pck_crl pck_crl_issuer_chain root_ca_crl tcb_info\n"
+      "                       tcb_info_issuer_chain qe_identity qe_identity_issuer_chain\n"
+      "                       pck_cert pck_cert_issuer_chain; AMD: ark ask vcek.\n"
+      "                       For sim the default is the sim state's collateral.json.\n"
+      "  --at UNIX_SECONDS    the time to verify at (default: now)\n"
+      "  --report-data HEX    expected report data, up to 64 bytes (zero-padded to 64)\n"
+      "  --policy FILE        JSON policy (docs/attestation.md); default: the default policy\n"
+      "  --sim-state-dir DIR  the sim TEE's state (default: /var/lib/inclavare/sim-tee as root)\n"
+      "\n"
+      "Exit status: 0 trusted, 1 not trusted, 2 unusable input or bad usage.\n");
+}
+
+int verify_command(const std::vector<std::string>& args) {
+  Options o;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--help" || a == "-h") {
+      print_verify_help();
+      return 0;
+    }
+    std::string name = a, value;
+    bool has_value = false;
+    if (auto eq = a.find('='); a.starts_with("--") && eq != std::string::npos) {
+      name = a.substr(0, eq);
+      value = a.substr(eq + 1);
+      has_value = true;
+    }
+    auto take = [&](std::string& out) -> bool {
+      if (has_value) {
+        out = value;
+        return true;
+      }
+      if (i + 1 >= args.size()) return false;
+      out = args[++i];
+      return true;
+    };
+    std::string v;
+    if (name == "--tee" || name == "--evidence" || name == "--collateral" || name == "--policy" ||
+        name == "--sim-state-dir" || name == "--at" || name == "--report-data") {
+      if (!take(v)) return usage_error("`" + name + "` needs a value");
+    } else {
+      return usage_error("unknown argument `" + a + "`");
+    }
+    if (name == "--tee") o.tee = v;
+    if (name == "--evidence") o.evidence = v;
+    if (name == "--collateral") o.collateral = v;
+    if (name == "--policy") o.policy = v;
+    if (name == "--sim-state-dir") o.sim_state_dir = v;
+    if (name == "--at") {
+      char* end = nullptr;
+      errno = 0;
+      long long t = std::strtoll(v.c_str(), &end, 10);
+      if (v.empty() || *end != '\0' || errno != 0 || t < 0)
+        return usage_error("`--at` must be Unix seconds, not `" + v + "`");
+      o.at = t;
+    }
+    if (name == "--report-data") {
+      auto bytes = base::hex_decode(v);
+      if (!bytes || bytes->empty() || bytes->size() > 64)
+        return usage_error("`--report-data` must be 1 to 64 bytes of hex, not `" + v + "`");
+      rats::Bytes<64> rd{};
+      std::copy(bytes->begin(), bytes->end(), rd.begin());
+      o.report_data = rd;
+    }
+  }
+  if (o.tee.empty()) return usage_error("`--tee` is required (sgx, tdx, snp or sim)");
+  if (o.evidence.empty()) return usage_error("`--evidence` is required");
+  std::string verifier_name;
+  if (o.tee == "sgx")
+    verifier_name = "sgx_ecdsa";
+  else if (o.tee == "tdx")
+    verifier_name = "tdx_ecdsa";
+  else if (o.tee == "snp" || o.tee == "sim")
+    verifier_name = o.tee;
+  else
+    return usage_error("`--tee` must be sgx, tdx, snp or sim, not `" + o.tee + "`");
+
+  auto evidence = base::read_file(o.evidence, rats::kMaxEvidenceSize + 1);
+  if (!evidence.ok()) return input_error(evidence.error());
+  if (evidence->size() > rats::kMaxEvidenceSize) {
+    return input_error(base::invalid("evidence `" + o.evidence + "` is larger than " +
+                                     std::to_string(rats::kMaxEvidenceSize) + " bytes"));
+  }
+  rats::Collateral collateral;
+  if (!o.collateral.empty()) {
+    auto c = rats::load_collateral_json(o.collateral);
+    if (!c.ok()) return input_error(c.error());
+    collateral = std::move(c).value();
+  }
+  std::optional<rats::Policy> policy;
+  if (!o.policy.empty()) {
+    auto text = base::read_file(o.policy, 1 << 20);
+    if (!text.ok()) return input_error(text.error());
+    auto p = rats::parse_policy_json(*text);
+    if (!p.ok()) return input_error(std::move(p).error().wrap("policy `" + o.policy + "`"));
+    policy = std::move(p).value();
+  }
+  rats::VerifierOptions vo;
+  vo.sim_state_dir = o.sim_state_dir;
+  auto verifier = rats::make_verifier(verifier_name, vo);
+  if (!verifier.ok()) return input_error(verifier.error());
+
+  rats::VerifyRequest req;
+  req.evidence = std::span(reinterpret_cast<const uint8_t*>(evidence->data()), evidence->size());
+  req.collateral = o.collateral.empty() ? nullptr : &collateral;
+  req.at = o.at ? *o.at : static_cast<int64_t>(std::time(nullptr));
+  req.report_data = o.report_data;
+  req.policy = policy ? &*policy : nullptr;
+  auto verdict = (*verifier)->verify(req);
+  if (!verdict.ok()) {
+    return input_error(std::move(verdict).error().wrap("evidence `" + o.evidence + "`"));
+  }
+  std::printf("%s\n", verdict->to_json().dump(2).c_str());
+  return verdict->trusted ? 0 : 1;
+}
+
+}  // namespace shelter
