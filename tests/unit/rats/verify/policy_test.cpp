@@ -1,0 +1,88 @@
+#include <gtest/gtest.h>
+
+#include "rats/policy.h"
+#include "rats/verifier.h"
+
+namespace rats {
+namespace {
+
+TEST(RatsPolicy, DefaultAcceptsTheFourGoodStatusesOnly) {
+  Policy p;
+  EXPECT_TRUE(p.accepts_tcb_status(TcbStatus::UpToDate));
+  EXPECT_TRUE(p.accepts_tcb_status(TcbStatus::SWHardeningNeeded));
+  EXPECT_TRUE(p.accepts_tcb_status(TcbStatus::ConfigurationNeeded));
+  EXPECT_TRUE(p.accepts_tcb_status(TcbStatus::ConfigurationAndSWHardeningNeeded));
+  EXPECT_FALSE(p.accepts_tcb_status(TcbStatus::OutOfDate));
+  EXPECT_FALSE(p.accepts_tcb_status(TcbStatus::Revoked));
+  EXPECT_FALSE(p.allow_debug);
+}
+
+TEST(RatsPolicy, AcceptOutOfDateAddsBothOutOfDateStatuses) {
+  auto p = parse_policy_json(R"({"accept_out_of_date": true})");
+  ASSERT_TRUE(p.ok()) << p.error().what();
+  EXPECT_TRUE(p->accepts_tcb_status(TcbStatus::OutOfDate));
+  EXPECT_TRUE(p->accepts_tcb_status(TcbStatus::OutOfDateConfigurationNeeded));
+  EXPECT_TRUE(p->accepts_tcb_status(TcbStatus::UpToDate));
+  EXPECT_FALSE(p->accepts_tcb_status(TcbStatus::Revoked));
+}
+
+TEST(RatsPolicy, ParsesMeasurementsAsHexOrLists) {
+  auto p = parse_policy_json(R"({
+    "allow_debug": true,
+    "sgx": {"mrenclave": "6d9b9649fa3a337754a98059c66d48ac77aaca5299d3b27d6ed1e646c7c81c0a",
+            "mrsigner": ["ca63ab8170cc6bbdd84a335322093dea428c0c65de9923b8deda7396d0c2d7a5"],
+            "isv_prod_id": 1, "min_isv_svn": 1},
+    "snp": {"max_vmpl": 0, "allow_migrate_ma": false},
+    "trusted_root_keys": ["A0AF031289F5D5D4132F9186068A7FC13628633BA235777472E29B6B6C67A49E"]})");
+  ASSERT_TRUE(p.ok()) << p.error().what();
+  EXPECT_TRUE(p->allow_debug);
+  ASSERT_EQ(p->mrenclave.size(), 1u);
+  EXPECT_EQ(p->mrenclave[0][0], 0x6d);
+  ASSERT_EQ(p->mrsigner.size(), 1u);
+  EXPECT_EQ(*p->isv_prod_id, 1);
+  EXPECT_EQ(*p->max_vmpl, 0u);
+  EXPECT_FALSE(p->allow_migrate_ma);
+  ASSERT_EQ(p->trusted_root_keys.size(), 1u);
+  EXPECT_TRUE(p->trusts_root_key(p->trusted_root_keys[0]));
+}
+
+TEST(RatsPolicy, ErrorsNameTheKey) {
+  struct Bad {
+    const char* json;
+    const char* names;
+  } bad[] = {
+      {R"({"alow_debug": true})", "`alow_debug`"},
+      {R"({"allow_debug": 1})", "`allow_debug`"},
+      {R"({"sgx": {"mrenclave": "abcd"}})", "`sgx.mrenclave`"},
+      {R"({"sgx": {"mrenclav": "abcd"}})", "`sgx.mrenclav`"},
+      {R"({"tdx": {"rtmr4": "00"}})", "`tdx.rtmr4`"},
+      {R"({"accepted_tcb_statuses": ["Fine"]})", "`accepted_tcb_statuses`"},
+      {R"({"sgx": {"isv_prod_id": 70000}})", "`sgx.isv_prod_id`"},
+      {R"([1])", "JSON object"},
+      {R"({)", "not valid JSON"},
+  };
+  for (const auto& b : bad) {
+    auto p = parse_policy_json(b.json);
+    ASSERT_FALSE(p.ok()) << b.json;
+    EXPECT_NE(p.error().message().find(b.names), std::string::npos) << p.error().message();
+  }
+}
+
+TEST(RatsPolicy, KeepsTheFirstError) {
+  auto p = parse_policy_json(R"({"allow_debug": 3, "zzz": 1})");
+  ASSERT_FALSE(p.ok());
+  EXPECT_NE(p.error().message().find("allow_debug"), std::string::npos) << p.error().message();
+}
+
+TEST(RatsPolicy, TrustSimRootAddsTheKeyOnce) {
+  Policy p;
+  Bytes<32> k{};
+  k[0] = 1;
+  EXPECT_FALSE(p.trusts_root_key(k));
+  p.trust_sim_root(TrustSimRoot{}, k).trust_sim_root(TrustSimRoot{}, k);
+  EXPECT_TRUE(p.trusts_root_key(k));
+  EXPECT_EQ(p.trusted_root_keys.size(), 1u);
+}
+
+}  // namespace
+}  // namespace rats
