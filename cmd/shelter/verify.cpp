@@ -125,7 +125,7 @@ int verify_command(const std::vector<std::string>& args) {
   else
     return usage_error("`--tee` must be sgx, tdx, snp or sim, not `" + o.tee + "`");
 
-  auto evidence = base::read_file(o.evidence, rats::kMaxEvidenceSize + 1);
+  auto evidence = base::read_file(o.evidence);
   if (!evidence.ok()) return input_error(evidence.error());
   if (evidence->size() > rats::kMaxEvidenceSize) {
     return input_error(base::invalid("evidence `" + o.evidence + "` is larger than " +
