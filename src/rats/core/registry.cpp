@@ -4,8 +4,11 @@
 #include <functional>
 
 #include "rats/attester.h"
+#include "rats/attesters/attesters.h"
+#include "rats/sim/sim_tee.h"
 #include "rats/verifier.h"
 #include "rats/verifiers/intel/intel_verifier.h"
+#include "rats/verifiers/snp/snp_verifier.h"
 
 namespace rats {
 
@@ -53,6 +56,8 @@ const std::vector<VerifierRow>& verifier_table() {
        }},
       {"sgx_ecdsa", "sgx", intel::make_sgx_verifier},
       {"tdx_ecdsa", "tdx", intel::make_tdx_verifier},
+      {"snp", "", snp::make_verifier},
+      {"sim", "", sim::make_sim_verifier},
   };
   return rows;
 }
@@ -63,6 +68,10 @@ const std::vector<AttesterRow>& attester_table() {
        [](const AttesterOptions&) -> base::Result<std::unique_ptr<Attester>> {
          return std::unique_ptr<Attester>(new NullAttester);
        }},
+      {"sim", "", sim::make_sim_attester},
+      {"sgx_ecdsa", "sgx", [](const AttesterOptions& o) { return attesters::make_sgx(o); }},
+      {"tdx_ecdsa", "tdx", [](const AttesterOptions& o) { return attesters::make_tdx(o); }},
+      {"snp", "", [](const AttesterOptions& o) { return attesters::make_snp(o); }},
   };
   return rows;
 }

@@ -90,6 +90,11 @@ base::Result<PckExtensions> parse_pck_extensions(const X509* pck) {
   ASSIGN_OR_RETURN(auto ext, crypto::extension_value(pck, kSgxExtOid));
   if (!ext)
     return base::invalid("PCK certificate has no SGX extension (" + std::string(kSgxExtOid) + ")");
+  return parse_pck_extension_value(*ext);
+}
+
+base::Result<PckExtensions> parse_pck_extension_value(std::span<const uint8_t> der) {
+  if (der.size() > 65536) return base::invalid("PCK SGX extension is larger than 64 KiB");
   PckExtensions out;
   const std::string root(kSgxExtOid);
   uint32_t seen = 0, tcb_seen = 0;  // bit per field
@@ -99,7 +104,7 @@ base::Result<PckExtensions> parse_pck_extensions(const X509* pck) {
     return base::ok();
   };
   TRY(for_each_pair(
-      ext->data(), ext->size(), "the extension",
+      der.data(), der.size(), "the extension",
       [&](const std::string& oid, const ASN1_TYPE* v) -> base::Status {
         if (oid == root + ".1") {
           TRY(once(seen, 1, "PPID"));

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdint>
+#include <span>
 
 #include <openssl/types.h>
 
@@ -25,5 +26,7 @@ struct PckExtensions {
 // Decodes the extension of `pck` strictly: every mandatory field (PPID, the 18 TCB fields,
 // PCE-ID, FMSPC, SGX type) present once with its type and size. The error names the field.
 base::Result<PckExtensions> parse_pck_extensions(const X509* pck);
+// The same over the extension's value (the DER inside its OCTET STRING).
+base::Result<PckExtensions> parse_pck_extension_value(std::span<const uint8_t> der);
 
 }  // namespace rats::intel

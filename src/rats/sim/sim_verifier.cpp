@@ -1,0 +1,61 @@
+// The "sim" verifier: the Intel SGX verifier, unchanged, with the sim root as the one extra trust
+// anchor (ARCHITECTURE.md, "The TEE model without TEE hardware"). Collateral comes from the
+// request or, when none is given, from the sim state's collateral.json; the state is only read,
+// never created or re-issued, so verifying at any time leaves it as it is.
+#include <memory>
+
+#include "base/file.h"
+#include "rats/crypto/x509.h"
+#include "rats/sim/sim_tee.h"
+#include "rats/verifiers/intel/intel_verifier.h"
+
+namespace rats::sim {
+
+namespace {
+
+class SimVerifier final : public Verifier {
+ public:
+  SimVerifier(std::string dir, std::shared_ptr<CollateralCache> cache)
+      : dir_(std::move(dir)), cache_(std::move(cache)) {}
+  std::string_view name() const override { return "sim"; }
+
+  base::Result<Verdict> verify(const VerifyRequest& request) const override {
+    Collateral own;
+    const Collateral* collateral = request.collateral;
+    if (collateral == nullptr) {
+      std::string path = base::path_join(dir_, "collateral.json");
+      if (!base::path_exists(path)) {
+        return base::Error(
+            base::Category::not_found,
+            "sim TEE state `" + dir_ + "` has no collateral.json (no sim evidence was made there)");
+      }
+      ASSIGN_OR_RETURN(own, load_collateral_json(path));
+      collateral = &own;
+    }
+    // The sim root is trusted by key, and only here (STYLE.md §6: TrustSimRoot).
+    const auto* root_pem = collateral->find("root_ca");
+    if (root_pem == nullptr) return base::invalid("sim collateral has no `root_ca`");
+    auto root = crypto::parse_certificate(*root_pem);
+    if (!root.ok()) return std::move(root).error().wrap("sim collateral `root_ca`");
+    ASSIGN_OR_RETURN(Bytes<32> key, crypto::spki_sha256(root->get()));
+    Policy policy = request.policy ? *request.policy : Policy{};
+    policy.trust_sim_root(TrustSimRoot{}, key);
+    VerifyRequest req = request;
+    req.collateral = collateral;
+    req.policy = &policy;
+    return intel::verify_quote(Tee::sgx, req, cache_.get(), "sim");
+  }
+
+ private:
+  std::string dir_;
+  std::shared_ptr<CollateralCache> cache_;
+};
+
+}  // namespace
+
+base::Result<std::unique_ptr<Verifier>> make_sim_verifier(const VerifierOptions& options) {
+  std::string dir = options.sim_state_dir.empty() ? default_state_dir() : options.sim_state_dir;
+  return std::unique_ptr<Verifier>(new SimVerifier(std::move(dir), options.cache));
+}
+
+}  // namespace rats::sim
