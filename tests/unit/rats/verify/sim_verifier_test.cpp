@@ -1,0 +1,180 @@
+// The sim TEE end to end through the same Intel verifier code: trusted only through the sim
+// verifier (which names the sim root) or a policy naming its key, and one generated mutation per
+// negative status (revoked PCK or platform CA, OutOfDate platform or QE, expired collateral,
+// debug, report data, measurements).
+#include <gtest/gtest.h>
+
+#include "rats/sim/sim_tee.h"
+#include "rats/verifier.h"
+#include "rats/verifiers/intel/intel_verifier.h"
+#include "temp_dir.h"
+
+namespace rats {
+namespace {
+
+constexpr int64_t kNow = 1790000000;
+
+class RatsSimVerifier : public testutil::TempDirTest {
+ protected:
+  sim::SimTee open(const sim::SimOptions& o = {}) {
+    auto t = sim::SimTee::open(dir_, kNow, o);
+    EXPECT_TRUE(t.ok()) << (t.ok() ? "" : t.error().what());
+    return std::move(t).value();
+  }
+  std::vector<uint8_t> quote(const sim::SimTee& tee, const sim::EnclaveIdentity& id = {},
+                             uint8_t rd = 7) {
+    Bytes<64> report_data{};
+    report_data.fill(rd);
+    auto q = tee.make_quote(report_data, id);
+    EXPECT_TRUE(q.ok());
+    return *q;
+  }
+  Verdict verify(const std::vector<uint8_t>& q, int64_t at = kNow + 60, const Policy* p = nullptr,
+                 std::optional<Bytes<64>> rd = std::nullopt) {
+    VerifierOptions o;
+    o.sim_state_dir = dir_;
+    auto v = make_verifier("sim", o);
+    EXPECT_TRUE(v.ok());
+    VerifyRequest r;
+    r.evidence = q;
+    r.at = at;
+    r.policy = p;
+    r.report_data = rd;
+    auto out = (*v)->verify(r);
+    EXPECT_TRUE(out.ok()) << (out.ok() ? "" : out.error().what());
+    return *out;
+  }
+  static std::vector<std::string> checks(const Verdict& v) {
+    std::vector<std::string> out;
+    for (const auto& r : v.reasons) out.push_back(r.check);
+    return out;
+  }
+};
+
+TEST_F(RatsSimVerifier, SimQuoteIsTrustedThroughTheSimVerifier) {
+  auto tee = open();
+  auto v = verify(quote(tee));
+  EXPECT_TRUE(v.trusted) << v.to_json().dump(2);
+  EXPECT_EQ(v.tee, "sim");
+  EXPECT_EQ(v.tcb_status, TcbStatus::UpToDate);
+  std::string sevens;
+  for (int i = 0; i < 64; ++i) sevens += "07";
+  EXPECT_EQ(v.claims["report_data"], sevens);
+}
+
+TEST_F(RatsSimVerifier, TheSgxVerifierRejectsTheSimRootUnlessThePolicyNamesIt) {
+  auto tee = open();
+  auto q = quote(tee);
+  Collateral c = tee.collateral();
+  VerifyRequest r;
+  r.evidence = q;
+  r.collateral = &c;
+  r.at = kNow + 60;
+  auto v = intel::verify_quote(Tee::sgx, r, nullptr, "sgx");
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(checks(*v), std::vector<std::string>{"root_ca"}) << v->to_json().dump(2);
+  Policy p;
+  p.trust_sim_root(TrustSimRoot{}, tee.root_key_sha256());
+  r.policy = &p;
+  v = intel::verify_quote(Tee::sgx, r, nullptr, "sgx");
+  ASSERT_TRUE(v.ok());
+  EXPECT_TRUE(v->trusted) << v->to_json().dump(2);
+}
+
+TEST_F(RatsSimVerifier, RevokedPckIsRejected) {
+  auto q = quote(open());
+  open({.revoke_pck = true});
+  auto v = verify(q);
+  EXPECT_FALSE(v.trusted);
+  ASSERT_FALSE(v.reasons.empty());
+  EXPECT_EQ(v.reasons[0].check, "pck_chain");
+  EXPECT_NE(v.reasons[0].detail.find("certificate revoked"), std::string::npos)
+      << v.reasons[0].detail;
+}
+
+TEST_F(RatsSimVerifier, RevokedPlatformCaIsRejected) {
+  auto q = quote(open());
+  open({.revoke_platform_ca = true});
+  auto v = verify(q);
+  EXPECT_FALSE(v.trusted);
+  EXPECT_EQ(checks(v), std::vector<std::string>{"pck_chain"}) << v.to_json().dump(2);
+  EXPECT_NE(v.reasons[0].detail.find("revoked"), std::string::npos);
+}
+
+TEST_F(RatsSimVerifier, OutOfDatePlatformIsRejectedByDefaultAndAcceptedByPolicy) {
+  auto q = quote(open());
+  open({.tcb_status = "OutOfDate"});
+  auto v = verify(q);
+  EXPECT_EQ(v.tcb_status, TcbStatus::OutOfDate);
+  EXPECT_EQ(checks(v), std::vector<std::string>{"tcb_status"});
+  EXPECT_EQ(v.advisory_ids, std::vector<std::string>{"INCLAVARE-SIM-SA-0001"});
+  auto p = parse_policy_json(R"({"accept_out_of_date": true})");
+  ASSERT_TRUE(p.ok());
+  EXPECT_TRUE(verify(q, kNow + 60, &*p).trusted);
+}
+
+TEST_F(RatsSimVerifier, QeOutOfDateConvergesTheStatus) {
+  auto q = quote(open());
+  open({.tcb_status = "ConfigurationNeeded", .qe_tcb_status = "OutOfDate"});
+  auto v = verify(q);
+  EXPECT_EQ(v.tcb_status, TcbStatus::OutOfDateConfigurationNeeded) << v.to_json().dump(2);
+  open({.tcb_status = "SWHardeningNeeded"});
+  v = verify(q);
+  EXPECT_EQ(v.tcb_status, TcbStatus::SWHardeningNeeded);
+  EXPECT_TRUE(v.trusted);
+  open({.qe_tcb_status = "Revoked"});
+  v = verify(q);
+  EXPECT_EQ(v.tcb_status, TcbStatus::Revoked);
+  EXPECT_FALSE(v.trusted);
+}
+
+TEST_F(RatsSimVerifier, ExpiredCollateralIsRejected) {
+  auto q = quote(open());
+  auto v = verify(q, kNow + 31 * 86400);
+  EXPECT_FALSE(v.trusted);
+  for (const char* c : {"pck_chain", "tcb_info", "qe_identity"}) {
+    bool found = false;
+    for (const auto& r : v.reasons) found = found || r.check == c;
+    EXPECT_TRUE(found) << c << v.to_json().dump(2);
+  }
+}
+
+TEST_F(RatsSimVerifier, DebugReportDataAndMeasurementsFollowThePolicy) {
+  auto tee = open();
+  sim::EnclaveIdentity id;
+  id.mrenclave.fill(0xab);
+  id.debug = true;
+  auto q = quote(tee, id, 9);
+  auto v = verify(q);
+  EXPECT_EQ(checks(v), std::vector<std::string>{"debug"});
+  auto p = parse_policy_json(R"({"allow_debug": true,
+      "sgx": {"mrenclave": "abababababababababababababababababababababababababababababababab"}})");
+  ASSERT_TRUE(p.ok());
+  Bytes<64> rd{};
+  rd.fill(9);
+  EXPECT_TRUE(verify(q, kNow + 60, &*p, rd).trusted);
+  rd[0] = 0;
+  EXPECT_EQ(checks(verify(q, kNow + 60, &*p, rd)), std::vector<std::string>{"report_data"});
+  auto other = parse_policy_json(R"({"allow_debug": true,
+      "sgx": {"mrenclave": "cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd",
+              "isv_prod_id": 3, "min_isv_svn": 2}})");
+  ASSERT_TRUE(other.ok());
+  EXPECT_EQ(checks(verify(q, kNow + 60, &*other)),
+            (std::vector<std::string>{"policy.mrenclave", "policy.isv_prod_id", "policy.isv_svn"}));
+}
+
+TEST_F(RatsSimVerifier, AStateWithoutCollateralIsUnusable) {
+  VerifierOptions o;
+  o.sim_state_dir = dir_ + "/none";
+  auto v = make_verifier("sim", o);
+  ASSERT_TRUE(v.ok());
+  std::vector<uint8_t> q(100);
+  VerifyRequest r;
+  r.evidence = q;
+  auto out = (*v)->verify(r);
+  ASSERT_FALSE(out.ok());
+  EXPECT_NE(out.error().message().find("collateral.json"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace rats
