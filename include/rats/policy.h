@@ -33,6 +33,9 @@ struct Policy {
   std::vector<TcbStatus> accepted_tcb_statuses;
   // Roots trusted beyond the built-in ones, by SHA-256 of their DER SubjectPublicKeyInfo.
   std::vector<Bytes<32>> trusted_root_keys;
+  // Trust the root of the sim TEE state the `sim` verifier reads (JSON "trust_sim_root": true).
+  // Without this or its key in trusted_root_keys, sim evidence is rejected.
+  bool sim_root_trusted = false;
   std::optional<uint32_t> min_tcb_evaluation_data_number;
 
   // SGX (an empty list accepts any value; a non-empty one requires one of its values).

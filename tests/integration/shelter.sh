@@ -65,5 +65,24 @@ if [ $rc = 1 ] && jq -e '.reasons | map(.check) | index("report_data")' <<<"$out
   ok "report data mismatch"; else bad "report data mismatch: exit $rc $out"; fi
 "$SHELTER" verify --help | grep -q -- '--collateral' && ok "help" || bad "help"
 
+# The sim TEE: trusted through --tee sim (its state named by flag), not through --tee sgx.
+if [ -n "${SIM_QUOTE:-}" ]; then
+  RD=$(printf '%0128x' 42)
+  "$SIM_QUOTE" "$WORK/sim" "$RD" "$WORK/sim.quote" || bad "sim_quote failed"
+  echo '{"trust_sim_root": true}' > "$WORK/trust-sim.json"
+  out=$("$SHELTER" verify --tee sim --sim-state-dir "$WORK/sim" --evidence "$WORK/sim.quote" --report-data "$RD" \
+        --policy "$WORK/trust-sim.json"); rc=$?
+  if [ $rc = 0 ] && jq -e '.verdict == "trusted" and .tee == "sim" and .tcb_status == "UpToDate"' <<<"$out" >/dev/null; then
+    ok "sim quote trusted via --tee sim with a policy trusting the sim root"; else bad "sim quote via --tee sim: exit $rc $out"; fi
+  out=$("$SHELTER" verify --tee sim --sim-state-dir "$WORK/sim" --evidence "$WORK/sim.quote"); rc=$?
+  if [ $rc = 1 ] && jq -e '.reasons | map(.check) == ["root_ca"]' <<<"$out" >/dev/null; then
+    ok "sim quote rejected under the default policy"; else bad "sim under default policy: exit $rc $out"; fi
+  out=$("$SHELTER" verify --tee sgx --collateral "$WORK/sim/collateral.json" --evidence "$WORK/sim.quote"); rc=$?
+  if [ $rc = 1 ] && jq -e '.reasons | map(.check) == ["root_ca"]' <<<"$out" >/dev/null; then
+    ok "sim quote rejected via --tee sgx (root not pinned)"; else bad "sim via sgx: exit $rc $out"; fi
+  expect2 "sim state without collateral" "collateral.json" --tee sim --sim-state-dir "$WORK/nosim" --evidence "$WORK/sim.quote"
+  [ "$(stat -c %a "$WORK/sim")" = 700 ] && ok "sim state dir is 0700" || bad "sim state dir mode $(stat -c %a "$WORK/sim")"
+fi
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -35,6 +35,8 @@ class PolicyReader {
         bool yes = false;
         boolean(key, value, yes);
         accept_out_of_date_ = yes;
+      } else if (key == "trust_sim_root") {
+        boolean(key, value, policy_.sim_root_trusted);
       } else if (key == "trusted_root_keys") {
         hex_list(key, value, policy_.trusted_root_keys);
       } else if (key == "min_tcb_evaluation_data_number") {

@@ -1,7 +1,7 @@
 // The "sim" verifier: the Intel SGX verifier, unchanged, with the sim root as the one extra trust
-// anchor (ARCHITECTURE.md, "The TEE model without TEE hardware"). Collateral comes from the
-// request or, when none is given, from the sim state's collateral.json; the state is only read,
-// never created or re-issued, so verifying at any time leaves it as it is.
+// anchor when the policy trusts it (ARCHITECTURE.md, "The TEE model without TEE hardware").
+// Collateral comes from the request or, when none is given, from the sim state's collateral.json;
+// the state is only read, never created or re-issued, so verifying at any time leaves it as it is.
 #include <memory>
 
 #include "base/file.h"
@@ -32,14 +32,15 @@ class SimVerifier final : public Verifier {
       ASSIGN_OR_RETURN(own, load_collateral_json(path));
       collateral = &own;
     }
-    // The sim root is trusted by key, and only here (STYLE.md §6: TrustSimRoot).
+    // The sim root is trusted only when the policy says so: by its key in trusted_root_keys, or
+    // by "trust_sim_root", which names the root of this state (STYLE.md §6: TrustSimRoot).
     const auto* root_pem = collateral->find("root_ca");
     if (root_pem == nullptr) return base::invalid("sim collateral has no `root_ca`");
     auto root = crypto::parse_certificate(*root_pem);
     if (!root.ok()) return std::move(root).error().wrap("sim collateral `root_ca`");
     ASSIGN_OR_RETURN(Bytes<32> key, crypto::spki_sha256(root->get()));
     Policy policy = request.policy ? *request.policy : Policy{};
-    policy.trust_sim_root(TrustSimRoot{}, key);
+    if (policy.sim_root_trusted) policy.trust_sim_root(TrustSimRoot{}, key);
     VerifyRequest req = request;
     req.collateral = collateral;
     req.policy = &policy;

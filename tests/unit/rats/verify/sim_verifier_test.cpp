@@ -38,7 +38,9 @@ class RatsSimVerifier : public testutil::TempDirTest {
     VerifyRequest r;
     r.evidence = q;
     r.at = at;
-    r.policy = p;
+    Policy trusting;
+    trusting.sim_root_trusted = true;
+    r.policy = p ? p : &trusting;
     r.report_data = rd;
     auto out = (*v)->verify(r);
     EXPECT_TRUE(out.ok()) << (out.ok() ? "" : out.error().what());
@@ -60,6 +62,15 @@ TEST_F(RatsSimVerifier, SimQuoteIsTrustedThroughTheSimVerifier) {
   std::string sevens;
   for (int i = 0; i < 64; ++i) sevens += "07";
   EXPECT_EQ(v.claims["report_data"], sevens);
+}
+
+TEST_F(RatsSimVerifier, TheDefaultPolicyDoesNotTrustTheSimRoot) {
+  auto tee = open();
+  Policy p;
+  auto v = verify(quote(tee), kNow + 60, &p);
+  EXPECT_EQ(checks(v), std::vector<std::string>{"root_ca"}) << v.to_json().dump(2);
+  p.trust_sim_root(TrustSimRoot{}, tee.root_key_sha256());
+  EXPECT_TRUE(verify(quote(tee), kNow + 60, &p).trusted);
 }
 
 TEST_F(RatsSimVerifier, TheSgxVerifierRejectsTheSimRootUnlessThePolicyNamesIt) {
@@ -108,7 +119,7 @@ TEST_F(RatsSimVerifier, OutOfDatePlatformIsRejectedByDefaultAndAcceptedByPolicy)
   EXPECT_EQ(v.tcb_status, TcbStatus::OutOfDate);
   EXPECT_EQ(checks(v), std::vector<std::string>{"tcb_status"});
   EXPECT_EQ(v.advisory_ids, std::vector<std::string>{"INCLAVARE-SIM-SA-0001"});
-  auto p = parse_policy_json(R"({"accept_out_of_date": true})");
+  auto p = parse_policy_json(R"({"accept_out_of_date": true, "trust_sim_root": true})");
   ASSERT_TRUE(p.ok());
   EXPECT_TRUE(verify(q, kNow + 60, &*p).trusted);
 }
@@ -147,7 +158,7 @@ TEST_F(RatsSimVerifier, DebugReportDataAndMeasurementsFollowThePolicy) {
   auto q = quote(tee, id, 9);
   auto v = verify(q);
   EXPECT_EQ(checks(v), std::vector<std::string>{"debug"});
-  auto p = parse_policy_json(R"({"allow_debug": true,
+  auto p = parse_policy_json(R"({"allow_debug": true, "trust_sim_root": true,
       "sgx": {"mrenclave": "abababababababababababababababababababababababababababababababab"}})");
   ASSERT_TRUE(p.ok());
   Bytes<64> rd{};
@@ -155,7 +166,7 @@ TEST_F(RatsSimVerifier, DebugReportDataAndMeasurementsFollowThePolicy) {
   EXPECT_TRUE(verify(q, kNow + 60, &*p, rd).trusted);
   rd[0] = 0;
   EXPECT_EQ(checks(verify(q, kNow + 60, &*p, rd)), std::vector<std::string>{"report_data"});
-  auto other = parse_policy_json(R"({"allow_debug": true,
+  auto other = parse_policy_json(R"({"allow_debug": true, "trust_sim_root": true,
       "sgx": {"mrenclave": "cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd",
               "isv_prod_id": 3, "min_isv_svn": 2}})");
   ASSERT_TRUE(other.ok());

@@ -1,0 +1,142 @@
+#include "rats/tls/cli.h"
+
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "base/file.h"
+
+namespace rats::tls::cli {
+
+namespace {
+
+base::Result<std::pair<std::string, std::string>> split_host_port(const std::string& hp) {
+  size_t colon = hp.rfind(':');
+  if (colon == std::string::npos || colon + 1 == hp.size())
+    return base::invalid("address `" + hp + "` is not HOST:PORT");
+  std::string host = hp.substr(0, colon), port = hp.substr(colon + 1);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  if (host.empty()) return base::invalid("address `" + hp + "` has no host");
+  return std::make_pair(host, port);
+}
+
+struct AddrInfoFree {
+  void operator()(addrinfo* p) const { freeaddrinfo(p); }
+};
+
+base::Result<std::unique_ptr<addrinfo, AddrInfoFree>> resolve(const std::string& hp, bool passive) {
+  ASSIGN_OR_RETURN(auto parts, split_host_port(hp));
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = passive ? AI_PASSIVE : 0;
+  addrinfo* res = nullptr;
+  int rc = getaddrinfo(parts.first.c_str(), parts.second.c_str(), &hints, &res);
+  if (rc != 0) return base::invalid("address `" + hp + "`: " + gai_strerror(rc));
+  return std::unique_ptr<addrinfo, AddrInfoFree>(res);
+}
+
+}  // namespace
+
+base::Result<bool> parse_common_flag(int argc, char** argv, int& i, CommonFlags& f) {
+  std::string a = argv[i];
+  if (a == "--mutual") {
+    f.mutual = true;
+    return true;
+  }
+  std::string* target = nullptr;
+  if (a == "--attester") target = &f.attester;
+  if (a == "--verifier") target = &f.verifier;
+  if (a == "--policy") target = &f.policy_file;
+  if (a == "--sim-state-dir") target = &f.sim_state_dir;
+  if (a == "--collateral") target = &f.collateral_file;
+  if (target == nullptr) return false;
+  if (i + 1 >= argc) return base::invalid("flag `" + a + "` needs a value");
+  *target = argv[++i];
+  return true;
+}
+
+std::string common_flags_help() {
+  return "  --attester NAME       evidence for our certificate: nullattester (default, no\n"
+         "                        evidence), sim, sgx_ecdsa, tdx_ecdsa, snp\n"
+         "  --verifier NAME       verifier of the peer's evidence: nullverifier (default,\n"
+         "                        accepts any peer), sim, sgx_ecdsa, tdx_ecdsa, snp\n"
+         "  --mutual              both sides present and verify evidence\n"
+         "  --policy FILE         relying-party policy JSON (docs/attestation.md); default:\n"
+         "                        the built-in policy (trusts no sim root)\n"
+         "  --sim-state-dir DIR   state directory of the sim TEE (default: its own)\n"
+         "  --collateral FILE     collateral JSON {\"role\": \"path\"} for the verifier\n";
+}
+
+base::Result<ContextOptions> context_options(Role role, const CommonFlags& f) {
+  ContextOptions o;
+  o.role = role;
+  o.attester = f.attester;
+  o.verifier = f.verifier;
+  o.mutual = f.mutual;
+  o.sim_state_dir = f.sim_state_dir;
+  if (!f.policy_file.empty()) {
+    ASSIGN_OR_RETURN(std::string text, base::read_file(f.policy_file));
+    base::Result<Policy> p = parse_policy_json(text);
+    if (!p.ok()) return std::move(p).error().wrap("policy file `" + f.policy_file + "`");
+    o.policy = std::move(p).value();
+  }
+  if (!f.collateral_file.empty()) {
+    ASSIGN_OR_RETURN(o.collateral, load_collateral_json(f.collateral_file));
+  }
+  return o;
+}
+
+base::Result<int> listen_on(const std::string& hp) {
+  ASSIGN_OR_RETURN(auto ai, resolve(hp, true));
+  std::string last = "no address";
+  for (addrinfo* p = ai.get(); p != nullptr; p = p->ai_next) {
+    int fd = socket(p->ai_family, p->ai_socktype | SOCK_CLOEXEC, p->ai_protocol);
+    if (fd < 0) continue;
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (bind(fd, p->ai_addr, p->ai_addrlen) == 0 && listen(fd, 64) == 0) return fd;
+    last = std::strerror(errno);
+    close(fd);
+  }
+  return base::Error(base::Category::unavailable, "cannot listen on `" + hp + "`: " + last);
+}
+
+base::Result<int> connect_to(const std::string& hp) {
+  ASSIGN_OR_RETURN(auto ai, resolve(hp, false));
+  std::string last = "no address";
+  for (addrinfo* p = ai.get(); p != nullptr; p = p->ai_next) {
+    int fd = socket(p->ai_family, p->ai_socktype | SOCK_CLOEXEC, p->ai_protocol);
+    if (fd < 0) continue;
+    if (connect(fd, p->ai_addr, p->ai_addrlen) == 0) return fd;
+    last = std::strerror(errno);
+    close(fd);
+  }
+  return base::Error(base::Category::unavailable, "cannot connect to `" + hp + "`: " + last);
+}
+
+std::string local_address(int fd) {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof ss;
+  if (getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return "?";
+  char host[NI_MAXHOST], port[NI_MAXSERV];
+  if (getnameinfo(reinterpret_cast<sockaddr*>(&ss), len, host, sizeof host, port, sizeof port,
+                  NI_NUMERICHOST | NI_NUMERICSERV) != 0)
+    return "?";
+  return ss.ss_family == AF_INET6 ? "[" + std::string(host) + "]:" + port
+                                  : std::string(host) + ":" + port;
+}
+
+int exit_code_for_setup(const base::Error& e) {
+  return e.category() == base::Category::invalid_argument ||
+                 e.category() == base::Category::not_found
+             ? kExitUsage
+             : kExitRejected;
+}
+
+}  // namespace rats::tls::cli
