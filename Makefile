@@ -4,7 +4,7 @@ BUILD_ASAN ?= build-asan
 JOBS       ?= $(shell nproc)
 RUNE        = $(BUILD)/cmd/rune/rune
 
-.PHONY: all deps build demo check check-asan bench bench-enclave format clean
+.PHONY: all deps build demo check check-asan bench bench-enclave bench-rats fuzz format clean
 
 all: build
 
@@ -32,6 +32,16 @@ check-asan: deps
 # rune vs crun vs runc, side by side (see bench/README.md).
 bench-enclave: build
 	bash bench/enclave.sh $(RUNE) $(BUILD)/runtimes/liberpal-sim.so
+
+# Attestation: verifications/s with cached collateral vs the raw-signature floor, and attested
+# vs plain TLS handshakes (see bench/README.md and docs/attestation.md).
+bench-rats: build
+	$(BUILD)/bench/rats_verify_bench ../shared/vectors
+	bash bench/rats-tls.sh $(BUILD)
+
+# Opt-in libFuzzer runs of every attestation parser (clang 16; FUZZ_SECONDS per target, default 600).
+fuzz:
+	bash scripts/fuzz.sh
 
 bench: build
 	bash bench/compare.sh $(RUNE)
