@@ -10,6 +10,8 @@
 
 #include <algorithm>
 #include <cstring>
+#include <map>
+#include <mutex>
 
 #include "base/encoding.h"
 #include "rats/crypto/ecdsa.h"
@@ -446,6 +448,25 @@ std::optional<TcbStatus> tcb_status(const IntelQuote& quote, const VerifiedColla
   return converge(status, qe->status);
 }
 
+// Attestation keys as OpenSSL keys, by their X || Y bytes. Building an EC key from raw
+// coordinates costs OpenSSL 3 about as much as a verification (it sets up the curve each time),
+// and a platform's quoting enclave uses one key for many quotes; the map is small and cleared when
+// full.
+base::Result<std::shared_ptr<EVP_PKEY>> attestation_key(const Bytes<64>& xy) {
+  static std::mutex mu;
+  static std::map<Bytes<64>, std::shared_ptr<EVP_PKEY>> keys;
+  {
+    std::lock_guard lock(mu);
+    if (auto it = keys.find(xy); it != keys.end()) return it->second;
+  }
+  ASSIGN_OR_RETURN(crypto::PkeyPtr key, crypto::p256_public_key(xy));
+  std::shared_ptr<EVP_PKEY> shared(key.release(), EVP_PKEY_free);
+  std::lock_guard lock(mu);
+  if (keys.size() >= 256) keys.clear();
+  keys.emplace(xy, shared);
+  return shared;
+}
+
 // §5.3-5.5: the quote's own signatures, with the PCK leaf key when known.
 void check_signatures(std::span<const uint8_t> data, const IntelQuote& quote, const X509* leaf,
                       Verdict& v) {
@@ -468,8 +489,10 @@ void check_signatures(std::span<const uint8_t> data, const IntelQuote& quote, co
                                            " is not SHA-256(attestation key || QE auth data) " +
                                            hex(digest) + " followed by zeros");
   }
-  auto st = crypto::verify_p256_sha256(quote.sig.attestation_key, data.first(quote.signed_len),
-                                       quote.sig.quote_signature);
+  auto key = attestation_key(quote.sig.attestation_key);
+  base::Status st = key.ok() ? crypto::verify_p256_sha256(key->get(), data.first(quote.signed_len),
+                                                          quote.sig.quote_signature)
+                             : base::Status(key.error());
   if (!st.ok())
     v.reject("quote_signature", "quote under the attestation key: " + st.error().message());
 }
