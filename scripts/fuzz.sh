@@ -44,7 +44,12 @@ seed fuzz_qe_identity "$VECTORS"/*/*/qe_identity.json "$VECTORS"/sgx/*/qeIdentit
   "$VECTORS"/tdx/go-tdx-guest/sample_qeIdentity_response
 seed fuzz_pck_cert "$VECTORS"/*/*/*.pem "$VECTORS"/snp/*/*.der
 seed fuzz_crl "$VECTORS"/*/*/*crl* "$VECTORS"/sgx/*/*Crl.pem "$VECTORS"/tdx/go-tdx-guest/pckcrl
-seed fuzz_rats_tls_evidence "$VECTORS"/sgx/*/quote.bin
+# DICE CBOR values and certificates carrying them, made by the Rats-TLS tests' encoder are not on
+# disk; the real certificates and quotes give the DER and byte-string structure to start from.
+seed fuzz_rats_tls_evidence "$VECTORS"/snp/*/*.der "$VECTORS"/sgx/signal-cdsi/quote.bin
+# tag 60000 [h'00', {"pubkey-hash": h'<[1, h'00'*32]>'}]
+{ printf '\xd9\xea\x60\x82\x41\x00\x58\x33\xa1\x6bpubkey-hash\x58\x24\x82\x01\x58\x20'
+  head -c 32 /dev/zero; } > "$BUILD/corpus/fuzz_rats_tls_evidence/dice-seed"
 
 status=0
 printf '%-26s %12s %10s %s\n' target executions seconds result
