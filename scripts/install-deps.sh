@@ -9,7 +9,7 @@ PKGS=(
   build-essential cmake ninja-build pkg-config clang-format
   nlohmann-json3-dev libgtest-dev libgmock-dev
   # src/rats/crypto (rats_crypto only; rune itself never links OpenSSL)
-  libssl-dev libcbor-dev
+  libssl-dev libcbor-dev openssl
   # tests and the main job: a busybox rootfs, JSON tooling, the peer runtimes
   busybox-static jq runc crun time procps util-linux iproute2 strace
   # ../shared/tools/oci-validation.sh (Debian's runtime-tools validate package)
