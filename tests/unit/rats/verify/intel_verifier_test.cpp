@@ -191,6 +191,76 @@ TEST_F(RatsIntelVerifier, EveryByteOfTheSignedRegionIsCoveredByTheQuoteSignature
   EXPECT_GT(cache.hits(), 50u);
 }
 
+Collateral phala_collateral(const std::string& d) {
+  Collateral c;
+  c.by_role["root_ca"] = load("tdx/go-tdx-guest/verify_trusted_root.pem");
+  c.by_role["pck_crl"] = load(d + "pck_crl.der");
+  c.by_role["root_ca_crl"] = load(d + "root_ca_crl.der");
+  c.by_role["tcb_info"] = load(d + "tcb_info.json");
+  c.by_role["tcb_info_issuer_chain"] = load(d + "tcb_info_issuer_chain.pem");
+  c.by_role["qe_identity"] = load(d + "qe_identity.json");
+  c.by_role["qe_identity_issuer_chain"] = load(d + "qe_identity_issuer_chain.pem");
+  return c;
+}
+
+TEST_F(RatsIntelVerifier, TdxSignedRegionsV4AndV5AreCovered) {
+  struct Set {
+    const char* quote;
+    const char* collateral;
+    int64_t at;
+  } sets[] = {
+      {"tdx/phala-dcap-qvl/quote.bin", "tdx/phala-dcap-qvl/", 1751328000},
+      {"tdx/phala-dcap-qvl-outdated/quote.bin", "tdx/phala-dcap-qvl-outdated/", 1772323200},
+  };
+  for (const auto& set : sets) {
+    Buf quote = load(set.quote);
+    Collateral c = phala_collateral(set.collateral);
+    auto q = formats::parse_intel_quote(quote);
+    ASSERT_TRUE(q.ok());
+    CollateralCache cache;
+    size_t rejected = 0;
+    // Header, body descriptor (v5) and TD report body: the quote signature.
+    for (size_t off = 0; off < q->signed_len; off += 5) {
+      Buf t = quote;
+      t[off] ^= 0x80;
+      auto v = verify(Tee::tdx, t, &c, set.at, nullptr, &cache);
+      if (!v.ok()) continue;  // a header/descriptor field the parser checks: unusable
+      ++rejected;
+      EXPECT_TRUE(has(*v, "quote_signature")) << set.quote << " @" << off << dump(*v);
+    }
+    EXPECT_GT(rejected, q->signed_len / 5 - 20) << set.quote;
+    // The QE report inside the type-6 certification data: the PCK's signature over it.
+    for (size_t i = 0; i < 384; i += 11) {
+      Buf t = quote;
+      t[q->qe_report_offset + i] ^= 0x04;
+      auto v = verify(Tee::tdx, t, &c, set.at, nullptr, &cache);
+      ASSERT_TRUE(v.ok());
+      EXPECT_TRUE(has(*v, "qe_report_signature")) << set.quote << " QE+" << i;
+    }
+  }
+}
+
+TEST_F(RatsIntelVerifier, ATamperedPckCertificateInTheQuoteFailsTheChain) {
+  Buf quote = load("sgx/signal-cdsi/quote.bin");
+  Collateral c = cdsi_collateral();
+  auto q = formats::parse_intel_quote(quote);
+  ASSERT_TRUE(q.ok());
+  // A base64 character in the middle of the leaf's signature value (the end of the first PEM
+  // block): still a well-formed certificate, no longer signed by its issuer.
+  std::string pem(q->sig.cert_data.begin(), q->sig.cert_data.end());
+  size_t end = pem.find("-----END CERTIFICATE-----");
+  ASSERT_NE(end, std::string::npos);
+  size_t pos = end - 10;
+  while (pem[pos] == '\n' || pem[pos] == '=') --pos;
+  Buf t = quote;
+  size_t at = q->cert_data_offset + pos;
+  t[at] = t[at] == 'A' ? 'B' : 'A';
+  auto v = verify(Tee::sgx, t, &c, kCdsiAt);
+  ASSERT_TRUE(v.ok()) << v.error().what();
+  EXPECT_FALSE(v->trusted);
+  EXPECT_TRUE(has(*v, "pck_chain", "signature")) << dump(*v);
+}
+
 TEST_F(RatsIntelVerifier, TamperedQeReportAuthDataAndKeyFailTheirChecks) {
   Buf quote = load("sgx/signal-cdsi/quote.bin");
   Collateral c = cdsi_collateral();
