@@ -701,3 +701,43 @@ TEST(RatsSnpVerifierTest, CachedVerificationRate) {
 
 }  // namespace
 }  // namespace rats::snp
+
+namespace rats::snp {
+namespace {
+
+// One byte changed inside the signed part (TBS) of each certificate of the chain: the VCEK's
+// subject ("SEV-VCEK" → "SEV-VCEL") or the ASK's validity: the chain no longer verifies.
+TEST(RatsSnpVerifierTest, ATamperedTbsOfTheVcekOrAskFailsTheChain) {
+  REQUIRE_VECTORS();
+  const Buf report = load("snp/trustee/test-report.bin");
+  auto flip_text = [](Buf der, std::string_view text) {
+    auto it = std::search(der.begin(), der.end(), text.begin(), text.end());
+    EXPECT_NE(it, der.end()) << text;
+    if (it != der.end()) it[text.size() - 1] ^= 0x01;
+    return der;
+  };
+  {
+    Collateral c = trustee_vcek();
+    c.by_role["vcek"] = flip_text(c.by_role["vcek"], "SEV-VCEK");
+    Verdict v = must(run({report, &c, 1700000000}));
+    EXPECT_FALSE(v.trusted);
+    EXPECT_TRUE(has(v, "vcek_chain")) << describe(v);
+  }
+  {
+    Collateral c = trustee_vcek();
+    auto ask = crypto::parse_certificate(c.by_role["ask"]);
+    ASSERT_TRUE(ask.ok());
+    unsigned char* der = nullptr;
+    int len = i2d_X509(ask->get(), &der);
+    ASSERT_GT(len, 0);
+    Buf ask_der(der, der + len);
+    OPENSSL_free(der);
+    c.by_role["ask"] = flip_text(ask_der, "201022");  // notBefore 2020-10-22…: one digit changed
+    Verdict v = must(run({report, &c, 1700000000}));
+    EXPECT_FALSE(v.trusted);
+    EXPECT_TRUE(has(v, "vcek_chain")) << describe(v);
+  }
+}
+
+}  // namespace
+}  // namespace rats::snp
