@@ -409,6 +409,10 @@ std::optional<TcbStatus> tcb_status(const IntelQuote& quote, const VerifiedColla
       for (const auto& id : c.tcb_info.tdx_module_identities) {
         if (id.id != want) continue;
         if (id.mrsigner != td->mr_signer_seam) return std::nullopt;
+        for (size_t i = 0; i < 8; ++i) {
+          if ((td->seam_attributes[i] & id.attributes_mask[i]) != id.attributes[i])
+            return std::nullopt;
+        }
         const IsvLevel* l = match_isv_level(id.levels, svn[0]);
         if (l == nullptr) return std::nullopt;
         return l;
