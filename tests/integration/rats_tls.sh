@@ -38,8 +38,8 @@ start_server() {
   fail "$name did not start"
 }
 
-# Server exit status without tripping set -e.
-wait_server() { local rc=0; wait "$server_pid" || rc=$?; server_pid=""; echo "$rc"; }
+# Server exit status into $src without tripping set -e (in this shell: the server is its child).
+wait_server() { src=0; wait "$server_pid" || src=$?; server_pid=""; }
 
 # Create the sim state (and its root) once, then write a policy that trusts the sim root.
 start_server init --attester sim --sim-state-dir "$state"
@@ -56,7 +56,7 @@ start_server ok "${common[@]}" --policy "$work/trust-sim.json"
 rc=0
 "$RATS_TLS_CLIENT" --connect "127.0.0.1:$port" "${common[@]}" --policy "$work/trust-sim.json" \
   --message "attested hello" >"$work/client-ok.out" 2>"$work/client-ok.err" || rc=$?
-src=$(wait_server)
+wait_server
 [[ $rc == 0 ]] || fail "client exited $rc in the trusted case"
 [[ $src == 0 ]] || fail "server exited $src in the trusted case"
 head -n1 "$work/client-ok.out" | grep -q '^{.*}$' || fail "client printed no claims JSON"
@@ -70,7 +70,7 @@ start_server rejected "${common[@]}" --policy "$work/trust-sim.json"
 rc=0
 "$RATS_TLS_CLIENT" --connect "127.0.0.1:$port" "${common[@]}" --policy "$work/default.json" \
   --message "must not arrive" >"$work/client-rej.out" 2>"$work/client-rej.err" || rc=$?
-src=$(wait_server)
+wait_server
 [[ $rc == 1 ]] || fail "client exited $rc, want 1, when the sim root is not trusted"
 grep -q 'peer evidence rejected: ' "$work/client-rej.err" || fail "client did not name the reason"
 [[ ! -s $work/client-rej.out ]] || fail "client printed output although it rejected the server"
