@@ -3,6 +3,7 @@
 #include <array>
 #include <functional>
 
+#include "base/file.h"
 #include "rats/attester.h"
 #include "rats/attesters/attesters.h"
 #include "rats/sim/sim_tee.h"
@@ -100,8 +101,38 @@ std::vector<std::string> verifier_names() {
   return out;
 }
 
+namespace {
+
+// "auto": the first TEE this machine offers, by the devices its attesters need; the error says
+// what each probe looked for.
+base::Result<std::unique_ptr<Attester>> probe_attester(const AttesterOptions& options) {
+  struct Probe {
+    const char* attester;
+    std::vector<std::string> paths;
+  };
+  const Probe probes[] = {
+      {"tdx_ecdsa", {options.tsm_root, "/dev/tdx_guest"}},
+      {"snp", {options.tsm_root, "/dev/sev-guest"}},
+      {"sgx_ecdsa", {"/dev/attestation/quote"}},
+  };
+  std::string why;
+  for (const auto& p : probes) {
+    std::string missing;
+    for (const auto& path : p.paths) {
+      if (!base::path_exists(path)) missing += (missing.empty() ? "" : ", ") + ("`" + path + "`");
+    }
+    if (missing.empty()) return make_attester(p.attester, options);
+    why += (why.empty() ? "" : "; ") + std::string(p.attester) + ": no " + missing;
+  }
+  return base::Error(base::Category::not_found, "no TEE found for attester `auto` (" + why +
+                                                    "); use `sim` without TEE hardware");
+}
+
+}  // namespace
+
 base::Result<std::unique_ptr<Attester>> make_attester(std::string_view name,
                                                       const AttesterOptions& options) {
+  if (name == "auto") return probe_attester(options);
   for (const auto& row : attester_table()) {
     if (row.name == name || row.alias == name) return row.make(options);
   }
