@@ -2,7 +2,10 @@
 // anchor when the policy trusts it (ARCHITECTURE.md, "The TEE model without TEE hardware").
 // Collateral comes from the request or, when none is given, from the sim state's collateral.json;
 // the state is only read, never created or re-issued, so verifying at any time leaves it as it is.
+#include <sys/stat.h>
+
 #include <memory>
+#include <mutex>
 
 #include "base/file.h"
 #include "rats/crypto/x509.h"
@@ -48,7 +51,32 @@ class SimVerifier final : public Verifier {
   }
 
  private:
+  // The state's collateral, read again only when collateral.json changes (the sim TEE re-issues
+  // it by writing a new file and renaming it over the old one).
+  base::Result<std::shared_ptr<const Collateral>> state_collateral() const {
+    std::string path = base::path_join(dir_, "collateral.json");
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) {
+      return base::Error(
+          base::Category::not_found,
+          "sim TEE state `" + dir_ + "` has no collateral.json (no sim evidence was made there)");
+    }
+    std::lock_guard lock(mu_);
+    if (loaded_ && st.st_ino == ino_ && st.st_mtim.tv_sec == mtime_.tv_sec &&
+        st.st_mtim.tv_nsec == mtime_.tv_nsec)
+      return loaded_;
+    ASSIGN_OR_RETURN(Collateral c, load_collateral_json(path));
+    loaded_ = std::make_shared<const Collateral>(std::move(c));
+    ino_ = st.st_ino;
+    mtime_ = st.st_mtim;
+    return loaded_;
+  }
+
   std::string dir_;
+  mutable std::mutex mu_;
+  mutable std::shared_ptr<const Collateral> loaded_;
+  mutable ino_t ino_ = 0;
+  mutable struct timespec mtime_ {};
   std::shared_ptr<CollateralCache> cache_;
 };
 
