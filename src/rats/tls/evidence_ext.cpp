@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <optional>
 
 #include "rats/crypto/ecdsa.h"
 #include "rats/crypto/openssl_util.h"
@@ -47,7 +48,58 @@ CborPtr array(std::initializer_list<cbor_item_t*> items) {
 }
 
 // Parses one whole CBOR item: trailing bytes are an error.
+// Walks one CBOR item's headers without allocating and fails when a declared length or count
+// could not fit in the bytes that remain, on indefinite lengths (not used by these formats) or
+// when nesting is deeper than `depth`. libcbor allocates by the declared counts before it reads
+// the items, so an array that claims 2^32 entries in a few bytes would exhaust memory (found by
+// fuzz_rats_tls_evidence). Returns the offset after the item.
+std::optional<size_t> bounded_item(std::span<const uint8_t> d, size_t pos, int depth) {
+  if (depth <= 0 || pos >= d.size()) return std::nullopt;
+  uint8_t major = d[pos] >> 5, info = d[pos] & 0x1f;
+  ++pos;
+  uint64_t value = info;
+  if (info >= 24 && info <= 27) {
+    size_t n = size_t(1) << (info - 24);
+    if (d.size() - pos < n) return std::nullopt;
+    value = 0;
+    for (size_t i = 0; i < n; ++i) value = value << 8 | d[pos + i];
+    pos += n;
+  } else if (info > 27) {
+    return std::nullopt;  // reserved, or indefinite length / break
+  }
+  size_t remaining = d.size() - pos;
+  switch (major) {
+    case 0:
+    case 1:
+    case 7:
+      return pos;  // integers, simple values and floats: the header is the item
+    case 2:
+    case 3:
+      if (value > remaining) return std::nullopt;
+      return pos + value;
+    case 4:
+    case 5: {
+      uint64_t items = major == 5 ? value * 2 : value;
+      if (value > remaining || items > remaining) return std::nullopt;
+      for (uint64_t i = 0; i < items; ++i) {
+        auto next = bounded_item(d, pos, depth - 1);
+        if (!next) return std::nullopt;
+        pos = *next;
+      }
+      return pos;
+    }
+    case 6:
+      return bounded_item(d, pos, depth - 1);
+  }
+  return std::nullopt;
+}
+
 base::Result<CborPtr> load(std::span<const uint8_t> data, std::string_view what) {
+  if (!bounded_item(data, 0, 16)) {
+    return base::invalid(std::string(what) +
+                         ": malformed CBOR (a length or count beyond the input, an indefinite "
+                         "length, or nesting deeper than 16)");
+  }
   cbor_load_result res{};
   CborPtr item(cbor_load(data.data(), data.size(), &res));
   if (!item || res.error.code != CBOR_ERR_NONE) {

@@ -53,6 +53,28 @@ TEST(DiceEvidence, DecodeRejectsOtherTagsShapesAndTrailingBytes) {
   EXPECT_FALSE(decode_claims(bytes({0xa0})).ok());  // no pubkey-hash
 }
 
+// Found by fuzz_rats_tls_evidence: a claims map holding an array that declares 0x8f75626b items
+// in a few bytes made libcbor allocate gigabytes. Declared sizes beyond the input are refused
+// before libcbor sees them.
+TEST(DiceEvidence, DeclaredSizesBeyondTheInputAreRejectedWithoutAllocating) {
+  const std::vector<uint8_t> oom = {0xd9, 0xea, 0x60, 0x82, 0x41, 0x00, 0xa4, 0x33, 0xa1,
+                                    0x9a, 0x8f, 0x75, 0x62, 0x6b, 0x65, 0x79, 0x2d, 0x68,
+                                    0x61, 0x73, 0x28, 0x58, 0x24, 0x82, 0x01, 0x58, 0x20,
+                                    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00};
+  EXPECT_FALSE(decode_dice_evidence(oom).ok());
+  const std::vector<uint8_t> huge_array = {0x9b, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00};
+  EXPECT_FALSE(decode_claims(huge_array).ok());
+  const std::vector<uint8_t> huge_bstr = {0x5a, 0xff, 0xff, 0xff, 0xff, 0x00};
+  EXPECT_FALSE(decode_dice_evidence(huge_bstr).ok());
+  const std::vector<uint8_t> indefinite = {0x9f, 0x01, 0xff};
+  EXPECT_FALSE(decode_claims(indefinite).ok());
+  std::vector<uint8_t> deep(40, 0x81);  // 40 nested one-item arrays
+  deep.push_back(0x01);
+  auto r = decode_claims(deep);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message().find("malformed CBOR"), std::string::npos) << r.error().message();
+}
+
 TEST(DiceEvidence, ClaimsAcceptANonce) {
   // {"pubkey-hash": bstr([1, bstr(1) 0x07]), "nonce": bstr(2)}
   std::vector<uint8_t> c = bytes({0xa2, 0x6b});
