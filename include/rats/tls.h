@@ -39,6 +39,8 @@
 #include <string_view>
 #include <vector>
 
+#include <openssl/types.h>
+
 #include "base/error.h"
 #include "rats/attester.h"
 #include "rats/policy.h"
@@ -162,6 +164,8 @@ struct CertEvidence {
 };
 // `der` is one DER certificate. Errors: unparsable certificate, an evidence extension twice.
 base::Result<CertEvidence> find_cert_evidence(std::span<const uint8_t> der);
+// The same on a parsed certificate (the handshake's peer certificate: no second parse).
+base::Result<CertEvidence> find_cert_evidence(const X509* cert);
 
 // Verifies the evidence of a peer certificate (DER): the binding to its key and the evidence
 // itself. The Verdict's reasons say why it is not trusted ("no evidence extension",

@@ -23,37 +23,41 @@ class SimVerifier final : public Verifier {
   std::string_view name() const override { return "sim"; }
 
   base::Result<Verdict> verify(const VerifyRequest& request) const override {
-    Collateral own;
-    const Collateral* collateral = request.collateral;
-    if (collateral == nullptr) {
-      std::string path = base::path_join(dir_, "collateral.json");
-      if (!base::path_exists(path)) {
-        return base::Error(
-            base::Category::not_found,
-            "sim TEE state `" + dir_ + "` has no collateral.json (no sim evidence was made there)");
-      }
-      ASSIGN_OR_RETURN(own, load_collateral_json(path));
-      collateral = &own;
+    std::shared_ptr<const Loaded> loaded;
+    if (request.collateral == nullptr) {
+      ASSIGN_OR_RETURN(loaded, state_collateral());
+    } else {
+      ASSIGN_OR_RETURN(Loaded given, with_root_key(*request.collateral));
+      loaded = std::make_shared<const Loaded>(std::move(given));
     }
     // The sim root is trusted only when the policy says so: by its key in trusted_root_keys, or
     // by "trust_sim_root", which names the root of this state (STYLE.md §6: TrustSimRoot).
-    const auto* root_pem = collateral->find("root_ca");
-    if (root_pem == nullptr) return base::invalid("sim collateral has no `root_ca`");
-    auto root = crypto::parse_certificate(*root_pem);
-    if (!root.ok()) return std::move(root).error().wrap("sim collateral `root_ca`");
-    ASSIGN_OR_RETURN(Bytes<32> key, crypto::spki_sha256(root->get()));
     Policy policy = request.policy ? *request.policy : Policy{};
-    if (policy.sim_root_trusted) policy.trust_sim_root(TrustSimRoot{}, key);
+    if (policy.sim_root_trusted) policy.trust_sim_root(TrustSimRoot{}, loaded->root_key);
     VerifyRequest req = request;
-    req.collateral = collateral;
+    req.collateral = &loaded->collateral;
     req.policy = &policy;
     return intel::verify_quote(Tee::sgx, req, cache_.get(), "sim");
   }
 
  private:
+  struct Loaded {
+    Collateral collateral;
+    Bytes<32> root_key{};  // SHA-256 of the sim root's SubjectPublicKeyInfo
+  };
+
+  static base::Result<Loaded> with_root_key(Collateral collateral) {
+    const auto* root_pem = collateral.find("root_ca");
+    if (root_pem == nullptr) return base::invalid("sim collateral has no `root_ca`");
+    auto root = crypto::parse_certificate(*root_pem);
+    if (!root.ok()) return std::move(root).error().wrap("sim collateral `root_ca`");
+    ASSIGN_OR_RETURN(Bytes<32> key, crypto::spki_sha256(root->get()));
+    return Loaded{std::move(collateral), key};
+  }
+
   // The state's collateral, read again only when collateral.json changes (the sim TEE re-issues
   // it by writing a new file and renaming it over the old one).
-  base::Result<std::shared_ptr<const Collateral>> state_collateral() const {
+  base::Result<std::shared_ptr<const Loaded>> state_collateral() const {
     std::string path = base::path_join(dir_, "collateral.json");
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0) {
@@ -66,7 +70,8 @@ class SimVerifier final : public Verifier {
         st.st_mtim.tv_nsec == mtime_.tv_nsec)
       return loaded_;
     ASSIGN_OR_RETURN(Collateral c, load_collateral_json(path));
-    loaded_ = std::make_shared<const Collateral>(std::move(c));
+    ASSIGN_OR_RETURN(Loaded l, with_root_key(std::move(c)));
+    loaded_ = std::make_shared<const Loaded>(std::move(l));
     ino_ = st.st_ino;
     mtime_ = st.st_mtim;
     return loaded_;
@@ -74,7 +79,7 @@ class SimVerifier final : public Verifier {
 
   std::string dir_;
   mutable std::mutex mu_;
-  mutable std::shared_ptr<const Collateral> loaded_;
+  mutable std::shared_ptr<const Loaded> loaded_;
   mutable ino_t ino_ = 0;
   mutable struct timespec mtime_ {};
   std::shared_ptr<CollateralCache> cache_;

@@ -239,6 +239,10 @@ base::Result<CertEvidence> find_cert_evidence(std::span<const uint8_t> der) {
       d2i_X509(nullptr, &p, static_cast<long>(der.size())));
   if (!cert || p != der.data() + der.size())
     return crypto::openssl_error(base::Category::invalid_argument, "malformed peer certificate");
+  return find_cert_evidence(cert.get());
+}
+
+base::Result<CertEvidence> find_cert_evidence(const X509* cert) {
   // Matched by the OID's content bytes, so that Gramine's certificates, whose OID value repeats
   // the tag and length (06 09 ...) and which a strict parser reads as 0.6.9.42.840.113741.1337.6,
   // are found too.
@@ -252,8 +256,8 @@ base::Result<CertEvidence> find_cert_evidence(std::span<const uint8_t> der) {
     return v;
   }();
   CertEvidence dice_ext, intel_ext;
-  for (int i = 0; i < X509_get_ext_count(cert.get()); ++i) {
-    X509_EXTENSION* ext = X509_get_ext(cert.get(), i);
+  for (int i = 0; i < X509_get_ext_count(cert); ++i) {
+    X509_EXTENSION* ext = X509_get_ext(cert, i);
     std::span<const uint8_t> oid = oid_bytes(X509_EXTENSION_get_object(ext));
     CertEvidence* slot = nullptr;
     EvidenceForm form = EvidenceForm::none;

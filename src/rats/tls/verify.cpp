@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "base/encoding.h"
+#include "rats/crypto/x509.h"
 #include "rats/tls/internal.h"
 
 namespace rats::tls {
@@ -58,12 +59,11 @@ Verdict run_verifier(const PeerCheck& check, std::span<const uint8_t> evidence,
 
 base::Result<Verdict> verify_peer_cert(X509* cert, const PeerCheck& check, EvidenceForm* form) {
   if (check.verifier == nullptr) return base::invalid("no verifier");
-  ASSIGN_OR_RETURN(std::vector<uint8_t> der, der_of(cert));
-  ASSIGN_OR_RETURN(CertEvidence ev, find_cert_evidence(der));
+  ASSIGN_OR_RETURN(CertEvidence ev, find_cert_evidence(cert));
   if (form != nullptr) *form = ev.form;
-  EVP_PKEY* key = X509_get0_pubkey(cert);
-  if (key == nullptr) return base::invalid("peer certificate has no usable public key");
-  ASSIGN_OR_RETURN(std::vector<uint8_t> spki, spki_of(key));
+  if (X509_get0_pubkey(cert) == nullptr)
+    return base::invalid("peer certificate has no usable public key");
+  ASSIGN_OR_RETURN(std::vector<uint8_t> spki, crypto::spki_der(cert));
 
   if (ev.form == EvidenceForm::none) {
     if (check.verifier->name() == "nullverifier") return run_verifier(check, {}, std::nullopt);
