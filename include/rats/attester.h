@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -26,6 +27,15 @@ struct AttesterOptions {
   std::string tsm_root = "/sys/kernel/config/tsm/report";
   // The sim TEE's state directory; empty: the default (docs/attestation.md).
   std::string sim_state_dir;
+  // sgx_ecdsa through aesmd (outside Gramine). The host cannot make an SGX REPORT: the code that
+  // runs the enclave (an enclave runtime behind the PAL) supplies `sgx_report`, which runs
+  // EREPORT inside the enclave for the quoting enclave's TARGETINFO (512 bytes) and the report
+  // data, and returns the 432-byte REPORT. Without it, sgx_ecdsa uses Gramine's
+  // /dev/attestation.
+  std::function<base::Result<std::vector<uint8_t>>(std::span<const uint8_t, 512> target_info,
+                                                   std::span<const uint8_t, 64> report_data)>
+      sgx_report;
+  std::string aesm_socket = "/var/run/aesmd/aesm.socket";
 };
 
 // Attester names: "nullattester", "sim", "sgx_ecdsa", "tdx_ecdsa", "snp" (short forms "null",

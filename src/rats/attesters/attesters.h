@@ -1,5 +1,5 @@
 // Hardware attesters (docs/attestation.md): TDX and SEV-SNP evidence through Linux configfs-tsm
-// (attestation-formats.md §8), SGX quotes through Gramine's /dev/attestation.
+// (attestation-formats.md §8), SGX quotes through aesmd or Gramine's /dev/attestation.
 //
 // Each checks that the evidence it returns parses and carries the requested report data, so a
 // stale or foreign blob is an error here and not a verifier's rejection later.
@@ -25,9 +25,11 @@ base::Result<std::unique_ptr<Attester>> make_tdx(const AttesterOptions& options,
 base::Result<std::unique_ptr<Attester>> make_snp(const AttesterOptions& options,
                                                  tsm::Hooks hooks = {},
                                                  std::optional<uint32_t> privlevel = {});
-// "sgx_ecdsa": writes the report data to `<dir>/user_report_data` and reads `<dir>/quote`
-// (Gramine; `<dir>/attestation_type`, when present, must say "dcap"). `dir` is
-// kGramineAttestationDir unless a test gives another; options.tsm_root is not used.
+// "sgx_ecdsa". With options.sgx_report: through aesmd at options.aesm_socket (src/rats/attesters/
+// aesm.h): the quoting enclave's TARGETINFO, the enclave's REPORT from sgx_report, the quote;
+// the quote must carry that REPORT's body. Without it: Gramine, writes the report data to
+// `<dir>/user_report_data` and reads `<dir>/quote` (`<dir>/attestation_type`, when present, must
+// say "dcap"); `dir` is kGramineAttestationDir unless a test gives another.
 base::Result<std::unique_ptr<Attester>> make_sgx(const AttesterOptions& options,
                                                  std::string dir = kGramineAttestationDir);
 

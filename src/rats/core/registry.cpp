@@ -113,7 +113,9 @@ base::Result<std::unique_ptr<Attester>> probe_attester(const AttesterOptions& op
   const Probe probes[] = {
       {"tdx_ecdsa", {options.tsm_root, "/dev/tdx_guest"}},
       {"snp", {options.tsm_root, "/dev/sev-guest"}},
-      {"sgx_ecdsa", {"/dev/attestation/quote"}},
+      {"sgx_ecdsa", options.sgx_report
+                        ? std::vector<std::string>{options.aesm_socket, "/dev/sgx_enclave"}
+                        : std::vector<std::string>{"/dev/attestation/quote"}},
   };
   std::string why;
   for (const auto& p : probes) {
