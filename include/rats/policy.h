@@ -48,12 +48,21 @@ struct Policy {
   std::array<std::vector<Bytes<48>>, 4> rtmr;
   std::vector<Bytes<48>> mrconfigid;
   std::vector<Bytes<48>> mrowner;
+  std::vector<Bytes<48>> mrseam;  // the TDX module's measurement
+  std::vector<Bytes<8>> xfam;     // as on the wire (little-endian bytes)
   // SNP
   std::vector<Bytes<48>> snp_measurement;
   std::vector<Bytes<32>> snp_host_data;
   std::optional<uint32_t> min_guest_svn;
   bool allow_migrate_ma = true;
   std::optional<uint32_t> max_vmpl;
+  // ID block identity: the digests of the ID key and author key that signed the guest's ID block,
+  // and the family/image ids it declared. A required author key digest also requires
+  // AUTHOR_KEY_EN.
+  std::vector<Bytes<48>> snp_id_key_digest;
+  std::vector<Bytes<48>> snp_author_key_digest;
+  std::vector<Bytes<16>> snp_family_id;
+  std::vector<Bytes<16>> snp_image_id;
 
   bool accepts_tcb_status(TcbStatus s) const;
   bool trusts_root_key(const Bytes<32>& spki_sha256) const;

@@ -56,6 +56,8 @@ class PolicyReader {
           if (k == "mrtd") return hex_list(key + "." + k, v, policy_.mrtd), true;
           if (k == "mrconfigid") return hex_list(key + "." + k, v, policy_.mrconfigid), true;
           if (k == "mrowner") return hex_list(key + "." + k, v, policy_.mrowner), true;
+          if (k == "mrseam") return hex_list(key + "." + k, v, policy_.mrseam), true;
+          if (k == "xfam") return hex_list(key + "." + k, v, policy_.xfam), true;
           for (size_t i = 0; i < 4; ++i) {
             if (k == "rtmr" + std::to_string(i))
               return hex_list(key + "." + k, v, policy_.rtmr[i]), true;
@@ -71,6 +73,12 @@ class PolicyReader {
           if (k == "allow_migrate_ma")
             return boolean(key + "." + k, v, policy_.allow_migrate_ma), true;
           if (k == "max_vmpl") return policy_.max_vmpl = number<uint32_t>(key + "." + k, v), true;
+          if (k == "id_key_digest")
+            return hex_list(key + "." + k, v, policy_.snp_id_key_digest), true;
+          if (k == "author_key_digest")
+            return hex_list(key + "." + k, v, policy_.snp_author_key_digest), true;
+          if (k == "family_id") return hex_list(key + "." + k, v, policy_.snp_family_id), true;
+          if (k == "image_id") return hex_list(key + "." + k, v, policy_.snp_image_id), true;
           return false;
         });
       } else {

@@ -14,6 +14,7 @@
 #include <mutex>
 
 #include "base/encoding.h"
+#include "rats/core/policy_check.h"
 #include "rats/crypto/ecdsa.h"
 #include "rats/crypto/x509.h"
 #include "rats/formats/intel_quote.h"
@@ -309,20 +310,6 @@ Bytes<32> cache_key(Tee tee, const IntelQuote& quote, const Collateral& collater
   return key.ok() ? *key : Bytes<32>{};  // an all-zero key only on allocation failure
 }
 
-template <size_t N>
-bool listed(const std::vector<Bytes<N>>& allowed, const Bytes<N>& value) {
-  return allowed.empty() || std::find(allowed.begin(), allowed.end(), value) != allowed.end();
-}
-
-template <size_t N>
-void expect_listed(Verdict& v, const char* check, const std::vector<Bytes<N>>& allowed,
-                   const Bytes<N>& value) {
-  if (listed(allowed, value)) return;
-  std::string want;
-  for (const auto& a : allowed) want += (want.empty() ? "" : " or ") + hex(a);
-  v.reject(check, hex(value) + " is not the expected " + want);
-}
-
 // §5.9: the QE report against the QE identity; returns the matching level or nullptr.
 const IsvLevel* check_qe_report(const IntelQuote& quote, const QeIdentity& id, Verdict& v) {
   const SgxReportBody& qe = quote.sig.qe_report;
@@ -506,8 +493,8 @@ void check_policy(const IntelQuote& quote, const Policy& p, const VerifyRequest&
   if (const SgxReportBody* b = quote.sgx_body()) {
     if (b->debug() && !p.allow_debug)
       v.reject("debug", "the enclave is a debug enclave (ATTRIBUTES.DEBUG set)");
-    expect_listed(v, "policy.mrenclave", p.mrenclave, b->mr_enclave);
-    expect_listed(v, "policy.mrsigner", p.mrsigner, b->mr_signer);
+    expect_listed(v, "policy.mrenclave", "", p.mrenclave, b->mr_enclave);
+    expect_listed(v, "policy.mrsigner", "", p.mrsigner, b->mr_signer);
     if (p.isv_prod_id && b->isv_prod_id != *p.isv_prod_id)
       v.reject("policy.isv_prod_id", std::to_string(b->isv_prod_id) + " is not the expected " +
                                          std::to_string(*p.isv_prod_id));
@@ -520,13 +507,15 @@ void check_policy(const IntelQuote& quote, const Policy& p, const VerifyRequest&
   } else if (const TdReportBody* t = quote.td_body()) {
     if (t->debug() && !p.allow_debug)
       v.reject("debug", "the TD is a debug TD (TDATTRIBUTES.DEBUG set)");
-    expect_listed(v, "policy.mrtd", p.mrtd, t->mr_td);
+    expect_listed(v, "policy.mrtd", "", p.mrtd, t->mr_td);
     for (size_t i = 0; i < 4; ++i) {
       std::string check = "policy.rtmr" + std::to_string(i);
-      expect_listed(v, check.c_str(), p.rtmr[i], t->rtmr[i]);
+      expect_listed(v, check, "", p.rtmr[i], t->rtmr[i]);
     }
-    expect_listed(v, "policy.mrconfigid", p.mrconfigid, t->mr_config_id);
-    expect_listed(v, "policy.mrowner", p.mrowner, t->mr_owner);
+    expect_listed(v, "policy.mrconfigid", "", p.mrconfigid, t->mr_config_id);
+    expect_listed(v, "policy.mrowner", "", p.mrowner, t->mr_owner);
+    expect_listed(v, "policy.mrseam", "", p.mrseam, t->mr_seam);
+    expect_listed(v, "policy.xfam", "", p.xfam, t->xfam);
     if (req.report_data && t->report_data != *req.report_data)
       v.reject("report_data",
                hex(t->report_data) + " differs from the expected " + hex(*req.report_data));

@@ -9,6 +9,7 @@
 
 #include "base/encoding.h"
 #include "rats/core/cache.h"
+#include "rats/core/policy_check.h"
 #include "rats/crypto/ecdsa.h"
 #include "rats/crypto/x509.h"
 #include "rats/formats/snp_report.h"
@@ -211,20 +212,19 @@ void check_policy(const SnpReport& r, const Policy& policy, Verdict& v) {
              "guest POLICY has MIGRATE_MA (bit 18) set; the policy does not allow a migration "
              "agent");
   }
-  if (!policy.snp_measurement.empty() &&
-      std::find(policy.snp_measurement.begin(), policy.snp_measurement.end(), r.measurement) ==
-          policy.snp_measurement.end()) {
-    v.reject("policy.measurement", "MEASUREMENT " + hex(r.measurement) + " is not one of the " +
-                                       std::to_string(policy.snp_measurement.size()) +
-                                       " the policy accepts");
+  expect_listed(v, "policy.measurement", "MEASUREMENT", policy.snp_measurement, r.measurement);
+  expect_listed(v, "policy.host_data", "HOST_DATA", policy.snp_host_data, r.host_data);
+  expect_listed(v, "policy.id_key_digest", "ID_KEY_DIGEST", policy.snp_id_key_digest,
+                r.id_key_digest);
+  if (!policy.snp_author_key_digest.empty() && !r.author_key_en()) {
+    v.reject("policy.author_key_digest",
+             "the policy requires an author key but the report's AUTHOR_KEY_EN is 0");
+  } else {
+    expect_listed(v, "policy.author_key_digest", "AUTHOR_KEY_DIGEST", policy.snp_author_key_digest,
+                  r.author_key_digest);
   }
-  if (!policy.snp_host_data.empty() &&
-      std::find(policy.snp_host_data.begin(), policy.snp_host_data.end(), r.host_data) ==
-          policy.snp_host_data.end()) {
-    v.reject("policy.host_data", "HOST_DATA " + hex(r.host_data) + " is not one of the " +
-                                     std::to_string(policy.snp_host_data.size()) +
-                                     " the policy accepts");
-  }
+  expect_listed(v, "policy.family_id", "FAMILY_ID", policy.snp_family_id, r.family_id);
+  expect_listed(v, "policy.image_id", "IMAGE_ID", policy.snp_image_id, r.image_id);
   if (policy.min_guest_svn && r.guest_svn < *policy.min_guest_svn) {
     v.reject("policy.guest_svn", "GUEST_SVN " + std::to_string(r.guest_svn) +
                                      " is below the policy's minimum " +

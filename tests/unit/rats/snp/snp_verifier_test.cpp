@@ -464,6 +464,38 @@ TEST(RatsSnpVerifierTest, PolicyMeasurementHostDataSvnAndVmpl) {
       << describe(v);
 }
 
+TEST(RatsSnpVerifierTest, PolicyIdBlockFields) {
+  REQUIRE_VECTORS();
+  // test-report.bin carries an ID key digest and a family id, and no author key.
+  Collateral c = trustee_vcek();
+  Buf e = load("snp/trustee/test-report.bin");
+  auto parsed = formats::parse_snp_report(e);
+  ASSERT_TRUE(parsed.ok());
+  ASSERT_FALSE(parsed->author_key_en());
+
+  Policy match;
+  match.snp_id_key_digest = {parsed->id_key_digest};
+  match.snp_family_id = {parsed->family_id};
+  match.snp_image_id = {Bytes<16>{}, parsed->image_id};
+  Verdict ok = must(run({e, &c, kTrusteeAt, &match}));
+  EXPECT_TRUE(ok.trusted) << describe(ok);
+
+  Policy strict = match;
+  strict.snp_id_key_digest[0][47] ^= 1;
+  strict.snp_family_id[0][0] ^= 1;
+  strict.snp_image_id = {Bytes<16>{1}};
+  strict.snp_author_key_digest = {parsed->author_key_digest};
+  Verdict v = must(run({e, &c, kTrusteeAt, &strict}));
+  EXPECT_EQ(checks(v), (std::vector<std::string>{"policy.id_key_digest", "policy.author_key_digest",
+                                                 "policy.family_id", "policy.image_id"}))
+      << describe(v);
+  EXPECT_NE(
+      reason(v, "policy.id_key_digest")->detail.find("ID_KEY_DIGEST " + hex(parsed->id_key_digest)),
+      std::string::npos);
+  EXPECT_NE(reason(v, "policy.author_key_digest")->detail.find("AUTHOR_KEY_EN is 0"),
+            std::string::npos);
+}
+
 TEST(RatsSnpVerifierTest, MigrationAgentFollowsThePolicy) {
   REQUIRE_VECTORS();
   // No vector sets MIGRATE_MA, so the bit is set here: the signature then fails too.

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <thread>
 
+#include "base/encoding.h"
 #include "rats/core/cache.h"
 #include "rats/crypto/x509.h"
 #include "rats/formats/intel_quote.h"
@@ -172,6 +173,52 @@ TEST_F(RatsIntelVerifier, ReportDataMustMatchWhenGiven) {
   v = verify(Tee::tdx, quote, nullptr, 1725000000, nullptr, nullptr, rd);
   ASSERT_TRUE(v.ok());
   EXPECT_TRUE(has(*v, "report_data", "differs from the expected")) << dump(*v);
+}
+
+TEST_F(RatsIntelVerifier, TdxPolicyRequiresEachMeasurement) {
+  // Without collateral the verdict also carries `collateral`; only the policy checks matter here.
+  Buf quote = load("tdx/go-tdx-guest/ccel_cos-113-tdx-quote.dat");
+  auto q = formats::parse_intel_quote(quote);
+  ASSERT_TRUE(q.ok());
+  const TdReportBody* t = q->td_body();
+  ASSERT_NE(t, nullptr);
+  auto policy_checks = [](const Verdict& v) {
+    std::vector<std::string> out;
+    for (const auto& c : checks(v))
+      if (c.rfind("policy.", 0) == 0) out.push_back(c);
+    return out;
+  };
+
+  Policy same;
+  same.mrtd = {t->mr_td};
+  for (size_t i = 0; i < 4; ++i) same.rtmr[i] = {Bytes<48>{0xff}, t->rtmr[i]};
+  same.mrconfigid = {t->mr_config_id};
+  same.mrowner = {t->mr_owner};
+  same.mrseam = {t->mr_seam};
+  same.xfam = {t->xfam};
+  auto ok = verify(Tee::tdx, quote, nullptr, 1725000000, &same);
+  ASSERT_TRUE(ok.ok());
+  EXPECT_TRUE(policy_checks(*ok).empty()) << dump(*ok);
+
+  Policy other = same;
+  auto flip = [](auto& list) { list.back()[0] ^= 1; };
+  flip(other.mrtd);
+  for (auto& r : other.rtmr) flip(r);
+  flip(other.mrconfigid);
+  flip(other.mrowner);
+  flip(other.mrseam);
+  flip(other.xfam);
+  auto v = verify(Tee::tdx, quote, nullptr, 1725000000, &other);
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(policy_checks(*v),
+            (std::vector<std::string>{"policy.mrtd", "policy.rtmr0", "policy.rtmr1", "policy.rtmr2",
+                                      "policy.rtmr3", "policy.mrconfigid", "policy.mrowner",
+                                      "policy.mrseam", "policy.xfam"}))
+      << dump(*v);
+  EXPECT_TRUE(has(*v, "policy.xfam",
+                  base::hex_encode(t->xfam.data(), 8) + " is not the expected " +
+                      base::hex_encode(other.xfam[0].data(), 8)))
+      << dump(*v);
 }
 
 TEST_F(RatsIntelVerifier, EveryByteOfTheSignedRegionIsCoveredByTheQuoteSignature) {

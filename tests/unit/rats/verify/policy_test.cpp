@@ -32,7 +32,10 @@ TEST(RatsPolicy, ParsesMeasurementsAsHexOrLists) {
     "sgx": {"mrenclave": "6d9b9649fa3a337754a98059c66d48ac77aaca5299d3b27d6ed1e646c7c81c0a",
             "mrsigner": ["ca63ab8170cc6bbdd84a335322093dea428c0c65de9923b8deda7396d0c2d7a5"],
             "isv_prod_id": 1, "min_isv_svn": 1},
-    "snp": {"max_vmpl": 0, "allow_migrate_ma": false},
+    "snp": {"max_vmpl": 0, "allow_migrate_ma": false,
+            "id_key_digest": "0356215882a82527000000000000000000000000000000000000000000000000000000000000000000000000000000ff",
+            "family_id": ["01000000000000000000000000000000", "02000000000000000000000000000000"]},
+    "tdx": {"xfam": "e702060000000000", "mrseam": ["00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000002a"]},
     "trusted_root_keys": ["A0AF031289F5D5D4132F9186068A7FC13628633BA235777472E29B6B6C67A49E"]})");
   ASSERT_TRUE(p.ok()) << p.error().what();
   EXPECT_TRUE(p->allow_debug);
@@ -42,6 +45,14 @@ TEST(RatsPolicy, ParsesMeasurementsAsHexOrLists) {
   EXPECT_EQ(*p->isv_prod_id, 1);
   EXPECT_EQ(*p->max_vmpl, 0u);
   EXPECT_FALSE(p->allow_migrate_ma);
+  ASSERT_EQ(p->snp_id_key_digest.size(), 1u);
+  EXPECT_EQ(p->snp_id_key_digest[0][47], 0xff);
+  ASSERT_EQ(p->snp_family_id.size(), 2u);
+  EXPECT_EQ(p->snp_family_id[1][0], 2);
+  ASSERT_EQ(p->xfam.size(), 1u);
+  EXPECT_EQ(p->xfam[0][0], 0xe7);
+  ASSERT_EQ(p->mrseam.size(), 1u);
+  EXPECT_EQ(p->mrseam[0][47], 0x2a);
   ASSERT_EQ(p->trusted_root_keys.size(), 1u);
   EXPECT_TRUE(p->trusts_root_key(p->trusted_root_keys[0]));
 }
@@ -56,6 +67,8 @@ TEST(RatsPolicy, ErrorsNameTheKey) {
       {R"({"sgx": {"mrenclave": "abcd"}})", "`sgx.mrenclave`"},
       {R"({"sgx": {"mrenclav": "abcd"}})", "`sgx.mrenclav`"},
       {R"({"tdx": {"rtmr4": "00"}})", "`tdx.rtmr4`"},
+      {R"({"tdx": {"xfam": "e702"}})", "`tdx.xfam`: `e702` is not 8 bytes of hex"},
+      {R"({"snp": {"image_id": ["00"]}})", "`snp.image_id`: `00` is not 16 bytes of hex"},
       {R"({"accepted_tcb_statuses": ["Fine"]})", "`accepted_tcb_statuses`"},
       {R"({"sgx": {"isv_prod_id": 70000}})", "`sgx.isv_prod_id`"},
       {R"([1])", "JSON object"},
