@@ -2,7 +2,9 @@
 # Rats-TLS samples end to end with the sim TEE on both sides, mutual:
 #   1. both trust the sim root: both print the peer's claims JSON, exit 0;
 #   2. the client's policy does not trust the sim root: the client exits 1 naming the reason and
-#      the server application receives no data.
+#      the server application receives no data;
+#   3. --verify-at beyond the sim collateral's validity: rejected naming the expiry, no data;
+#   4. a malformed --verify-at: exit 2 naming the flag.
 # Environment: RATS_TLS_SERVER, RATS_TLS_CLIENT (paths of the sample binaries). Needs the `sim`
 # attester/verifier and openssl(1) (to fingerprint the sim root).
 set -euo pipefail
@@ -77,3 +79,23 @@ grep -q 'peer evidence rejected: ' "$work/client-rej.err" || fail "client did no
 [[ $src == 1 ]] || fail "server exited $src, want 1"
 if grep -q 'received:\|must not arrive' "$work/rejected.out"; then fail "server application got data"; fi
 echo "ok: untrusted sim root rejected ($(cat "$work/client-rej.err"))"
+
+# 3. --verify-at past the sim collateral's validity (30 days): the client rejects at that time.
+start_server late "${common[@]}" --policy "$work/trust-sim.json"
+rc=0
+late=$(( $(date +%s) + 400 * 86400 ))
+"$RATS_TLS_CLIENT" --connect "127.0.0.1:$port" "${common[@]}" --policy "$work/trust-sim.json" \
+  --verify-at "$late" --message "must not arrive" >"$work/client-late.out" 2>"$work/client-late.err" || rc=$?
+wait_server
+[[ $rc == 1 ]] || fail "client exited $rc, want 1, verifying 400 days from now"
+grep -q 'peer evidence rejected: .*expired\|peer evidence rejected: .*nextUpdate\|peer evidence rejected: .*not valid' "$work/client-late.err" \
+  || fail "client did not name the expiry"
+if grep -q 'received:\|must not arrive' "$work/late.out"; then fail "server application got data"; fi
+echo "ok: --verify-at beyond the collateral's validity rejected ($(cat "$work/client-late.err"))"
+
+# 4. A malformed --verify-at is bad usage (exit 2, naming the flag), before any connection.
+rc=0
+"$RATS_TLS_CLIENT" --connect 127.0.0.1:1 "${common[@]}" --verify-at soon >/dev/null 2>"$work/client-bad.err" || rc=$?
+[[ $rc == 2 ]] || fail "client exited $rc for --verify-at soon, want 2"
+grep -q -- '`--verify-at`: `soon`' "$work/client-bad.err" || fail "client did not name --verify-at"
+echo "ok: malformed --verify-at is a usage error"

@@ -6,6 +6,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 #include "base/file.h"
@@ -55,6 +57,7 @@ base::Result<bool> parse_common_flag(int argc, char** argv, int& i, CommonFlags&
   if (a == "--policy") target = &f.policy_file;
   if (a == "--sim-state-dir") target = &f.sim_state_dir;
   if (a == "--collateral") target = &f.collateral_file;
+  if (a == "--verify-at") target = &f.verify_at;
   if (target == nullptr) return false;
   if (i + 1 >= argc) return base::invalid("flag `" + a + "` needs a value");
   *target = argv[++i];
@@ -70,7 +73,8 @@ std::string common_flags_help() {
          "  --policy FILE         relying-party policy JSON (docs/attestation.md); default:\n"
          "                        the built-in policy (trusts no sim root)\n"
          "  --sim-state-dir DIR   state directory of the sim TEE (default: its own)\n"
-         "  --collateral FILE     collateral JSON {\"role\": \"path\"} for the verifier\n";
+         "  --collateral FILE     collateral JSON {\"role\": \"path\"} for the verifier\n"
+         "  --verify-at SECONDS   verify the peer's evidence at this Unix time (default: now)\n";
 }
 
 base::Result<ContextOptions> context_options(Role role, const CommonFlags& f) {
@@ -88,6 +92,14 @@ base::Result<ContextOptions> context_options(Role role, const CommonFlags& f) {
   }
   if (!f.collateral_file.empty()) {
     ASSIGN_OR_RETURN(o.collateral, load_collateral_json(f.collateral_file));
+  }
+  if (!f.verify_at.empty()) {
+    char* end = nullptr;
+    errno = 0;
+    long long t = std::strtoll(f.verify_at.c_str(), &end, 10);
+    if (errno != 0 || end == f.verify_at.c_str() || *end != '\0' || t < 0)
+      return base::invalid("`--verify-at`: `" + f.verify_at + "` is not a Unix time in seconds");
+    o.verify_at = t;
   }
   return o;
 }

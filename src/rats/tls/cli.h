@@ -15,7 +15,7 @@ inline constexpr int kExitRejected = 1;
 inline constexpr int kExitUsage = 2;
 
 // --attester NAME, --verifier NAME, --mutual, --policy FILE, --sim-state-dir DIR,
-// --collateral FILE.
+// --collateral FILE, --verify-at UNIX_SECONDS.
 struct CommonFlags {
   std::string attester = "nullattester";
   std::string verifier = "nullverifier";
@@ -23,6 +23,7 @@ struct CommonFlags {
   std::string policy_file;
   std::string sim_state_dir;
   std::string collateral_file;
+  std::string verify_at;  // empty: the current time at each handshake
 };
 
 // Consumes argv[i] (and its value) when it is a common flag; `i` is left on the last consumed
