@@ -97,12 +97,9 @@ int verify_command(const std::vector<std::string>& args) {
     if (name == "--policy") o.policy = v;
     if (name == "--sim-state-dir") o.sim_state_dir = v;
     if (name == "--at") {
-      char* end = nullptr;
-      errno = 0;
-      long long t = std::strtoll(v.c_str(), &end, 10);
-      if (v.empty() || *end != '\0' || errno != 0 || t < 0)
-        return usage_error("`--at` must be Unix seconds, not `" + v + "`");
-      o.at = t;
+      auto t = base::parse_nonnegative(v);
+      if (!t) return usage_error("`--at` must be Unix seconds, not `" + v + "`");
+      o.at = *t;
     }
     if (name == "--report-data") {
       auto bytes = base::hex_decode(v);

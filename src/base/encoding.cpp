@@ -1,5 +1,7 @@
 #include "base/encoding.h"
 
+#include <charconv>
+
 namespace base {
 
 std::string hex_encode(const uint8_t* data, size_t n) {
@@ -51,6 +53,15 @@ std::string base64_encode(const uint8_t* data, size_t n) {
     out.push_back('=');
   }
   return out;
+}
+
+std::optional<int64_t> parse_nonnegative(std::string_view text) {
+  int64_t v = 0;
+  auto r = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (text.empty() || text.front() == '-' || r.ec != std::errc() ||
+      r.ptr != text.data() + text.size())
+    return std::nullopt;
+  return v;
 }
 
 }  // namespace base

@@ -50,13 +50,6 @@ void put_bytes(std::vector<uint8_t>& out, uint32_t field, std::span<const uint8_
   out.insert(out.end(), bytes.begin(), bytes.end());
 }
 
-// A Request whose only field is `field` = `inner`.
-std::vector<uint8_t> request(uint32_t field, const std::vector<uint8_t>& inner) {
-  std::vector<uint8_t> out;
-  put_bytes(out, field, inner);
-  return out;
-}
-
 // The last occurrence of each field of interest in a message (proto2: the last one wins).
 struct Field {
   std::optional<uint64_t> varint;
@@ -199,14 +192,19 @@ std::array<uint8_t, kKeyIdSize> ecdsa_p256_key_id() {
   return id;
 }
 
-base::Result<std::vector<uint8_t>> Client::call(const std::vector<uint8_t>& req, uint32_t field,
-                                                const char* what, uint32_t* aesm_code) const {
+std::string Client::context(const char* what) const {
+  return "reply of aesmd at `" + path_ + "` to " + what;
+}
+
+base::Result<Client::Payload> Client::call(uint32_t field, const std::vector<uint8_t>& message,
+                                           const char* what, uint32_t* aesm_code) const {
   if (aesm_code != nullptr) *aesm_code = 0;
   ASSIGN_OR_RETURN(base::UniqueFd fd, connect_to(path_));
-  auto len = static_cast<uint32_t>(req.size());
-  std::vector<uint8_t> framed(sizeof len);
+  // Framing: the Request's length, then the Request, whose only field is `field` = `message`.
+  std::vector<uint8_t> framed(sizeof(uint32_t));
+  put_bytes(framed, field, message);
+  auto len = static_cast<uint32_t>(framed.size() - sizeof(uint32_t));
   memcpy(framed.data(), &len, sizeof len);
-  framed.insert(framed.end(), req.begin(), req.end());
   TRY(send_all(fd.get(), framed, path_));
 
   uint32_t reply_len = 0;
@@ -218,22 +216,24 @@ base::Result<std::vector<uint8_t>> Client::call(const std::vector<uint8_t>& req,
   std::vector<uint8_t> reply(reply_len);
   TRY(recv_all(fd.get(), reply.data(), reply.size(), path_));
 
-  std::string ctx = std::string("aesmd reply to ") + what;
+  std::string ctx = context(what);
   ASSIGN_OR_RETURN(auto outer, decode(reply, field, ctx));
   if (!outer[field].bytes) {
     return base::invalid(ctx + " lacks its response message (field " + std::to_string(field) + ")");
   }
-  std::vector<uint8_t> inner(outer[field].bytes->begin(), outer[field].bytes->end());
-  ASSIGN_OR_RETURN(auto fields, decode(inner, 1, ctx));
+  ASSIGN_OR_RETURN(auto fields, decode(*outer[field].bytes, 2, ctx));
   // errorCode is required; its declared default is 1 (unexpected error).
   uint64_t code = fields[1].varint.value_or(1);
   if (code != 0) {
     if (aesm_code != nullptr) *aesm_code = static_cast<uint32_t>(code);
-    return base::Error(base::Category::unavailable, std::string(what) + " failed: aesmd error " +
-                                                        std::to_string(code) +
-                                                        error_name(static_cast<uint32_t>(code)));
+    return base::Error(base::Category::unavailable,
+                       "aesmd at `" + path_ + "`: " + what + " failed: aesmd error " +
+                           std::to_string(code) + error_name(static_cast<uint32_t>(code)));
   }
-  return inner;
+  Payload out;
+  out.number = fields[2].varint;
+  if (fields[2].bytes) out.bytes.emplace(fields[2].bytes->begin(), fields[2].bytes->end());
+  return out;
 }
 
 base::Result<std::array<uint8_t, kTargetInfoSize>> Client::qe_target_info() const {
@@ -242,18 +242,16 @@ base::Result<std::array<uint8_t, kTargetInfoSize>> Client::qe_target_info() cons
   put_bytes(m, 1, key_id);  // att_key_id
   put_uint(m, 3, 1);        // b_pub_key_id: true
   put_uint(m, 4, 32);       // buf_size: the public key id (a SHA-256) is 32 bytes
-  ASSIGN_OR_RETURN(auto inner,
-                   call(request(kInitQuoteEx, m), kInitQuoteEx, "InitQuoteEx", nullptr));
-  ASSIGN_OR_RETURN(auto fields, decode(inner, 2, "aesmd reply to InitQuoteEx"));
-  if (!fields[2].bytes || fields[2].bytes->size() != kTargetInfoSize) {
-    return base::invalid("aesmd reply to InitQuoteEx: target_info is " +
-                         (fields[2].bytes ? std::to_string(fields[2].bytes->size()) + " bytes"
-                                          : std::string("missing")) +
-                         ", expected " + std::to_string(kTargetInfoSize));
+  ASSIGN_OR_RETURN(Payload ti, call(kInitQuoteEx, m, "InitQuoteEx", nullptr));
+  if (!ti.bytes || ti.bytes->size() != kTargetInfoSize) {
+    return base::invalid(
+        context("InitQuoteEx") + ": target_info is " +
+        (ti.bytes ? std::to_string(ti.bytes->size()) + " bytes" : std::string("missing")) +
+        ", expected " + std::to_string(kTargetInfoSize));
   }
-  std::array<uint8_t, kTargetInfoSize> ti;
-  memcpy(ti.data(), fields[2].bytes->data(), ti.size());
-  return ti;
+  std::array<uint8_t, kTargetInfoSize> out;
+  memcpy(out.data(), ti.bytes->data(), out.size());
+  return out;
 }
 
 base::Result<std::vector<uint8_t>> Client::quote(std::span<const uint8_t, kReportSize> report,
@@ -261,12 +259,11 @@ base::Result<std::vector<uint8_t>> Client::quote(std::span<const uint8_t, kRepor
   auto key_id = ecdsa_p256_key_id();
   std::vector<uint8_t> size_req;
   put_bytes(size_req, 1, key_id);  // att_key_id
-  ASSIGN_OR_RETURN(auto size_inner, call(request(kGetQuoteSizeEx, size_req), kGetQuoteSizeEx,
-                                         "GetQuoteSizeEx", aesm_code));
-  ASSIGN_OR_RETURN(auto size_fields, decode(size_inner, 2, "aesmd reply to GetQuoteSizeEx"));
-  uint64_t size = size_fields[2].varint.value_or(0);
+  ASSIGN_OR_RETURN(Payload size_reply,
+                   call(kGetQuoteSizeEx, size_req, "GetQuoteSizeEx", aesm_code));
+  uint64_t size = size_reply.number.value_or(0);
   if (size == 0 || size > kMaxEvidenceSize) {
-    return base::invalid("aesmd reply to GetQuoteSizeEx: quote_size " + std::to_string(size) +
+    return base::invalid(context("GetQuoteSizeEx") + ": quote_size " + std::to_string(size) +
                          " is not in 1.." + std::to_string(kMaxEvidenceSize));
   }
 
@@ -274,15 +271,14 @@ base::Result<std::vector<uint8_t>> Client::quote(std::span<const uint8_t, kRepor
   put_bytes(m, 1, report);  // report
   put_bytes(m, 2, key_id);  // att_key_id
   put_uint(m, 4, size);     // buf_size
-  ASSIGN_OR_RETURN(auto inner, call(request(kGetQuoteEx, m), kGetQuoteEx, "GetQuoteEx", aesm_code));
-  ASSIGN_OR_RETURN(auto fields, decode(inner, 2, "aesmd reply to GetQuoteEx"));
-  if (!fields[2].bytes || fields[2].bytes->empty() || fields[2].bytes->size() > size) {
-    return base::invalid("aesmd reply to GetQuoteEx: quote is " +
-                         (fields[2].bytes ? std::to_string(fields[2].bytes->size()) + " bytes"
-                                          : std::string("missing")) +
-                         ", expected 1.." + std::to_string(size));
+  ASSIGN_OR_RETURN(Payload quote, call(kGetQuoteEx, m, "GetQuoteEx", aesm_code));
+  if (!quote.bytes || quote.bytes->empty() || quote.bytes->size() > size) {
+    return base::invalid(
+        context("GetQuoteEx") + ": quote is " +
+        (quote.bytes ? std::to_string(quote.bytes->size()) + " bytes" : std::string("missing")) +
+        ", expected 1.." + std::to_string(size));
   }
-  return std::vector<uint8_t>(fields[2].bytes->begin(), fields[2].bytes->end());
+  return std::move(*quote.bytes);
 }
 
 base::Result<std::vector<uint8_t>> Client::quote_for(const ReportFn& make_report) const {

@@ -21,6 +21,7 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <utility>
@@ -63,10 +64,17 @@ class Client {
   base::Result<std::vector<uint8_t>> quote_for(const ReportFn& make_report) const;
 
  private:
-  // One exchange: `request` is an encoded Request; the result is the payload of Response field
-  // `field`, with its errorCode checked (stored in *aesm_code when given).
-  base::Result<std::vector<uint8_t>> call(const std::vector<uint8_t>& request, uint32_t field,
-                                          const char* what, uint32_t* aesm_code) const;
+  // Field 2 of a response message (target_info, quote_size or quote): the one payload of each.
+  struct Payload {
+    std::optional<uint64_t> number;
+    std::optional<std::vector<uint8_t>> bytes;
+  };
+  // One exchange: sends a Request whose field `field` is `message`; checks that the Response
+  // answers in the same field and that its errorCode is 0 (stored in *aesm_code when given).
+  base::Result<Payload> call(uint32_t field, const std::vector<uint8_t>& message, const char* what,
+                             uint32_t* aesm_code) const;
+  // "reply of aesmd at `<socket>` to <what>", the prefix of errors about a reply.
+  std::string context(const char* what) const;
 
   std::string path_;
 };

@@ -6,10 +6,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <cerrno>
-#include <cstdlib>
 #include <cstring>
 
+#include "base/encoding.h"
 #include "base/file.h"
 
 namespace rats::tls::cli {
@@ -94,12 +93,9 @@ base::Result<ContextOptions> context_options(Role role, const CommonFlags& f) {
     ASSIGN_OR_RETURN(o.collateral, load_collateral_json(f.collateral_file));
   }
   if (!f.verify_at.empty()) {
-    char* end = nullptr;
-    errno = 0;
-    long long t = std::strtoll(f.verify_at.c_str(), &end, 10);
-    if (errno != 0 || end == f.verify_at.c_str() || *end != '\0' || t < 0)
+    o.verify_at = base::parse_nonnegative(f.verify_at);
+    if (!o.verify_at)
       return base::invalid("`--verify-at`: `" + f.verify_at + "` is not a Unix time in seconds");
-    o.verify_at = t;
   }
   return o;
 }

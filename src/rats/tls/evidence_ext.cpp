@@ -47,7 +47,6 @@ CborPtr array(std::initializer_list<cbor_item_t*> items) {
   return a;
 }
 
-// Parses one whole CBOR item: trailing bytes are an error.
 // Walks one CBOR item's headers without allocating and fails when a declared length or count
 // could not fit in the bytes that remain, on indefinite lengths (not used by these formats) or
 // when nesting is deeper than `depth`. libcbor allocates by the declared counts before it reads
@@ -94,6 +93,7 @@ std::optional<size_t> bounded_item(std::span<const uint8_t> d, size_t pos, int d
   return std::nullopt;
 }
 
+// Parses one whole CBOR item: trailing bytes are an error.
 base::Result<CborPtr> load(std::span<const uint8_t> data, std::string_view what) {
   if (!bounded_item(data, 0, 16)) {
     return base::invalid(std::string(what) +
