@@ -5,7 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <cstdlib>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/encoding.h"
@@ -20,12 +22,24 @@ inline std::string vectors_dir() {
   return RATS_VECTORS_DIR;
 }
 
-// Skips the calling test when the vectors are not beside the repository.
-#define REQUIRE_VECTORS()                                                         \
-  do {                                                                            \
-    if (!base::path_exists(::rats::test::vectors_dir() + "/cases.json"))          \
-      GTEST_SKIP() << "test vectors not found at " << ::rats::test::vectors_dir() \
-                   << " (../shared/vectors)";                                     \
+// True when this run is CI's (CI=true), where a missing input must fail the run, not skip.
+inline bool running_under_ci() {
+  const char* ci = std::getenv("CI");
+  return ci != nullptr && std::string_view(ci) == "true";
+}
+
+// The calling test needs the real vectors (../shared/vectors). Under CI (CI=true) their absence
+// fails the test, naming the directory; elsewhere the test is skipped with a message that says so.
+#define REQUIRE_VECTORS()                                                                  \
+  do {                                                                                     \
+    if (!base::path_exists(::rats::test::vectors_dir() + "/cases.json")) {                 \
+      if (::rats::test::running_under_ci())                                                \
+        FAIL() << "test vectors missing: directory " << ::rats::test::vectors_dir()        \
+               << " (../shared/vectors beside the repository) has no cases.json; CI=true " \
+                  "requires them";                                                         \
+      GTEST_SKIP() << "SKIPPED: test vectors not found at " << ::rats::test::vectors_dir() \
+                   << " (../shared/vectors); set them beside the repository to run this";  \
+    }                                                                                      \
   } while (0)
 
 // A vector file by its path relative to the vectors directory (a test failure if unreadable).

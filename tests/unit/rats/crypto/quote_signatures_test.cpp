@@ -152,7 +152,7 @@ const IntelVector kIntelVectors[] = {
 class RatsSigIntelTest : public testing::TestWithParam<IntelVector> {
  protected:
   void SetUp() override {
-    if (!base::path_exists(vectors_dir() + "/cases.json")) GTEST_SKIP() << "no vectors";
+    REQUIRE_VECTORS();
     data_ = load(GetParam().quote);
     auto q = formats::parse_intel_quote(data_);
     ASSERT_TRUE(q.ok()) << q.error().message();
@@ -315,7 +315,7 @@ const SnpVector kSnpVectors[] = {
 class RatsSigSnpTest : public testing::TestWithParam<SnpVector> {
  protected:
   void SetUp() override {
-    if (!base::path_exists(vectors_dir() + "/cases.json")) GTEST_SKIP() << "no vectors";
+    REQUIRE_VECTORS();
     data_ = load(GetParam().report);
     cert_ = load(GetParam().cert);
   }
