@@ -13,22 +13,33 @@ namespace {
 
 namespace cli = rats::tls::cli;
 
-const char kUsage[] =
-    "usage: rats-tls-client --connect HOST:PORT [options]\n"
-    "\n"
-    "Attested TLS 1.3 client. Prints the server's verified claims JSON on one line, sends the\n"
-    "message, and prints the server's reply on the next line.\n"
-    "\n"
-    "  --connect HOST:PORT   server address (required)\n"
-    "%s"
-    "  --message TEXT        message to send (default: hello)\n"
-    "  --help                this text\n"
-    "\n"
-    "Exit codes: 0 ok, 1 attestation rejected or handshake failure (the reason on stderr),\n"
-    "2 bad usage or input.\n";
+// --connect, the common flags, --message, --help: the parser's table and the help's order.
+const std::vector<base::flags::Flag>& flags() {
+  static const std::vector<base::flags::Flag> all = [] {
+    std::vector<base::flags::Flag> f = {
+        {"connect", 0, base::flags::Kind::value, "HOST:PORT", "server address (required)"}};
+    f.insert(f.end(), cli::common_flags().begin(), cli::common_flags().end());
+    f.push_back(
+        {"message", 0, base::flags::Kind::value, "TEXT", "message to send (default: hello)"});
+    f.push_back({"help", 0, base::flags::Kind::boolean, "", "this text"});
+    return f;
+  }();
+  return all;
+}
 
 void usage(FILE* out) {
-  std::fprintf(out, kUsage, cli::common_flags_help().c_str());
+  std::fprintf(
+      out,
+      "usage: rats-tls-client --connect HOST:PORT [options]\n"
+      "\n"
+      "Attested TLS 1.3 client. Prints the server's verified claims JSON on one line, sends the\n"
+      "message, and prints the server's reply on the next line.\n"
+      "\n"
+      "%s"
+      "\n"
+      "Exit codes: 0 ok, 1 attestation rejected or handshake failure (the reason on stderr),\n"
+      "2 bad usage or input.\n",
+      base::flags::help_lines(flags(), cli::kHelpNameWidth).c_str());
 }
 
 int fail(const base::Error& e, int code = cli::kExitRejected) {
@@ -40,33 +51,29 @@ int fail(const base::Error& e, int code = cli::kExitRejected) {
 
 int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
-  cli::CommonFlags flags;
-  std::string address, message = "hello";
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    base::Result<bool> common = cli::parse_common_flag(argc, argv, i, flags);
-    if (!common.ok()) return fail(common.error(), cli::kExitUsage);
-    if (*common) continue;
-    if (a == "--help" || a == "-h") {
-      usage(stdout);
-      return cli::kExitOk;
-    } else if (a == "--connect" && i + 1 < argc) {
-      address = argv[++i];
-    } else if (a == "--message" && i + 1 < argc) {
-      message = argv[++i];
-    } else {
-      std::fprintf(stderr, "rats-tls-client: unknown or incomplete argument `%s`\n", a.c_str());
-      usage(stderr);
-      return cli::kExitUsage;
-    }
+  auto args = base::flags::parse(flags(), std::vector<std::string>(argv + 1, argv + argc),
+                                 base::flags::Order::interspersed, "rats-tls-client");
+  if (args.ok() && !args->positional.empty())
+    args = base::invalid("unexpected argument `" + args->positional[0] + "`");
+  if (!args.ok()) {
+    std::fprintf(stderr, "rats-tls-client: %s\n", args.error().message().c_str());
+    usage(stderr);
+    return cli::kExitUsage;
   }
+  if (args->help) {
+    usage(stdout);
+    return cli::kExitOk;
+  }
+  const cli::CommonFlags common = cli::common_from(*args);
+  const std::string address = args->get("connect");
+  const std::string message = args->get("message", "hello");
   if (address.empty()) {
     std::fprintf(stderr, "rats-tls-client: --connect HOST:PORT is required\n");
     usage(stderr);
     return cli::kExitUsage;
   }
-  auto options = cli::context_options(rats::tls::Role::client, flags);
-  if (!options.ok()) return fail(options.error(), cli::kExitUsage);
+  auto options = cli::context_options(rats::tls::Role::client, common);
+  if (!options.ok()) return fail(options.error(), cli::exit_code_for_setup(options.error()));
   auto ctx = rats::tls::Context::create(std::move(options).value());
   if (!ctx.ok()) return fail(ctx.error(), cli::exit_code_for_setup(ctx.error()));
   auto fd = cli::connect_to(address);

@@ -14,23 +14,35 @@ namespace {
 
 namespace cli = rats::tls::cli;
 
-const char kUsage[] =
-    "usage: rats-tls-server --listen HOST:PORT [options]\n"
-    "\n"
-    "Attested TLS 1.3 server. Prints `listening on HOST:PORT` once ready (PORT 0 picks a free\n"
-    "port), then per connection: in --mutual mode the client's verified claims JSON on one line,\n"
-    "then `received: <message>`; it answers `echo: <message>`.\n"
-    "\n"
-    "  --listen HOST:PORT    address to listen on (required)\n"
-    "%s"
-    "  --once                serve one connection, then exit with its status\n"
-    "  --help                this text\n"
-    "\n"
-    "Exit codes: 0 ok, 1 attestation rejected or handshake failure (the reason on stderr),\n"
-    "2 bad usage or input.\n";
+// --listen, the common flags, --once, --help: the parser's table and the help's order.
+const std::vector<base::flags::Flag>& flags() {
+  static const std::vector<base::flags::Flag> all = [] {
+    std::vector<base::flags::Flag> f = {
+        {"listen", 0, base::flags::Kind::value, "HOST:PORT", "address to listen on (required)"}};
+    f.insert(f.end(), cli::common_flags().begin(), cli::common_flags().end());
+    f.push_back({"once", 0, base::flags::Kind::boolean, "",
+                 "serve one connection, then exit with its status"});
+    f.push_back({"help", 0, base::flags::Kind::boolean, "", "this text"});
+    return f;
+  }();
+  return all;
+}
 
 void usage(FILE* out) {
-  std::fprintf(out, kUsage, cli::common_flags_help().c_str());
+  std::fprintf(
+      out,
+      "usage: rats-tls-server --listen HOST:PORT [options]\n"
+      "\n"
+      "Attested TLS 1.3 server. Prints `listening on HOST:PORT` once ready (PORT 0 picks a free\n"
+      "port), then per connection: in --mutual mode the client's verified claims JSON on one "
+      "line,\n"
+      "then `received: <message>`; it answers `echo: <message>`.\n"
+      "\n"
+      "%s"
+      "\n"
+      "Exit codes: 0 ok, 1 attestation rejected or handshake failure (the reason on stderr),\n"
+      "2 bad usage or input.\n",
+      base::flags::help_lines(flags(), cli::kHelpNameWidth).c_str());
 }
 
 // One connection; returns its exit code.
@@ -71,39 +83,31 @@ int serve(const rats::tls::Context& ctx, int fd) {
 
 int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
-  cli::CommonFlags flags;
-  std::string listen_addr;
-  bool once = false;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    base::Result<bool> common = cli::parse_common_flag(argc, argv, i, flags);
-    if (!common.ok()) {
-      std::fprintf(stderr, "rats-tls-server: %s\n", common.error().message().c_str());
-      return cli::kExitUsage;
-    }
-    if (*common) continue;
-    if (a == "--help" || a == "-h") {
-      usage(stdout);
-      return cli::kExitOk;
-    } else if (a == "--once") {
-      once = true;
-    } else if (a == "--listen" && i + 1 < argc) {
-      listen_addr = argv[++i];
-    } else {
-      std::fprintf(stderr, "rats-tls-server: unknown or incomplete argument `%s`\n", a.c_str());
-      usage(stderr);
-      return cli::kExitUsage;
-    }
+  auto args = base::flags::parse(flags(), std::vector<std::string>(argv + 1, argv + argc),
+                                 base::flags::Order::interspersed, "rats-tls-server");
+  if (args.ok() && !args->positional.empty())
+    args = base::invalid("unexpected argument `" + args->positional[0] + "`");
+  if (!args.ok()) {
+    std::fprintf(stderr, "rats-tls-server: %s\n", args.error().message().c_str());
+    usage(stderr);
+    return cli::kExitUsage;
   }
+  if (args->help) {
+    usage(stdout);
+    return cli::kExitOk;
+  }
+  const cli::CommonFlags common = cli::common_from(*args);
+  const std::string listen_addr = args->get("listen");
+  const bool once = args->has("once");
   if (listen_addr.empty()) {
     std::fprintf(stderr, "rats-tls-server: --listen HOST:PORT is required\n");
     usage(stderr);
     return cli::kExitUsage;
   }
-  auto options = cli::context_options(rats::tls::Role::server, flags);
+  auto options = cli::context_options(rats::tls::Role::server, common);
   if (!options.ok()) {
     std::fprintf(stderr, "rats-tls-server: %s\n", options.error().message().c_str());
-    return cli::kExitUsage;
+    return cli::exit_code_for_setup(options.error());
   }
   auto ctx = rats::tls::Context::create(std::move(options).value());
   if (!ctx.ok()) {

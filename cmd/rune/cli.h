@@ -1,32 +1,17 @@
-// rune's command line: runc's global flags, command names, flags and exit codes.
-// Flags take `--name value`, `--name=value` and the single-dash forms runc accepts.
+// rune's command line: runc's global flags, command names, flags and exit codes. Flags are
+// parsed by base::flags (runc's syntax); errors map to runc's exit code through base::exit_code.
 #pragma once
 
-#include <map>
 #include <string>
 #include <vector>
 
 #include "base/error.h"
+#include "base/flags.h"
 
 namespace rune {
 
-struct FlagSpec {
-  const char* name;  // long name without dashes
-  char short_name;   // 0 if none
-  bool takes_value;
-  const char* help;
-};
-
-struct Args {
-  std::map<std::string, std::string> values;            // flag -> value ("true" for booleans)
-  std::map<std::string, std::vector<std::string>> all;  // flag -> every value given, in order
-  std::vector<std::string> positional;
-  bool has(const std::string& f) const { return values.count(f) != 0; }
-  std::string get(const std::string& f, const std::string& def = "") const {
-    auto it = values.find(f);
-    return it == values.end() ? def : it->second;
-  }
-};
+using base::flags::Args;
+using base::flags::Flag;
 
 struct Globals {
   std::string root = "/run/rune";
@@ -39,7 +24,7 @@ struct Command {
   const char* name;
   const char* usage;  // after "rune NAME "
   const char* summary;
-  std::vector<FlagSpec> flags;
+  std::vector<Flag> flags;
   size_t min_args, max_args;
   int (*run)(const Args&, const Globals&);
   bool flags_first = false;  // flags end at the first positional (exec: the command's own flags)
@@ -47,16 +32,14 @@ struct Command {
 
 const std::vector<Command>& commands();
 
-// Parses argv[begin..] against `flags`; stops flag parsing at "--" or at the first positional
-// when `interspersed` is false. Errors name the flag.
-base::Result<Args> parse_flags(const std::vector<FlagSpec>& flags,
-                               const std::vector<std::string>& argv, size_t begin,
-                               const std::string& context, bool flags_first = false);
+// The global flags (before the command name).
+const std::vector<Flag>& global_flags();
 
 void print_help(const Command& c);
 void print_main_help();
 
-// Prints the error (log sink, and stderr when --log goes to a file) and returns exit code 1.
+// Prints the error (log sink, and stderr when --log goes to a file) and returns its exit code
+// (base::ExitStyle::runc: 1, as runc).
 int fail(const base::Error& e, const Globals& g);
 
 // Commands, one file each.

@@ -8,8 +8,9 @@ namespace rune {
 int cmd_exec(const Args& a, const Globals& g) {
   for (const char* f : {"tty", "cwd", "user", "pid-file"})
     if (a.has(f))
-      return fail(base::invalid(std::string("`--") + f +
-                                "`: not supported by `rune exec` in this version of rune"),
+      return fail(base::Error(base::Category::unimplemented,
+                              std::string("`--") + f +
+                                  "`: not supported by `rune exec` in this version of rune"),
                   g);
   linux::ExecOptions o;
   o.detach = a.has("detach");
@@ -31,13 +32,11 @@ int cmd_exec(const Args& a, const Globals& g) {
                   g);
     o.args.assign(a.positional.begin() + 1, a.positional.end());
   }
-  auto envs = a.all.find("env");
-  if (envs != a.all.end())
-    for (const auto& e : envs->second) {
-      if (e.empty() || e[0] == '=')
-        return fail(base::invalid("`--env`: `" + e + "` is not KEY=VALUE"), g);
-      o.env.push_back(e.find('=') == std::string::npos ? e + "=" : e);
-    }
+  for (const auto& e : a.all("env")) {
+    if (e.empty() || e[0] == '=')
+      return fail(base::invalid("`--env`: `" + e + "` is not KEY=VALUE"), g);
+    o.env.push_back(e.find('=') == std::string::npos ? e + "=" : e);
+  }
   linux::Runtime rt(g.root);
   auto code = rt.exec(a.positional[0], o);
   return code.ok() ? *code & 0xff : fail(code.error(), g);

@@ -1,42 +1,16 @@
 // rune: argument parsing and dispatch only; the work is in src/.
 #include <cstdio>
-#include <cstring>
+#include <span>
 
 #include "base/log.h"
 #include "cli.h"
 #include "oci/config.h"
 
-namespace {
-
-const std::vector<rune::FlagSpec> kGlobalFlags = {
-    {"root", 0, true, ""},
-    {"log", 0, true, ""},
-    {"log-format", 0, true, ""},
-    {"debug", 0, false, ""},
-    {"systemd-cgroup", 0, false, ""},
-    {"rootless", 0, true, ""},
-    {"criu", 0, true, ""},
-    {"version", 'v', false, ""},
-};
-
-}  // namespace
-
 int main(int argc, char** argv) {
-  std::vector<std::string> args(argv, argv + argc);
+  const std::vector<std::string> args(argv + 1, argv + argc);
   rune::Globals g;
-  // Global flags come before the command name.
-  size_t i = 1;
-  std::vector<std::string> global_args = {args[0]};
-  while (i < args.size() && args[i].size() > 1 && args[i][0] == '-') {
-    global_args.push_back(args[i]);
-    std::string name = args[i].substr(args[i][1] == '-' ? 2 : 1);
-    bool needs_value = false;
-    for (const auto& f : kGlobalFlags)
-      if (name == f.name && f.takes_value) needs_value = true;
-    if (needs_value && i + 1 < args.size()) global_args.push_back(args[++i]);
-    ++i;
-  }
-  auto ga = rune::parse_flags(kGlobalFlags, global_args, 1, "rune");
+  // Global flags come before the command name; the command and its arguments follow.
+  auto ga = base::flags::parse(rune::global_flags(), args, base::flags::Order::flags_first, "rune");
   if (!ga.ok()) return rune::fail(ga.error(), g);
   g.root = ga->get("root", g.root);
   g.log = ga->get("log");
@@ -48,24 +22,28 @@ int main(int argc, char** argv) {
   base::log::configure(
       g.log, g.log_format == "json" ? base::log::Format::json : base::log::Format::text, g.debug);
   if (ga->has("systemd-cgroup"))
-    return rune::fail(
-        base::invalid("`--systemd-cgroup`: the systemd cgroup driver is not supported "
-                      "by this version of rune; use cgroupfs"),
-        g);
+    return rune::fail(base::Error(base::Category::unimplemented,
+                                  "`--systemd-cgroup`: the systemd cgroup driver is not supported "
+                                  "by this version of rune; use cgroupfs"),
+                      g);
   if (ga->has("version")) {
     printf("rune version 0.1.0\nspec: %s\n", oci::kSpecVersion);
     return 0;
   }
-  if (ga->has("help") || i >= args.size()) {
+  if (ga->help || ga->positional.empty()) {
     rune::print_main_help();
-    return ga->has("help") ? 0 : 1;
+    return ga->help ? 0 : 1;
   }
-  const std::string& name = args[i];
+  const std::string& name = ga->positional[0];
+  const auto rest = std::span(ga->positional).subspan(1);
   for (const auto& c : rune::commands()) {
     if (name != c.name) continue;
-    auto a = rune::parse_flags(c.flags, args, i + 1, std::string("rune ") + c.name, c.flags_first);
+    auto a = base::flags::parse(
+        c.flags, rest,
+        c.flags_first ? base::flags::Order::flags_first : base::flags::Order::interspersed,
+        std::string("rune ") + c.name);
     if (!a.ok()) return rune::fail(a.error(), g);
-    if (a->has("help")) {
+    if (a->help) {
       rune::print_help(c);
       return 0;
     }

@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "base/exit_code.h"
+#include "base/flags.h"
 #include "verify.h"
 
 namespace {
@@ -21,19 +23,28 @@ void usage(FILE* out) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::vector<std::string> args(argv + 1, argv + argc);
-  if (args.empty()) {
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  // No global flags but -h/--help; the command's own flags follow its name.
+  auto a = base::flags::parse({}, args, base::flags::Order::flags_first, "shelter");
+  if (!a.ok()) {
+    std::fprintf(stderr, "shelter: %s\n", a.error().message().c_str());
     usage(stderr);
-    return 2;
+    return base::exit_code(a.error(), base::ExitStyle::tool);
   }
-  if (args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+  if (a->help || (!a->positional.empty() && a->positional[0] == "help")) {
     usage(stdout);
-    return 0;
+    return base::kExitOk;
   }
-  if (args[0] == "verify") {
-    return shelter::verify_command(std::vector<std::string>(args.begin() + 1, args.end()));
+  if (a->positional.empty()) {
+    usage(stderr);
+    return base::kExitUsage;
   }
-  std::fprintf(stderr, "shelter: unknown command `%s`\n", args[0].c_str());
+  const std::string& command = a->positional[0];
+  if (command == "verify") {
+    return shelter::verify_command(
+        std::vector<std::string>(a->positional.begin() + 1, a->positional.end()));
+  }
+  std::fprintf(stderr, "shelter: unknown command `%s`\n", command.c_str());
   usage(stderr);
-  return 2;
+  return base::kExitUsage;
 }

@@ -5,7 +5,9 @@
 #include <optional>
 
 #include "base/encoding.h"
+#include "base/exit_code.h"
 #include "base/file.h"
+#include "base/flags.h"
 #include "rats/core/cache.h"
 #include "rats/verifier.h"
 
@@ -25,13 +27,34 @@ struct Options {
 
 int usage_error(const std::string& msg) {
   std::fprintf(stderr, "shelter verify: %s\n(run `shelter verify --help`)\n", msg.c_str());
-  return 2;
+  return base::kExitUsage;
 }
 
+// An error that stopped the verification; exit code by its category (base/exit_code.h).
 int input_error(const base::Error& e) {
   std::fprintf(stderr, "shelter verify: %s\n", e.what().c_str());
-  return 2;
+  return base::exit_code(e, base::ExitStyle::tool);
 }
+
+const base::flags::Flag kVerifyFlags[] = {
+    {"tee", 0, base::flags::Kind::value, "TEE",
+     "sgx (DCAP quote v3/v4), tdx (quote v4/v5), snp (SEV-SNP report),\n"
+     "sim (the simulated TEE's SGX-shaped quote)"},
+    {"evidence", 0, base::flags::Kind::value, "FILE", "the evidence (at most 65536 bytes)"},
+    {"collateral", 0, base::flags::Kind::value, "FILE",
+     "JSON object mapping roles to files (paths relative to its folder):\n"
+     "Intel: root_ca pck_crl pck_crl_issuer_chain root_ca_crl tcb_info\n"
+     "tcb_info_issuer_chain qe_identity qe_identity_issuer_chain\n"
+     "pck_cert pck_cert_issuer_chain; AMD: ark ask vcek.\n"
+     "For sim the default is the sim state's collateral.json."},
+    {"at", 0, base::flags::Kind::value, "UNIX_SECONDS", "the time to verify at (default: now)"},
+    {"report-data", 0, base::flags::Kind::value, "HEX",
+     "expected report data, up to 64 bytes (zero-padded to 64)"},
+    {"policy", 0, base::flags::Kind::value, "FILE",
+     "JSON policy (docs/attestation.md); default: the default policy"},
+    {"sim-state-dir", 0, base::flags::Kind::value, "DIR",
+     "the sim TEE's state (default: /var/lib/inclavare/sim-tee as root)"},
+};
 
 }  // namespace
 
@@ -44,71 +67,42 @@ void print_verify_help() {
       "Verifies one piece of evidence offline and prints one JSON object on stdout: verdict,\n"
       "tee, tcb_status, advisory_ids, reasons (for a rejection) and claims.\n"
       "\n"
-      "  --tee TEE            sgx (DCAP quote v3/v4), tdx (quote v4/v5), snp (SEV-SNP report),\n"
-      "                       sim (the simulated TEE's SGX-shaped quote)\n"
-      "  --evidence FILE      the evidence (at most 65536 bytes)\n"
-      "  --collateral FILE    JSON object mapping roles to files (paths relative to its folder):\n"
-      "                       Intel: root_ca pck_crl pck_crl_issuer_chain root_ca_crl tcb_info\n"
-      "                       tcb_info_issuer_chain qe_identity qe_identity_issuer_chain\n"
-      "                       pck_cert pck_cert_issuer_chain; AMD: ark ask vcek.\n"
-      "                       For sim the default is the sim state's collateral.json.\n"
-      "  --at UNIX_SECONDS    the time to verify at (default: now)\n"
-      "  --report-data HEX    expected report data, up to 64 bytes (zero-padded to 64)\n"
-      "  --policy FILE        JSON policy (docs/attestation.md); default: the default policy\n"
-      "  --sim-state-dir DIR  the sim TEE's state (default: /var/lib/inclavare/sim-tee as root)\n"
+      "%s"
       "\n"
-      "Exit status: 0 trusted, 1 not trusted, 2 unusable input or bad usage.\n");
+      "Exit status: 0 trusted, 1 not trusted, 2 unusable input or bad usage.\n",
+      base::flags::help_lines(kVerifyFlags, 20).c_str());
 }
 
 int verify_command(const std::vector<std::string>& args) {
+  auto parsed =
+      base::flags::parse(kVerifyFlags, args, base::flags::Order::interspersed, "shelter verify");
+  if (!parsed.ok()) return usage_error(parsed.error().message());
+  const base::flags::Args& a = *parsed;
+  if (a.help) {
+    print_verify_help();
+    return base::kExitOk;
+  }
+  if (!a.positional.empty()) return usage_error("unexpected argument `" + a.positional[0] + "`");
   Options o;
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (a == "--help" || a == "-h") {
-      print_verify_help();
-      return 0;
-    }
-    std::string name = a, value;
-    bool has_value = false;
-    if (auto eq = a.find('='); a.starts_with("--") && eq != std::string::npos) {
-      name = a.substr(0, eq);
-      value = a.substr(eq + 1);
-      has_value = true;
-    }
-    auto take = [&](std::string& out) -> bool {
-      if (has_value) {
-        out = value;
-        return true;
-      }
-      if (i + 1 >= args.size()) return false;
-      out = args[++i];
-      return true;
-    };
-    std::string v;
-    if (name == "--tee" || name == "--evidence" || name == "--collateral" || name == "--policy" ||
-        name == "--sim-state-dir" || name == "--at" || name == "--report-data") {
-      if (!take(v)) return usage_error("`" + name + "` needs a value");
-    } else {
-      return usage_error("unknown argument `" + a + "`");
-    }
-    if (name == "--tee") o.tee = v;
-    if (name == "--evidence") o.evidence = v;
-    if (name == "--collateral") o.collateral = v;
-    if (name == "--policy") o.policy = v;
-    if (name == "--sim-state-dir") o.sim_state_dir = v;
-    if (name == "--at") {
-      auto t = base::parse_nonnegative(v);
-      if (!t) return usage_error("`--at` must be Unix seconds, not `" + v + "`");
-      o.at = *t;
-    }
-    if (name == "--report-data") {
-      auto bytes = base::hex_decode(v);
-      if (!bytes || bytes->empty() || bytes->size() > 64)
-        return usage_error("`--report-data` must be 1 to 64 bytes of hex, not `" + v + "`");
-      rats::Bytes<64> rd{};
-      std::copy(bytes->begin(), bytes->end(), rd.begin());
-      o.report_data = rd;
-    }
+  o.tee = a.get("tee");
+  o.evidence = a.get("evidence");
+  o.collateral = a.get("collateral");
+  o.policy = a.get("policy");
+  o.sim_state_dir = a.get("sim-state-dir");
+  if (a.has("at")) {
+    std::string v = a.get("at");
+    auto t = base::parse_nonnegative(v);
+    if (!t) return usage_error("`--at` must be Unix seconds, not `" + v + "`");
+    o.at = *t;
+  }
+  if (a.has("report-data")) {
+    std::string v = a.get("report-data");
+    auto bytes = base::hex_decode(v);
+    if (!bytes || bytes->empty() || bytes->size() > 64)
+      return usage_error("`--report-data` must be 1 to 64 bytes of hex, not `" + v + "`");
+    rats::Bytes<64> rd{};
+    std::copy(bytes->begin(), bytes->end(), rd.begin());
+    o.report_data = rd;
   }
   if (o.tee.empty()) return usage_error("`--tee` is required (sgx, tdx, snp or sim)");
   if (o.evidence.empty()) return usage_error("`--evidence` is required");
@@ -158,7 +152,7 @@ int verify_command(const std::vector<std::string>& args) {
     return input_error(std::move(verdict).error().wrap("evidence `" + o.evidence + "`"));
   }
   std::printf("%s\n", verdict->to_json().dump(2).c_str());
-  return verdict->trusted ? 0 : 1;
+  return verdict->trusted ? base::kExitOk : base::kExitFailure;
 }
 
 }  // namespace shelter

@@ -25,6 +25,34 @@ Error&& Error::wrap(std::string_view context) && {
   return std::move(*this);
 }
 
+const char* category_name(Category c) {
+  switch (c) {
+    case Category::invalid_argument:
+      return "invalid_argument";
+    case Category::not_found:
+      return "not_found";
+    case Category::already_exists:
+      return "already_exists";
+    case Category::failed_precondition:
+      return "failed_precondition";
+    case Category::unavailable:
+      return "unavailable";
+    case Category::internal:
+      return "internal";
+    case Category::unimplemented:
+      return "unimplemented";
+    case Category::permission_denied:
+      return "permission_denied";
+    case Category::resource_exhausted:
+      return "resource_exhausted";
+    case Category::deadline_exceeded:
+      return "deadline_exceeded";
+    case Category::cancelled:
+      return "cancelled";
+  }
+  return "unknown";
+}
+
 Error sys_error(std::string message, int err) {
   Category c = Category::internal;
   switch (err) {
@@ -39,7 +67,27 @@ Error sys_error(std::string message, int err) {
       break;
     case EAGAIN:
     case EBUSY:
+    case ECONNREFUSED:
       c = Category::unavailable;
+      break;
+    case EPERM:
+    case EACCES:
+      c = Category::permission_denied;
+      break;
+    case ENOSYS:
+    case EOPNOTSUPP:
+      c = Category::unimplemented;
+      break;
+    case ENOMEM:
+    case ENOSPC:
+    case E2BIG:
+      c = Category::resource_exhausted;
+      break;
+    case ETIMEDOUT:
+      c = Category::deadline_exceeded;
+      break;
+    case ECANCELED:
+      c = Category::cancelled;
       break;
     default:
       break;

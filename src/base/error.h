@@ -20,7 +20,16 @@ enum class Category {
   failed_precondition,  // the thing exists but is in the wrong state (start on running)
   unavailable,          // the kernel or a peer refused, may work later
   internal,             // a bug or an unexpected system failure
+  // Appended for the services (shim, inclavared, sgx-tools): new values go at the end only.
+  unimplemented,       // this version does not do what was asked (a known command or option)
+  permission_denied,   // the caller may not do this (EPERM, EACCES, a peer's credentials)
+  resource_exhausted,  // a size or count limit was hit (a frame over the maximum, ENOMEM, ENOSPC)
+  deadline_exceeded,   // a timeout passed before the operation finished
+  cancelled,           // the caller gave up (a closed connection, a signal)
 };
+
+// The category's name as written here ("invalid_argument"), for logs and tests.
+const char* category_name(Category c);
 
 class Error {
  public:

@@ -44,36 +44,38 @@ base::Result<std::unique_ptr<addrinfo, AddrInfoFree>> resolve(const std::string&
 
 }  // namespace
 
-base::Result<bool> parse_common_flag(int argc, char** argv, int& i, CommonFlags& f) {
-  std::string a = argv[i];
-  if (a == "--mutual") {
-    f.mutual = true;
-    return true;
-  }
-  std::string* target = nullptr;
-  if (a == "--attester") target = &f.attester;
-  if (a == "--verifier") target = &f.verifier;
-  if (a == "--policy") target = &f.policy_file;
-  if (a == "--sim-state-dir") target = &f.sim_state_dir;
-  if (a == "--collateral") target = &f.collateral_file;
-  if (a == "--verify-at") target = &f.verify_at;
-  if (target == nullptr) return false;
-  if (i + 1 >= argc) return base::invalid("flag `" + a + "` needs a value");
-  *target = argv[++i];
-  return true;
+const std::vector<base::flags::Flag>& common_flags() {
+  using base::flags::Kind;
+  static const std::vector<base::flags::Flag> flags = {
+      {"attester", 0, Kind::value, "NAME",
+       "evidence for our certificate: nullattester (default, no\n"
+       "evidence), sim, sgx_ecdsa, tdx_ecdsa, snp"},
+      {"verifier", 0, Kind::value, "NAME",
+       "verifier of the peer's evidence: nullverifier (default,\n"
+       "accepts any peer), sim, sgx_ecdsa, tdx_ecdsa, snp"},
+      {"mutual", 0, Kind::boolean, "", "both sides present and verify evidence"},
+      {"policy", 0, Kind::value, "FILE",
+       "relying-party policy JSON (docs/attestation.md); default:\n"
+       "the built-in policy (trusts no sim root)"},
+      {"sim-state-dir", 0, Kind::value, "DIR", "state directory of the sim TEE (default: its own)"},
+      {"collateral", 0, Kind::value, "FILE",
+       "collateral JSON {\"role\": \"path\"} for the verifier"},
+      {"verify-at", 0, Kind::value, "SECONDS",
+       "verify the peer's evidence at this Unix time (default: now)"},
+  };
+  return flags;
 }
 
-std::string common_flags_help() {
-  return "  --attester NAME       evidence for our certificate: nullattester (default, no\n"
-         "                        evidence), sim, sgx_ecdsa, tdx_ecdsa, snp\n"
-         "  --verifier NAME       verifier of the peer's evidence: nullverifier (default,\n"
-         "                        accepts any peer), sim, sgx_ecdsa, tdx_ecdsa, snp\n"
-         "  --mutual              both sides present and verify evidence\n"
-         "  --policy FILE         relying-party policy JSON (docs/attestation.md); default:\n"
-         "                        the built-in policy (trusts no sim root)\n"
-         "  --sim-state-dir DIR   state directory of the sim TEE (default: its own)\n"
-         "  --collateral FILE     collateral JSON {\"role\": \"path\"} for the verifier\n"
-         "  --verify-at SECONDS   verify the peer's evidence at this Unix time (default: now)\n";
+CommonFlags common_from(const base::flags::Args& a) {
+  CommonFlags f;
+  f.attester = a.get("attester", f.attester);
+  f.verifier = a.get("verifier", f.verifier);
+  f.mutual = a.has("mutual");
+  f.policy_file = a.get("policy");
+  f.sim_state_dir = a.get("sim-state-dir");
+  f.collateral_file = a.get("collateral");
+  f.verify_at = a.get("verify-at");
+  return f;
 }
 
 base::Result<ContextOptions> context_options(Role role, const CommonFlags& f) {
@@ -141,10 +143,7 @@ std::string local_address(int fd) {
 }
 
 int exit_code_for_setup(const base::Error& e) {
-  return e.category() == base::Category::invalid_argument ||
-                 e.category() == base::Category::not_found
-             ? kExitUsage
-             : kExitRejected;
+  return base::exit_code(e, base::ExitStyle::tool);
 }
 
 }  // namespace rats::tls::cli

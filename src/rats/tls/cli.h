@@ -1,18 +1,23 @@
 // What rats-tls-server and rats-tls-client share: their common flags, sockets by HOST:PORT, and
-// the exit codes (0 ok, 1 attestation rejected or handshake failure, 2 bad usage or input).
+// the exit codes (base/exit_code.h: 0 ok, 1 attestation rejected or handshake failure, 2 bad
+// usage or input).
 #pragma once
 
 #include <string>
 #include <vector>
 
 #include "base/error.h"
+#include "base/exit_code.h"
+#include "base/flags.h"
 #include "rats/tls.h"
 
 namespace rats::tls::cli {
 
-inline constexpr int kExitOk = 0;
-inline constexpr int kExitRejected = 1;
-inline constexpr int kExitUsage = 2;
+inline constexpr int kExitOk = base::kExitOk;
+inline constexpr int kExitRejected = base::kExitFailure;
+inline constexpr int kExitUsage = base::kExitUsage;
+// Width of the flag names in the samples' help (base::flags::help_lines).
+inline constexpr int kHelpNameWidth = 21;
 
 // --attester NAME, --verifier NAME, --mutual, --policy FILE, --sim-state-dir DIR,
 // --collateral FILE, --verify-at UNIX_SECONDS.
@@ -26,12 +31,9 @@ struct CommonFlags {
   std::string verify_at;  // empty: the current time at each handshake
 };
 
-// Consumes argv[i] (and its value) when it is a common flag; `i` is left on the last consumed
-// argument. Returns false when argv[i] is not one; an error when its value is missing.
-base::Result<bool> parse_common_flag(int argc, char** argv, int& i, CommonFlags& flags);
-
-// The help text of the common flags, one line each.
-std::string common_flags_help();
+// The common flags' table (for base::flags::parse and help_lines), and their values once parsed.
+const std::vector<base::flags::Flag>& common_flags();
+CommonFlags common_from(const base::flags::Args& args);
 
 // ContextOptions for `role` from the flags: reads the policy and collateral files.
 base::Result<ContextOptions> context_options(Role role, const CommonFlags& flags);
@@ -42,7 +44,8 @@ base::Result<int> connect_to(const std::string& host_port);
 // "HOST:PORT" of a bound socket.
 std::string local_address(int fd);
 
-// Exit code for an error of Context::create: bad input (2) or failure (1).
+// Exit code for an error before the connection (options, Context::create, sockets): by the
+// error's category (base::ExitStyle::tool), bad input (2) or failure (1).
 int exit_code_for_setup(const base::Error& e);
 
 }  // namespace rats::tls::cli

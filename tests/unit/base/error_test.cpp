@@ -36,7 +36,8 @@ TEST(ErrorTest, WrapPrependsContextAndKeepsErrno) {
 TEST(ErrorTest, SysErrorMapsErrnoToCategory) {
   EXPECT_EQ(sys_error("x", ENOENT).category(), Category::not_found);
   EXPECT_EQ(sys_error("x", EEXIST).category(), Category::already_exists);
-  EXPECT_EQ(sys_error("x", EPERM).category(), Category::internal);
+  EXPECT_EQ(sys_error("x", EPERM).category(), Category::permission_denied);
+  EXPECT_EQ(sys_error("x", EIO).category(), Category::internal);
 }
 
 TEST(ResultTest, AssignOrReturnPropagatesTheFirstError) {
