@@ -51,27 +51,12 @@ int fail(const base::Error& e, int code = cli::kExitRejected) {
 
 int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
-  auto args = base::flags::parse(flags(), std::vector<std::string>(argv + 1, argv + argc),
-                                 base::flags::Order::interspersed, "rats-tls-client");
-  if (args.ok() && !args->positional.empty())
-    args = base::invalid("unexpected argument `" + args->positional[0] + "`");
-  if (!args.ok()) {
-    std::fprintf(stderr, "rats-tls-client: %s\n", args.error().message().c_str());
-    usage(stderr);
-    return cli::kExitUsage;
-  }
-  if (args->help) {
-    usage(stdout);
-    return cli::kExitOk;
-  }
-  const cli::CommonFlags common = cli::common_from(*args);
-  const std::string address = args->get("connect");
-  const std::string message = args->get("message", "hello");
-  if (address.empty()) {
-    std::fprintf(stderr, "rats-tls-client: --connect HOST:PORT is required\n");
-    usage(stderr);
-    return cli::kExitUsage;
-  }
+  auto parsed = cli::command_line("rats-tls-client", flags(), "connect", argc, argv, usage);
+  if (const int* code = std::get_if<int>(&parsed)) return *code;
+  const base::flags::Args& args = std::get<base::flags::Args>(parsed);
+  const cli::CommonFlags common = cli::common_from(args);
+  const std::string address = args.get("connect");
+  const std::string message = args.get("message", "hello");
   auto options = cli::context_options(rats::tls::Role::client, common);
   if (!options.ok()) return fail(options.error(), cli::exit_code_for_setup(options.error()));
   auto ctx = rats::tls::Context::create(std::move(options).value());

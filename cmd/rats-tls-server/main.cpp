@@ -83,27 +83,12 @@ int serve(const rats::tls::Context& ctx, int fd) {
 
 int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
-  auto args = base::flags::parse(flags(), std::vector<std::string>(argv + 1, argv + argc),
-                                 base::flags::Order::interspersed, "rats-tls-server");
-  if (args.ok() && !args->positional.empty())
-    args = base::invalid("unexpected argument `" + args->positional[0] + "`");
-  if (!args.ok()) {
-    std::fprintf(stderr, "rats-tls-server: %s\n", args.error().message().c_str());
-    usage(stderr);
-    return cli::kExitUsage;
-  }
-  if (args->help) {
-    usage(stdout);
-    return cli::kExitOk;
-  }
-  const cli::CommonFlags common = cli::common_from(*args);
-  const std::string listen_addr = args->get("listen");
-  const bool once = args->has("once");
-  if (listen_addr.empty()) {
-    std::fprintf(stderr, "rats-tls-server: --listen HOST:PORT is required\n");
-    usage(stderr);
-    return cli::kExitUsage;
-  }
+  auto parsed = cli::command_line("rats-tls-server", flags(), "listen", argc, argv, usage);
+  if (const int* code = std::get_if<int>(&parsed)) return *code;
+  const base::flags::Args& args = std::get<base::flags::Args>(parsed);
+  const cli::CommonFlags common = cli::common_from(args);
+  const std::string listen_addr = args.get("listen");
+  const bool once = args.has("once");
   auto options = cli::context_options(rats::tls::Role::server, common);
   if (!options.ok()) {
     std::fprintf(stderr, "rats-tls-server: %s\n", options.error().message().c_str());

@@ -33,9 +33,6 @@ struct Policy {
   std::vector<TcbStatus> accepted_tcb_statuses;
   // Roots trusted beyond the built-in ones, by SHA-256 of their DER SubjectPublicKeyInfo.
   std::vector<Bytes<32>> trusted_root_keys;
-  // Trust the root of the sim TEE state the `sim` verifier reads (JSON "trust_sim_root": true).
-  // Without this or its key in trusted_root_keys, sim evidence is rejected.
-  bool sim_root_trusted = false;
   std::optional<uint32_t> min_tcb_evaluation_data_number;
 
   // SGX (an empty list accepts any value; a non-empty one requires one of its values).
@@ -66,8 +63,20 @@ struct Policy {
 
   bool accepts_tcb_status(TcbStatus s) const;
   bool trusts_root_key(const Bytes<32>& spki_sha256) const;
+
+  // The sim TEE's root is trusted only through these two calls, which take the TrustSimRoot
+  // token (so that grep finds every caller), or by its key in trusted_root_keys. Nothing else
+  // sets it: there is no public flag (tests/unit/rats/core/policy_test.cpp checks this at
+  // compile time).
   // Trusts the sim TEE root whose key fingerprint is `spki_sha256`.
   Policy& trust_sim_root(TrustSimRoot, const Bytes<32>& spki_sha256);
+  // Trusts the root of whichever sim TEE state the `sim` verifier reads (JSON
+  // "trust_sim_root": true); that verifier turns it into its root's key.
+  Policy& trust_sim_root(TrustSimRoot);
+  bool trusts_sim_root() const { return sim_root_trusted_; }
+
+ private:
+  bool sim_root_trusted_ = false;
 };
 
 // Parses the JSON policy (docs/attestation.md). Unknown keys, wrong types and malformed hex are

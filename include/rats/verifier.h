@@ -115,7 +115,8 @@ struct VerifierOptions {
 
 // Verifier names: "nullverifier", "sim", "sgx_ecdsa", "tdx_ecdsa", "snp"; short forms "null",
 // "sgx", "tdx" are accepted. "sim" trusts the sim root only when the policy does
-// (Policy::sim_root_trusted or its key in trusted_root_keys). An unknown name is an error listing the known ones.
+// (Policy::trust_sim_root(TrustSimRoot{}) or its key in trusted_root_keys). An unknown name is
+// an error listing the known ones.
 base::Result<std::unique_ptr<Verifier>> make_verifier(std::string_view name,
                                                       const VerifierOptions& options = {});
 std::vector<std::string> verifier_names();

@@ -3,14 +3,13 @@
 #include <sched.h>
 #include <sys/resource.h>
 
-#include <nlohmann/json.hpp>
+#include "base/json_reader.h"
 
 namespace oci {
 
 using base::Error;
 using base::Result;
 using base::Status;
-using json = nlohmann::json;
 
 int ns_clone_flag(NsType t) {
   switch (t) {
@@ -120,140 +119,18 @@ constexpr RlimitName kRlimits[] = {
     {"RLIMIT_STACK", RLIMIT_STACK},
 };
 
-const char* type_name(const json& j) {
-  switch (j.type()) {
-    case json::value_t::null:
-      return "null";
-    case json::value_t::object:
-      return "an object";
-    case json::value_t::array:
-      return "an array";
-    case json::value_t::string:
-      return "a string";
-    case json::value_t::boolean:
-      return "a boolean";
-    case json::value_t::number_integer:
-    case json::value_t::number_unsigned:
-      return "an integer";
-    case json::value_t::number_float:
-      return "a number";
-    default:
-      return "an unusable value";
-  }
-}
-
-Error field_error(const std::string& path, const std::string& what) {
-  return base::invalid("`" + path + "`: " + what);
-}
-
-Error wrong_type(const std::string& path, const char* want, const json& got) {
-  return field_error(path, std::string("expected ") + want + ", got " + type_name(got));
-}
-
-// Looks up key in object `o`; nullptr when absent or null.
-const json* member(const json& o, const char* key) {
-  auto it = o.find(key);
-  if (it == o.end() || it->is_null()) return nullptr;
-  return &*it;
-}
-
-Status get_string(const json& o, const char* key, const std::string& path, std::string& out) {
-  const json* v = member(o, key);
-  if (!v) return base::ok();
-  if (!v->is_string()) return wrong_type(path, "a string", *v);
-  out = v->get<std::string>();
-  return base::ok();
-}
-
-Status get_bool(const json& o, const char* key, const std::string& path, bool& out) {
-  const json* v = member(o, key);
-  if (!v) return base::ok();
-  if (!v->is_boolean()) return wrong_type(path, "a boolean", *v);
-  out = v->get<bool>();
-  return base::ok();
-}
-
-template <class Int>
-Status as_int(const json& v, const std::string& path, Int& out) {
-  if (v.is_number_unsigned()) {
-    uint64_t u = v.get<uint64_t>();
-    if (u > static_cast<uint64_t>(std::numeric_limits<Int>::max()))
-      return field_error(path, "value " + std::to_string(u) + " is out of range");
-    out = static_cast<Int>(u);
-    return base::ok();
-  }
-  if (v.is_number_integer()) {
-    int64_t s = v.get<int64_t>();
-    if (s < static_cast<int64_t>(std::numeric_limits<Int>::min()) ||
-        (s > 0 &&
-         static_cast<uint64_t>(s) > static_cast<uint64_t>(std::numeric_limits<Int>::max())))
-      return field_error(path, "value " + std::to_string(s) + " is out of range");
-    out = static_cast<Int>(s);
-    return base::ok();
-  }
-  return wrong_type(path, "an integer", v);
-}
-
-template <class Int>
-Status get_int(const json& o, const char* key, const std::string& path, Int& out) {
-  const json* v = member(o, key);
-  if (!v) return base::ok();
-  return as_int(*v, path, out);
-}
-
-template <class Int>
-Status get_opt_int(const json& o, const char* key, const std::string& path,
-                   std::optional<Int>& out) {
-  const json* v = member(o, key);
-  if (!v) return base::ok();
-  Int x{};
-  TRY(as_int(*v, path, x));
-  out = x;
-  return base::ok();
-}
-
-Status get_strings(const json& o, const char* key, const std::string& path,
-                   std::vector<std::string>& out) {
-  const json* v = member(o, key);
-  if (!v) return base::ok();
-  if (!v->is_array()) return wrong_type(path, "an array of strings", *v);
-  out.clear();
-  for (size_t i = 0; i < v->size(); ++i) {
-    const json& e = (*v)[i];
-    if (!e.is_string()) return wrong_type(path + "[" + std::to_string(i) + "]", "a string", e);
-    out.push_back(e.get<std::string>());
-  }
-  return base::ok();
-}
-
-Status get_string_map(const json& o, const char* key, const std::string& path,
-                      std::map<std::string, std::string>& out) {
-  const json* v = member(o, key);
-  if (!v) return base::ok();
-  if (!v->is_object()) return wrong_type(path, "an object of strings", *v);
-  for (auto it = v->begin(); it != v->end(); ++it) {
-    if (!it.value().is_string()) return wrong_type(path + "." + it.key(), "a string", it.value());
-    out[it.key()] = it.value().get<std::string>();
-  }
-  return base::ok();
-}
-
-Status require_object(const json* v, const std::string& path) {
-  if (v && !v->is_object()) return wrong_type(path, "an object", *v);
-  return base::ok();
-}
+using base::JsonField;
 
 // A field that rune does not implement yet: an error, never silently ignored.
-Status reject_unsupported(const json& o, const char* key, const std::string& path,
-                          const char* feature) {
-  const json* v = member(o, key);
-  if (!v) return base::ok();
-  if ((v->is_object() || v->is_array()) && v->empty()) return base::ok();
-  return field_error(path, std::string(feature) + " is not supported by this version of rune");
+void reject_unsupported(const JsonField& f, const char* feature) {
+  const base::Json* v = f.json();
+  if (!v) return;
+  if ((v->is_object() || v->is_array()) && v->empty()) return;
+  f.fail(std::string(feature) + " is not supported by this version of rune");
 }
 
-Status parse_capabilities(const json& v, const std::string& path, Capabilities& caps) {
-  TRY(require_object(&v, path));
+void parse_capabilities(const JsonField& c, Capabilities& caps) {
+  if (!c.is_object()) return;
   struct Set {
     const char* key;
     uint64_t* mask;
@@ -263,169 +140,164 @@ Status parse_capabilities(const json& v, const std::string& path, Capabilities& 
               {"permitted", &caps.permitted},
               {"ambient", &caps.ambient}};
   for (auto& s : sets) {
+    JsonField set = c[s.key];
     std::vector<std::string> names;
-    std::string p = path + "." + s.key;
-    TRY(get_strings(v, s.key, p, names));
+    if (!set.get(names)) continue;
     for (size_t i = 0; i < names.size(); ++i) {
-      int c = capability_from_name(names[i]);
-      if (c < 0)
-        return field_error(p + "[" + std::to_string(i) + "]",
-                           "unknown capability `" + names[i] + "`");
-      *s.mask |= uint64_t{1} << c;
+      int cap = capability_from_name(names[i]);
+      if (cap < 0) {
+        set[i].fail("unknown capability `" + names[i] + "`");
+        return;
+      }
+      *s.mask |= uint64_t{1} << cap;
     }
   }
-  return base::ok();
 }
 
-Status parse_process(const json& p, Process& proc) {
-  TRY(require_object(&p, "process"));
-  TRY(get_bool(p, "terminal", "process.terminal", proc.terminal));
-  if (proc.terminal)
-    return field_error("process.terminal",
-                       "terminals are not supported by this version of rune; set it to false");
-  if (const json* u = member(p, "user")) {
-    TRY(require_object(u, "process.user"));
-    TRY(get_int(*u, "uid", "process.user.uid", proc.user.uid));
-    TRY(get_int(*u, "gid", "process.user.gid", proc.user.gid));
-    TRY(get_opt_int(*u, "umask", "process.user.umask", proc.user.umask));
-    if (proc.user.umask && *proc.user.umask > 0777)
-      return field_error("process.user.umask", "must be at most 0777");
-    if (const json* g = member(*u, "additionalGids")) {
-      if (!g->is_array()) return wrong_type("process.user.additionalGids", "an array", *g);
-      for (size_t i = 0; i < g->size(); ++i) {
-        uint32_t gid;
-        TRY(as_int((*g)[i], "process.user.additionalGids[" + std::to_string(i) + "]", gid));
-        proc.user.additional_gids.push_back(gid);
-      }
-    }
-    std::string username;
-    TRY(get_string(*u, "username", "process.user.username", username));  // Windows only
+void parse_user(const JsonField& u, User& user) {
+  if (!u.is_object()) return;
+  u["uid"].get(user.uid);
+  u["gid"].get(user.gid);
+  if (u["umask"].get(user.umask) && *user.umask > 0777) u["umask"].fail("must be at most 0777");
+  for (const JsonField& g : u["additionalGids"].elements()) {
+    uint32_t gid = 0;
+    if (g.need(gid)) user.additional_gids.push_back(gid);
   }
-  TRY(get_strings(p, "args", "process.args", proc.args));
-  if (proc.args.empty()) return field_error("process.args", "must name the program to run");
-  if (proc.args[0].empty()) return field_error("process.args[0]", "is empty");
-  TRY(get_strings(p, "env", "process.env", proc.env));
+  std::string username;
+  u["username"].get(username);  // Windows only
+}
+
+void parse_rlimits(const JsonField& r, std::vector<Rlimit>& rlimits) {
+  for (const JsonField& e : r.elements()) {
+    if (!e.is_object()) return;
+    Rlimit rl;
+    e["type"].get(rl.type);
+    rl.resource = -1;
+    for (const auto& n : kRlimits)
+      if (rl.type == n.name) rl.resource = n.resource;
+    if (rl.resource < 0) {
+      e["type"].fail("unknown rlimit `" + rl.type + "`");
+      return;
+    }
+    e["soft"].get(rl.soft);
+    e["hard"].get(rl.hard);
+    if (rl.soft > rl.hard) {
+      e.fail("soft limit " + std::to_string(rl.soft) + " is above the hard limit " +
+             std::to_string(rl.hard));
+      return;
+    }
+    for (const auto& prev : rlimits)
+      if (prev.resource == rl.resource) {
+        e["type"].fail("`" + rl.type + "` is given twice");
+        return;
+      }
+    rlimits.push_back(rl);
+  }
+}
+
+void parse_process(const JsonField& p, Process& proc) {
+  if (!p.is_object()) return;
+  p["terminal"].get(proc.terminal);
+  if (proc.terminal) {
+    p["terminal"].fail("terminals are not supported by this version of rune; set it to false");
+    return;
+  }
+  parse_user(p["user"], proc.user);
+  JsonField args = p["args"];
+  args.get(proc.args);
+  if (proc.args.empty()) {
+    args.fail("must name the program to run");
+  } else if (proc.args[0].empty()) {
+    args[0].fail("is empty");
+  }
+  p["env"].get(proc.env);
   for (size_t i = 0; i < proc.env.size(); ++i)
     if (proc.env[i].find('=') == std::string::npos || proc.env[i][0] == '=')
-      return field_error("process.env[" + std::to_string(i) + "]",
-                         "`" + proc.env[i] + "` is not of the form NAME=value");
+      p["env"][i].fail("`" + proc.env[i] + "` is not of the form NAME=value");
   proc.cwd.clear();
-  TRY(get_string(p, "cwd", "process.cwd", proc.cwd));
-  if (proc.cwd.empty()) return field_error("process.cwd", "is required");
-  if (proc.cwd[0] != '/')
-    return field_error("process.cwd", "`" + proc.cwd + "` is not an absolute path");
-  if (const json* c = member(p, "capabilities")) {
+  JsonField cwd = p["cwd"];
+  cwd.get(proc.cwd);
+  if (proc.cwd.empty()) {
+    cwd.fail("is required");
+  } else if (proc.cwd[0] != '/') {
+    cwd.fail("`" + proc.cwd + "` is not an absolute path");
+  }
+  if (JsonField c = p["capabilities"]; c.present()) {
     Capabilities caps;
-    TRY(parse_capabilities(*c, "process.capabilities", caps));
+    parse_capabilities(c, caps);
     proc.capabilities = caps;
   }
-  if (const json* r = member(p, "rlimits")) {
-    if (!r->is_array()) return wrong_type("process.rlimits", "an array", *r);
-    for (size_t i = 0; i < r->size(); ++i) {
-      std::string path = "process.rlimits[" + std::to_string(i) + "]";
-      const json& e = (*r)[i];
-      TRY(require_object(&e, path));
-      Rlimit rl;
-      TRY(get_string(e, "type", path + ".type", rl.type));
-      rl.resource = -1;
-      for (const auto& n : kRlimits)
-        if (rl.type == n.name) rl.resource = n.resource;
-      if (rl.resource < 0) return field_error(path + ".type", "unknown rlimit `" + rl.type + "`");
-      TRY(get_int(e, "soft", path + ".soft", rl.soft));
-      TRY(get_int(e, "hard", path + ".hard", rl.hard));
-      if (rl.soft > rl.hard)
-        return field_error(path, "soft limit " + std::to_string(rl.soft) +
-                                     " is above the hard limit " + std::to_string(rl.hard));
-      for (const auto& prev : proc.rlimits)
-        if (prev.resource == rl.resource)
-          return field_error(path + ".type", "`" + rl.type + "` is given twice");
-      proc.rlimits.push_back(rl);
-    }
-  }
-  TRY(get_bool(p, "noNewPrivileges", "process.noNewPrivileges", proc.no_new_privileges));
-  TRY(get_opt_int(p, "oomScoreAdj", "process.oomScoreAdj", proc.oom_score_adj));
-  if (proc.oom_score_adj && (*proc.oom_score_adj < -1000 || *proc.oom_score_adj > 1000))
-    return field_error("process.oomScoreAdj", "must be between -1000 and 1000");
-  TRY(reject_unsupported(p, "apparmorProfile", "process.apparmorProfile", "AppArmor"));
-  TRY(reject_unsupported(p, "selinuxLabel", "process.selinuxLabel", "SELinux"));
-  TRY(reject_unsupported(p, "scheduler", "process.scheduler", "scheduling policy"));
-  TRY(reject_unsupported(p, "ioPriority", "process.ioPriority", "I/O priority"));
-  TRY(reject_unsupported(p, "execCPUAffinity", "process.execCPUAffinity", "CPU affinity"));
-  return base::ok();
+  parse_rlimits(p["rlimits"], proc.rlimits);
+  p["noNewPrivileges"].get(proc.no_new_privileges);
+  if (p["oomScoreAdj"].get(proc.oom_score_adj) &&
+      (*proc.oom_score_adj < -1000 || *proc.oom_score_adj > 1000))
+    p["oomScoreAdj"].fail("must be between -1000 and 1000");
+  reject_unsupported(p["apparmorProfile"], "AppArmor");
+  reject_unsupported(p["selinuxLabel"], "SELinux");
+  reject_unsupported(p["scheduler"], "scheduling policy");
+  reject_unsupported(p["ioPriority"], "I/O priority");
+  reject_unsupported(p["execCPUAffinity"], "CPU affinity");
 }
 
-Status parse_mounts(const json& root, std::vector<Mount>& mounts) {
-  const json* ms = member(root, "mounts");
-  if (!ms) return base::ok();
-  if (!ms->is_array()) return wrong_type("mounts", "an array", *ms);
-  for (size_t i = 0; i < ms->size(); ++i) {
-    std::string path = "mounts[" + std::to_string(i) + "]";
-    const json& m = (*ms)[i];
-    TRY(require_object(&m, path));
+void parse_mounts(const JsonField& ms, std::vector<Mount>& mounts) {
+  for (const JsonField& m : ms.elements()) {
+    if (!m.is_object()) return;
     Mount mt;
-    TRY(get_string(m, "destination", path + ".destination", mt.destination));
-    if (mt.destination.empty()) return field_error(path + ".destination", "is required");
-    TRY(get_string(m, "type", path + ".type", mt.type));
-    TRY(get_string(m, "source", path + ".source", mt.source));
-    TRY(get_strings(m, "options", path + ".options", mt.options));
+    m["destination"].get(mt.destination);
+    if (mt.destination.empty()) {
+      m["destination"].fail("is required");
+      return;
+    }
+    m["type"].get(mt.type);
+    m["source"].get(mt.source);
+    m["options"].get(mt.options);
     bool bind = mt.type == "bind";
     for (const auto& o : mt.options) bind = bind || o == "bind" || o == "rbind";
     if (mt.type.empty() && !bind)
-      return field_error(path + ".type", "is required unless the options say bind or rbind");
-    if (bind && mt.source.empty())
-      return field_error(path + ".source", "a bind mount needs a source");
-    if (const json* u = member(m, "uidMappings"); u && !u->empty())
-      return field_error(path + ".uidMappings",
-                         "idmapped mounts are not supported by this version of rune");
-    if (const json* g = member(m, "gidMappings"); g && !g->empty())
-      return field_error(path + ".gidMappings",
-                         "idmapped mounts are not supported by this version of rune");
+      m["type"].fail("is required unless the options say bind or rbind");
+    if (bind && mt.source.empty()) m["source"].fail("a bind mount needs a source");
+    for (const char* key : {"uidMappings", "gidMappings"}) {
+      const base::Json* v = m[key].json();
+      if (v && !v->empty())
+        m[key].fail("idmapped mounts are not supported by this version of rune");
+    }
     mounts.push_back(std::move(mt));
   }
-  return base::ok();
 }
 
-Status parse_device_rules(const json& res, std::vector<DeviceRule>& rules) {
-  const json* ds = member(res, "devices");
-  if (!ds) return base::ok();
-  if (!ds->is_array()) return wrong_type("linux.resources.devices", "an array", *ds);
-  for (size_t i = 0; i < ds->size(); ++i) {
-    std::string path = "linux.resources.devices[" + std::to_string(i) + "]";
-    const json& d = (*ds)[i];
-    TRY(require_object(&d, path));
+void parse_device_rules(const JsonField& ds, std::vector<DeviceRule>& rules) {
+  for (const JsonField& d : ds.elements()) {
+    if (!d.is_object()) return;
     DeviceRule r;
-    const json* allow = member(d, "allow");
-    if (!allow) return field_error(path + ".allow", "is required");
-    TRY(get_bool(d, "allow", path + ".allow", r.allow));
+    d["allow"].need(r.allow);
     std::string type = "a";
-    TRY(get_string(d, "type", path + ".type", type));
-    if (type != "a" && type != "b" && type != "c")
-      return field_error(path + ".type", "`" + type + "` is not one of a, b, c");
+    d["type"].get(type);
+    if (type != "a" && type != "b" && type != "c") {
+      d["type"].fail("`" + type + "` is not one of a, b, c");
+      return;
+    }
     r.type = type[0];
-    TRY(get_opt_int(d, "major", path + ".major", r.major));
-    TRY(get_opt_int(d, "minor", path + ".minor", r.minor));
+    d["major"].get(r.major);
+    d["minor"].get(r.minor);
     if (r.major && *r.major < 0) r.major.reset();  // -1 means any, as runc treats it
     if (r.minor && *r.minor < 0) r.minor.reset();
-    TRY(get_string(d, "access", path + ".access", r.access));
+    d["access"].get(r.access);
     if (r.access.empty()) r.access = "rwm";
     for (char c : r.access)
-      if (c != 'r' && c != 'w' && c != 'm')
-        return field_error(path + ".access", "`" + r.access + "` may contain only r, w and m");
+      if (c != 'r' && c != 'w' && c != 'm') {
+        d["access"].fail("`" + r.access + "` may contain only r, w and m");
+        return;
+      }
     rules.push_back(r);
   }
-  return base::ok();
 }
 
-Status parse_resources(const json& lx, Linux& linux) {
-  const json* res = member(lx, "resources");
-  if (!res) return base::ok();
-  TRY(require_object(res, "linux.resources"));
-  TRY(parse_device_rules(*res, linux.device_rules));
+void parse_resources(const JsonField& res, Linux& linux) {
+  if (!res.is_object()) return;
+  parse_device_rules(res["devices"], linux.device_rules);
   for (const char* k :
-       {"memory", "cpu", "pids", "blockIO", "hugepageLimits", "network", "rdma", "unified"}) {
-    TRY(reject_unsupported(*res, k, std::string("linux.resources.") + k, "this resource limit"));
-  }
-  return base::ok();
+       {"memory", "cpu", "pids", "blockIO", "hugepageLimits", "network", "rdma", "unified"})
+    reject_unsupported(res[k], "this resource limit");
 }
 
 bool valid_sysctl_key(const std::string& k) {
@@ -435,124 +307,124 @@ bool valid_sysctl_key(const std::string& k) {
   return k.find("..") == std::string::npos;
 }
 
-Status parse_linux(const json& root, Linux& linux) {
-  const json* lx = member(root, "linux");
-  if (!lx) return base::ok();
-  TRY(require_object(lx, "linux"));
-  if (const json* ns = member(*lx, "namespaces")) {
-    if (!ns->is_array()) return wrong_type("linux.namespaces", "an array", *ns);
-    for (size_t i = 0; i < ns->size(); ++i) {
-      std::string path = "linux.namespaces[" + std::to_string(i) + "]";
-      const json& n = (*ns)[i];
-      TRY(require_object(&n, path));
-      std::string type;
-      TRY(get_string(n, "type", path + ".type", type));
-      static const std::pair<const char*, NsType> kTypes[] = {
-          {"pid", NsType::pid},       {"network", NsType::network}, {"mount", NsType::mount},
-          {"ipc", NsType::ipc},       {"uts", NsType::uts},         {"user", NsType::user},
-          {"cgroup", NsType::cgroup}, {"time", NsType::time}};
-      std::optional<NsType> t;
-      for (const auto& [name, v] : kTypes)
-        if (type == name) t = v;
-      if (!t) return field_error(path + ".type", "unknown namespace type `" + type + "`");
-      if (*t == NsType::user)
-        return field_error(path + ".type",
-                           "user namespaces are not supported by this version of rune");
-      if (*t == NsType::time)
-        return field_error(path + ".type",
-                           "time namespaces are not supported by this version of rune");
-      if (linux.find_ns(*t))
-        return field_error(path + ".type", "namespace `" + type + "` is listed twice");
-      Namespace nsp{*t, ""};
-      TRY(get_string(n, "path", path + ".path", nsp.path));
-      if (!nsp.path.empty() && nsp.path[0] != '/')
-        return field_error(path + ".path", "`" + nsp.path + "` is not an absolute path");
-      linux.namespaces.push_back(nsp);
+void parse_namespaces(const JsonField& nss, Linux& linux) {
+  static const std::pair<const char*, NsType> kTypes[] = {
+      {"pid", NsType::pid},       {"network", NsType::network}, {"mount", NsType::mount},
+      {"ipc", NsType::ipc},       {"uts", NsType::uts},         {"user", NsType::user},
+      {"cgroup", NsType::cgroup}, {"time", NsType::time}};
+  for (const JsonField& n : nss.elements()) {
+    if (!n.is_object()) return;
+    JsonField type_field = n["type"];
+    std::string type;
+    type_field.get(type);
+    std::optional<NsType> t;
+    for (const auto& [name, v] : kTypes)
+      if (type == name) t = v;
+    if (!t) {
+      type_field.fail("unknown namespace type `" + type + "`");
+      return;
     }
-  }
-  if (const json* ds = member(*lx, "devices")) {
-    if (!ds->is_array()) return wrong_type("linux.devices", "an array", *ds);
-    for (size_t i = 0; i < ds->size(); ++i) {
-      std::string path = "linux.devices[" + std::to_string(i) + "]";
-      const json& d = (*ds)[i];
-      TRY(require_object(&d, path));
-      Device dev;
-      TRY(get_string(d, "path", path + ".path", dev.path));
-      if (dev.path.empty() || dev.path[0] != '/')
-        return field_error(path + ".path", "`" + dev.path + "` is not an absolute path");
-      std::string type;
-      TRY(get_string(d, "type", path + ".type", type));
-      if (type != "c" && type != "b" && type != "u" && type != "p")
-        return field_error(path + ".type", "`" + type + "` is not one of c, b, u, p");
-      dev.type = type[0] == 'u' ? 'c' : type[0];
-      if (dev.type != 'p') {
-        if (!member(d, "major")) return field_error(path + ".major", "is required");
-        if (!member(d, "minor")) return field_error(path + ".minor", "is required");
-      }
-      TRY(get_int(d, "major", path + ".major", dev.major));
-      TRY(get_int(d, "minor", path + ".minor", dev.minor));
-      TRY(get_opt_int(d, "fileMode", path + ".fileMode", dev.file_mode));
-      TRY(get_opt_int(d, "uid", path + ".uid", dev.uid));
-      TRY(get_opt_int(d, "gid", path + ".gid", dev.gid));
-      linux.devices.push_back(dev);
+    if (*t == NsType::user) {
+      type_field.fail("user namespaces are not supported by this version of rune");
+      return;
     }
+    if (*t == NsType::time) {
+      type_field.fail("time namespaces are not supported by this version of rune");
+      return;
+    }
+    if (linux.find_ns(*t)) {
+      type_field.fail("namespace `" + type + "` is listed twice");
+      return;
+    }
+    Namespace nsp{*t, ""};
+    n["path"].get(nsp.path);
+    if (!nsp.path.empty() && nsp.path[0] != '/')
+      n["path"].fail("`" + nsp.path + "` is not an absolute path");
+    linux.namespaces.push_back(nsp);
   }
-  TRY(get_string(*lx, "cgroupsPath", "linux.cgroupsPath", linux.cgroups_path));
-  if (linux.cgroups_path.find("..") != std::string::npos)
-    return field_error("linux.cgroupsPath", "`" + linux.cgroups_path + "` must not contain `..`");
-  TRY(parse_resources(*lx, linux));
-  TRY(get_string_map(*lx, "sysctl", "linux.sysctl", linux.sysctl));
+}
+
+void parse_devices(const JsonField& ds, std::vector<Device>& devices) {
+  for (const JsonField& d : ds.elements()) {
+    if (!d.is_object()) return;
+    Device dev;
+    d["path"].get(dev.path);
+    if (dev.path.empty() || dev.path[0] != '/') {
+      d["path"].fail("`" + dev.path + "` is not an absolute path");
+      return;
+    }
+    std::string type;
+    d["type"].get(type);
+    if (type != "c" && type != "b" && type != "u" && type != "p") {
+      d["type"].fail("`" + type + "` is not one of c, b, u, p");
+      return;
+    }
+    dev.type = type[0] == 'u' ? 'c' : type[0];
+    if (dev.type != 'p') {
+      d["major"].need(dev.major);
+      d["minor"].need(dev.minor);
+    } else {
+      d["major"].get(dev.major);
+      d["minor"].get(dev.minor);
+    }
+    d["fileMode"].get(dev.file_mode);
+    d["uid"].get(dev.uid);
+    d["gid"].get(dev.gid);
+    devices.push_back(dev);
+  }
+}
+
+void parse_linux(const JsonField& lx, Linux& linux) {
+  if (!lx.is_object()) return;
+  parse_namespaces(lx["namespaces"], linux);
+  parse_devices(lx["devices"], linux.devices);
+  JsonField cgroups_path = lx["cgroupsPath"];
+  if (cgroups_path.get(linux.cgroups_path) && linux.cgroups_path.find("..") != std::string::npos)
+    cgroups_path.fail("`" + linux.cgroups_path + "` must not contain `..`");
+  parse_resources(lx["resources"], linux);
+  lx["sysctl"].get(linux.sysctl);
   for (const auto& [k, v] : linux.sysctl)
-    if (!valid_sysctl_key(k)) return field_error("linux.sysctl", "invalid key `" + k + "`");
-  TRY(get_strings(*lx, "maskedPaths", "linux.maskedPaths", linux.masked_paths));
-  TRY(get_strings(*lx, "readonlyPaths", "linux.readonlyPaths", linux.readonly_paths));
+    if (!valid_sysctl_key(k)) lx["sysctl"].fail("invalid key `" + k + "`");
+  lx["maskedPaths"].get(linux.masked_paths);
+  lx["readonlyPaths"].get(linux.readonly_paths);
   for (const auto& p : linux.masked_paths)
-    if (p.empty() || p[0] != '/')
-      return field_error("linux.maskedPaths", "`" + p + "` is not an absolute path");
+    if (p.empty() || p[0] != '/') lx["maskedPaths"].fail("`" + p + "` is not an absolute path");
   for (const auto& p : linux.readonly_paths)
-    if (p.empty() || p[0] != '/')
-      return field_error("linux.readonlyPaths", "`" + p + "` is not an absolute path");
-  TRY(get_string(*lx, "rootfsPropagation", "linux.rootfsPropagation", linux.rootfs_propagation));
-  if (!linux.rootfs_propagation.empty()) {
+    if (p.empty() || p[0] != '/') lx["readonlyPaths"].fail("`" + p + "` is not an absolute path");
+  if (lx["rootfsPropagation"].get(linux.rootfs_propagation) && !linux.rootfs_propagation.empty()) {
     static const char* kProps[] = {"private", "rprivate", "slave",      "rslave",
                                    "shared",  "rshared",  "unbindable", "runbindable"};
     bool okp = false;
     for (const char* p : kProps) okp = okp || linux.rootfs_propagation == p;
     if (!okp)
-      return field_error("linux.rootfsPropagation",
-                         "unknown propagation `" + linux.rootfs_propagation + "`");
+      lx["rootfsPropagation"].fail("unknown propagation `" + linux.rootfs_propagation + "`");
   }
-  TRY(reject_unsupported(*lx, "uidMappings", "linux.uidMappings", "user namespace mapping"));
-  TRY(reject_unsupported(*lx, "gidMappings", "linux.gidMappings", "user namespace mapping"));
-  TRY(reject_unsupported(*lx, "seccomp", "linux.seccomp", "seccomp"));
-  TRY(reject_unsupported(*lx, "personality", "linux.personality", "personality"));
-  TRY(reject_unsupported(*lx, "mountLabel", "linux.mountLabel", "SELinux"));
-  TRY(reject_unsupported(*lx, "intelRdt", "linux.intelRdt", "Intel RDT"));
-  TRY(reject_unsupported(*lx, "timeOffsets", "linux.timeOffsets", "time namespace offsets"));
-  TRY(reject_unsupported(*lx, "memoryPolicy", "linux.memoryPolicy", "memory policy"));
-  return base::ok();
+  reject_unsupported(lx["uidMappings"], "user namespace mapping");
+  reject_unsupported(lx["gidMappings"], "user namespace mapping");
+  reject_unsupported(lx["seccomp"], "seccomp");
+  reject_unsupported(lx["personality"], "personality");
+  reject_unsupported(lx["mountLabel"], "SELinux");
+  reject_unsupported(lx["intelRdt"], "Intel RDT");
+  reject_unsupported(lx["timeOffsets"], "time namespace offsets");
+  reject_unsupported(lx["memoryPolicy"], "memory policy");
 }
 
-Status check_consistency(const Config& c) {
+// Rules across fields, checked once every field has been read.
+void check_consistency(const Config& c, const JsonField& root) {
   if (!c.linux.find_ns(NsType::mount))
-    return field_error("linux.namespaces", "a `mount` namespace is required");
-  if (!c.hostname.empty()) {
-    const Namespace* uts = c.linux.find_ns(NsType::uts);
-    if (!uts || !uts->path.empty())
-      return field_error("hostname", "setting it needs a new `uts` namespace");
-  }
-  if (!c.domainname.empty()) {
-    const Namespace* uts = c.linux.find_ns(NsType::uts);
-    if (!uts || !uts->path.empty())
-      return field_error("domainname", "setting it needs a new `uts` namespace");
-  }
+    root["linux"]["namespaces"].fail("a `mount` namespace is required");
+  const Namespace* uts = c.linux.find_ns(NsType::uts);
+  bool new_uts = uts && uts->path.empty();
+  if (!c.hostname.empty() && !new_uts)
+    root["hostname"].fail("setting it needs a new `uts` namespace");
+  if (!c.domainname.empty() && !new_uts)
+    root["domainname"].fail("setting it needs a new `uts` namespace");
   if (c.process.capabilities) {
     const auto& k = *c.process.capabilities;
     if (k.ambient & ~(k.permitted & k.inheritable))
-      return field_error("process.capabilities.ambient",
-                         "every ambient capability must also be permitted and inheritable");
+      root["process"]["capabilities"]["ambient"].fail(
+          "every ambient capability must also be permitted and inheritable");
   }
-  return base::ok();
 }
 
 }  // namespace
@@ -568,31 +440,30 @@ const char* capability_name(int cap) {
 }
 
 Result<Config> parse_config(std::string_view text, std::string_view what) {
-  json root = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (root.is_discarded()) return base::invalid("`" + std::string(what) + "` is not valid JSON");
-  if (!root.is_object()) return base::invalid("`" + std::string(what) + "` is not a JSON object");
+  ASSIGN_OR_RETURN(base::Json doc, base::parse_json(text, what));
+  if (!doc.is_object()) return base::invalid("`" + std::string(what) + "` is not a JSON object");
   Config c;
+  base::JsonReader reader(doc, std::string(what));
+  JsonField root = reader.root();
   auto parse = [&]() -> Status {
-    TRY(get_string(root, "ociVersion", "ociVersion", c.oci_version));
-    if (c.oci_version.empty()) return field_error("ociVersion", "is required");
-    if (c.oci_version[0] != '1')
-      return field_error("ociVersion", "version `" + c.oci_version + "` is not supported (1.x is)");
-    const json* r = member(root, "root");
-    if (!r) return field_error("root", "is required");
-    TRY(require_object(r, "root"));
-    TRY(get_string(*r, "path", "root.path", c.root_path));
-    if (c.root_path.empty()) return field_error("root.path", "is required");
-    TRY(get_bool(*r, "readonly", "root.readonly", c.root_readonly));
-    const json* p = member(root, "process");
-    if (!p) return field_error("process", "is required");
-    TRY(parse_process(*p, c.process));
-    TRY(get_string(root, "hostname", "hostname", c.hostname));
-    TRY(get_string(root, "domainname", "domainname", c.domainname));
-    TRY(parse_mounts(root, c.mounts));
-    TRY(parse_linux(root, c.linux));
-    TRY(get_string_map(root, "annotations", "annotations", c.annotations));
-    TRY(reject_unsupported(root, "hooks", "hooks", "hooks"));
-    return check_consistency(c);
+    JsonField version = root["ociVersion"];
+    if (version.need(c.oci_version) && c.oci_version.empty()) version.fail("is required");
+    if (!c.oci_version.empty() && c.oci_version[0] != '1')
+      version.fail("version `" + c.oci_version + "` is not supported (1.x is)");
+    JsonField r = root["root"];
+    if (r.require() && r.is_object()) {
+      if (r["path"].need(c.root_path) && c.root_path.empty()) r["path"].fail("is required");
+      r["readonly"].get(c.root_readonly);
+    }
+    if (root["process"].require()) parse_process(root["process"], c.process);
+    root["hostname"].get(c.hostname);
+    root["domainname"].get(c.domainname);
+    parse_mounts(root["mounts"], c.mounts);
+    parse_linux(root["linux"], c.linux);
+    root["annotations"].get(c.annotations);
+    reject_unsupported(root["hooks"], "hooks");
+    if (reader.ok()) check_consistency(c, root);
+    return reader.status();
   };
   Status s = parse();
   if (!s.ok()) return std::move(s).error().wrap(what);
@@ -600,10 +471,13 @@ Result<Config> parse_config(std::string_view text, std::string_view what) {
 }
 
 Result<Process> parse_process_json(std::string_view text, std::string_view what) {
-  json root = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (root.is_discarded()) return base::invalid("`" + std::string(what) + "` is not valid JSON");
+  ASSIGN_OR_RETURN(base::Json doc, base::parse_json(text, what));
   Process p;
-  Status s = parse_process(root, p);
+  // Paths as in config.json (`process.args`), which this object is a part of.
+  base::JsonReader reader(doc, std::string(what), "process");
+  if (!doc.is_object()) reader.root().wrong_type("an object");
+  parse_process(reader.root(), p);
+  Status s = reader.status();
   if (!s.ok()) return std::move(s).error().wrap(what);
   return p;
 }

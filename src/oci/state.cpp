@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/file.h"
+#include "base/json_reader.h"
 #include "base/process.h"
 #include "oci/config.h"
 
@@ -132,35 +133,35 @@ std::string serialize_state(const ContainerState& st) {
 }
 
 Result<ContainerState> deserialize_state(const std::string& text, const std::string& what) {
-  json j = json::parse(text, nullptr, false);
+  base::Json j = base::Json::parse(text, nullptr, false);
   if (j.is_discarded() || !j.is_object())
     return base::invalid("state file `" + what + "` is not valid JSON");
-  try {
-    ContainerState st;
-    st.id = j.at("id").get<std::string>();
-    st.pid = j.at("pid").get<pid_t>();
-    st.pid_start = j.at("pid_start").get<uint64_t>();
-    st.bundle = j.at("bundle").get<std::string>();
-    st.rootfs = j.at("rootfs").get<std::string>();
-    st.created = j.at("created").get<std::string>();
-    st.annotations = j.at("annotations").get<std::map<std::string, std::string>>();
-    st.cgroup_dirs = j.at("cgroup_dirs").get<std::vector<std::string>>();
-    st.own_pid_ns = j.at("own_pid_ns").get<bool>();
-    if (auto it = j.find("enclave"); it != j.end()) {
-      EnclaveState e;
-      e.type = it->at("type").get<std::string>();
-      e.runtime_path = it->at("runtime_path").get<std::string>();
-      e.runtime_args = it->at("runtime_args").get<std::string>();
-      e.log_level = it->at("log_level").get<std::string>();
-      e.pal_version = it->at("pal_version").get<int>();
-      e.symbols = it->at("symbols").get<unsigned>();
-      e.env = it->at("env").get<std::vector<std::string>>();
-      st.enclave = std::move(e);
-    }
-    return st;
-  } catch (const json::exception& e) {
-    return base::invalid("state file `" + what + "` is damaged: " + e.what());
+  base::JsonReader reader(j, what);
+  base::JsonField root = reader.root();
+  ContainerState st;
+  root["id"].need(st.id);
+  root["pid"].need(st.pid);
+  root["pid_start"].need(st.pid_start);
+  root["bundle"].need(st.bundle);
+  root["rootfs"].need(st.rootfs);
+  root["created"].need(st.created);
+  root["annotations"].need(st.annotations);
+  root["cgroup_dirs"].need(st.cgroup_dirs);
+  root["own_pid_ns"].need(st.own_pid_ns);
+  if (base::JsonField enclave = root["enclave"]; enclave.present()) {
+    EnclaveState e;
+    enclave["type"].need(e.type);
+    enclave["runtime_path"].need(e.runtime_path);
+    enclave["runtime_args"].need(e.runtime_args);
+    enclave["log_level"].need(e.log_level);
+    enclave["pal_version"].need(e.pal_version);
+    enclave["symbols"].need(e.symbols);
+    enclave["env"].need(e.env);
+    st.enclave = std::move(e);
   }
+  if (base::Status s = reader.status(); !s.ok())
+    return std::move(s).error().wrap("state file `" + what + "` is damaged");
+  return st;
 }
 
 std::string state_json(const ContainerState& st, Status status, bool indent,

@@ -1,6 +1,7 @@
 #include <array>
 
 #include "base/file.h"
+#include "base/json_reader.h"
 #include "rats/verifier.h"
 
 namespace rats {
@@ -32,32 +33,35 @@ std::span<const std::string_view> collateral_roles() {
 
 base::Result<Collateral> load_collateral_json(const std::string& path) {
   ASSIGN_OR_RETURN(std::string text, base::read_file(path, 1 << 20));
-  nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) return base::invalid("collateral `" + path + "` is not valid JSON");
-  if (!j.is_object())
-    return base::invalid("collateral `" + path + "` must be a JSON object mapping roles to files");
+  const std::string what = "collateral `" + path + "`";
+  base::Json j = base::Json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return base::invalid(what + " is not valid JSON");
+  if (!j.is_object()) return base::invalid(what + " must be a JSON object mapping roles to files");
   std::string dir = ".";
   if (auto slash = path.rfind('/'); slash != std::string::npos) dir = path.substr(0, slash + 1);
+  base::JsonReader reader(j, what);
   Collateral out;
-  for (const auto& [role, value] : j.items()) {
+  for (const auto& [role, value] : reader.root().members()) {
     bool known = false;
     for (auto r : kRoles) known = known || r == role;
     if (!known) {
       std::string list;
       for (auto r : kRoles) list += (list.empty() ? "" : ", ") + std::string(r);
-      return base::invalid("collateral `" + path + "`: unknown role `" + role +
-                           "` (known: " + list + ")");
+      value.fail("unknown role (known: " + list + ")");
+      break;
     }
-    if (!value.is_string() || value.get<std::string>().empty())
-      return base::invalid("collateral `" + path + "`: role `" + role +
-                           "` must be a file path string");
-    std::string file = value.get<std::string>();
+    std::string file;
+    if (!value.need(file)) break;
+    if (file.empty()) {
+      value.fail("must be a file path, not empty");
+      break;
+    }
     if (file[0] != '/') file = base::path_join(dir, file);
     auto data = base::read_file(file, kMaxCollateralFile);
-    if (!data.ok())
-      return std::move(data).error().wrap("collateral `" + path + "` role `" + role + "`");
+    if (!data.ok()) return std::move(data).error().wrap(what + " role `" + role + "`");
     out.by_role[role] = std::vector<uint8_t>(data->begin(), data->end());
   }
+  TRY_WRAP(reader.status(), what);
   return out;
 }
 

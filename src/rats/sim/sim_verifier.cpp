@@ -33,7 +33,7 @@ class SimVerifier final : public Verifier {
     // The sim root is trusted only when the policy says so: by its key in trusted_root_keys, or
     // by "trust_sim_root", which names the root of this state (STYLE.md §6: TrustSimRoot).
     Policy policy = request.policy ? *request.policy : Policy{};
-    if (policy.sim_root_trusted) policy.trust_sim_root(TrustSimRoot{}, loaded->root_key);
+    if (policy.trusts_sim_root()) policy.trust_sim_root(TrustSimRoot{}, loaded->root_key);
     VerifyRequest req = request;
     req.collateral = &loaded->collateral;
     req.policy = &policy;

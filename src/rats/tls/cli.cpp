@@ -44,6 +44,33 @@ base::Result<std::unique_ptr<addrinfo, AddrInfoFree>> resolve(const std::string&
 
 }  // namespace
 
+std::variant<base::flags::Args, int> command_line(std::string_view program,
+                                                  std::span<const base::flags::Flag> flags,
+                                                  std::string_view required, int argc, char** argv,
+                                                  void (*usage)(FILE*)) {
+  const std::string name(program);
+  auto args = base::flags::parse(flags, std::vector<std::string>(argv + 1, argv + argc),
+                                 base::flags::Order::interspersed, name);
+  if (args.ok() && args->help) {
+    usage(stdout);
+    return kExitOk;
+  }
+  if (args.ok() && !args->positional.empty())
+    args = base::invalid("unexpected argument `" + args->positional[0] + "`");
+  if (args.ok() && args->get(required).empty()) {
+    std::string shown = "--" + std::string(required);
+    for (const auto& f : flags)
+      if (f.name == required) shown += " " + std::string(f.value_name);
+    args = base::invalid(shown + " is required");
+  }
+  if (!args.ok()) {
+    std::fprintf(stderr, "%s: %s\n", name.c_str(), args.error().message().c_str());
+    usage(stderr);
+    return base::exit_code(args.error(), base::ExitStyle::tool);
+  }
+  return std::move(args).value();
+}
+
 const std::vector<base::flags::Flag>& common_flags() {
   using base::flags::Kind;
   static const std::vector<base::flags::Flag> flags = {

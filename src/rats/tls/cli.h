@@ -3,7 +3,11 @@
 // usage or input).
 #pragma once
 
+#include <cstdio>
+#include <span>
 #include <string>
+#include <string_view>
+#include <variant>
 #include <vector>
 
 #include "base/error.h"
@@ -30,6 +34,14 @@ struct CommonFlags {
   std::string collateral_file;
   std::string verify_at;  // empty: the current time at each handshake
 };
+
+// A sample's command line: its `flags`, no positional argument, the value flag `required` given.
+// Returns the parsed flags, or the exit code after printing the help to stdout (0) or the error
+// and `usage` to stderr (2).
+std::variant<base::flags::Args, int> command_line(std::string_view program,
+                                                  std::span<const base::flags::Flag> flags,
+                                                  std::string_view required, int argc, char** argv,
+                                                  void (*usage)(FILE*));
 
 // The common flags' table (for base::flags::parse and help_lines), and their values once parsed.
 const std::vector<base::flags::Flag>& common_flags();

@@ -1,10 +1,36 @@
 #include <gtest/gtest.h>
 
+#include <type_traits>
+
 #include "rats/policy.h"
 #include "rats/verifier.h"
 
 namespace rats {
 namespace {
+
+// Trust in the sim root only by token: these fail to compile if a public path appears.
+// No public member holds it (the old `sim_root_trusted` bool, or its private replacement).
+template <class P>
+concept HasPublicSimFlag = requires(P p) {
+  p.sim_root_trusted;
+};
+template <class P>
+concept HasPublicPrivateFlag = requires(P p) {
+  p.sim_root_trusted_;
+};
+static_assert(!HasPublicSimFlag<Policy>);
+static_assert(!HasPublicPrivateFlag<Policy>);
+// Not an aggregate, so no designated or brace initializer can reach the private flag.
+static_assert(!std::is_aggregate_v<Policy>);
+// The token cannot be conjured from `{}`, a bool or an int: only `TrustSimRoot{}` spelled out.
+template <class P>
+concept TrustsWithBraces = requires(P p) {
+  p.trust_sim_root({});
+};
+static_assert(!TrustsWithBraces<Policy>);
+static_assert(!std::is_convertible_v<bool, TrustSimRoot>);
+static_assert(!std::is_convertible_v<int, TrustSimRoot>);
+static_assert(!std::is_constructible_v<TrustSimRoot, bool>);
 
 TEST(RatsPolicy, DefaultAcceptsTheFourGoodStatusesOnly) {
   Policy p;
@@ -68,8 +94,8 @@ TEST(RatsPolicy, ErrorsNameTheKey) {
       {R"({"sgx": {"mrenclav": "abcd"}})", "`sgx.mrenclav`"},
       {R"({"tdx": {"rtmr4": "00"}})", "`tdx.rtmr4`"},
       {R"({"tdx": {"xfam": "e702"}})", "`tdx.xfam`: `e702` is not 8 bytes of hex"},
-      {R"({"snp": {"image_id": ["00"]}})", "`snp.image_id`: `00` is not 16 bytes of hex"},
-      {R"({"accepted_tcb_statuses": ["Fine"]})", "`accepted_tcb_statuses`"},
+      {R"({"snp": {"image_id": ["00"]}})", "`snp.image_id[0]`: `00` is not 16 bytes of hex"},
+      {R"({"accepted_tcb_statuses": ["Fine"]})", "`accepted_tcb_statuses[0]`: `Fine`"},
       {R"({"sgx": {"isv_prod_id": 70000}})", "`sgx.isv_prod_id`"},
       {R"([1])", "JSON object"},
       {R"({)", "not valid JSON"},
@@ -85,6 +111,28 @@ TEST(RatsPolicy, KeepsTheFirstError) {
   auto p = parse_policy_json(R"({"allow_debug": 3, "zzz": 1})");
   ASSERT_FALSE(p.ok());
   EXPECT_NE(p.error().message().find("allow_debug"), std::string::npos) << p.error().message();
+}
+
+TEST(RatsPolicy, OnlyTheTokenOrTheJsonKeyTrustsTheSimRoot) {
+  EXPECT_FALSE(Policy{}.trusts_sim_root());
+  // Every other key of the JSON form, set: none of them trusts the sim root.
+  auto other = parse_policy_json(R"({"allow_debug": true, "accept_out_of_date": true,
+      "trust_sim_root": false, "accepted_tcb_statuses": ["UpToDate"],
+      "min_tcb_evaluation_data_number": 17,
+      "trusted_root_keys": ["0000000000000000000000000000000000000000000000000000000000000001"],
+      "sgx": {"isv_prod_id": 1}, "tdx": {"xfam": "e702060000000000"},
+      "snp": {"max_vmpl": 0}})");
+  ASSERT_TRUE(other.ok()) << other.error().what();
+  EXPECT_FALSE(other->trusts_sim_root());
+  Policy copy = *other;
+  EXPECT_FALSE(copy.trusts_sim_root());
+
+  auto json = parse_policy_json(R"({"trust_sim_root": true})");
+  ASSERT_TRUE(json.ok()) << json.error().what();
+  EXPECT_TRUE(json->trusts_sim_root());
+  Policy p;
+  EXPECT_TRUE(p.trust_sim_root(TrustSimRoot{}).trusts_sim_root());
+  EXPECT_TRUE(p.trusted_root_keys.empty()) << "the sim verifier adds its root's key, not this";
 }
 
 TEST(RatsPolicy, TrustSimRootAddsTheKeyOnce) {

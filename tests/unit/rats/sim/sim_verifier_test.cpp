@@ -39,7 +39,7 @@ class RatsSimVerifier : public testutil::TempDirTest {
     r.evidence = q;
     r.at = at;
     Policy trusting;
-    trusting.sim_root_trusted = true;
+    trusting.trust_sim_root(TrustSimRoot{});
     r.policy = p ? p : &trusting;
     r.report_data = rd;
     auto out = (*v)->verify(r);
