@@ -1,5 +1,5 @@
 #!/bin/bash
-# Opt-in fuzzing of every parser of untrusted attestation input (fuzz/): installs clang 16 and
+# Opt-in fuzzing of every parser of untrusted input (fuzz/): installs clang 16 and
 # its libFuzzer runtime (clang 14 cannot compile libstdc++ 12's std::views), builds the targets
 # with ASan+UBSan, seeds each corpus from ../shared/vectors and runs each target for
 # FUZZ_SECONDS (default 600). Prints the executions per target; exits non-zero on a crash.
@@ -50,6 +50,45 @@ seed fuzz_rats_tls_evidence "$VECTORS"/snp/*/*.der "$VECTORS"/sgx/signal-cdsi/qu
 # tag 60000 [h'00', {"pubkey-hash": h'<[1, h'00'*32]>'}]
 { printf '\xd9\xea\x60\x82\x41\x00\x58\x33\xa1\x6bpubkey-hash\x58\x24\x82\x01\x58\x20'
   head -c 32 /dev/zero; } > "$BUILD/corpus/fuzz_rats_tls_evidence/dice-seed"
+
+# rune's inputs: the config that `runc spec` writes, rune's own templates (ordinary and enclave),
+# and the docker/podman seccomp profiles as config fields; requests of every type for the
+# runelet channel.
+FIXTURES=${FIXTURES:-$(cd .. && pwd)/shared/fixtures}
+CORPUS=$(pwd)/$BUILD/corpus
+mkdir -p "$CORPUS/fuzz_oci_config" "$CORPUS/fuzz_runelet_protocol"
+spec_dir=$(mktemp -d)
+(cd "$spec_dir" && runc spec && cp config.json "$CORPUS/fuzz_oci_config/runc-spec")
+for rune in "$(pwd)/build/cmd/rune/rune"; do
+  [ -x "$rune" ] || continue
+  (cd "$spec_dir" && rm -f config.json && "$rune" spec && cp config.json "$CORPUS/fuzz_oci_config/rune-spec" &&
+   rm -f config.json && "$rune" spec --enclave --pal /dev/null && cp config.json "$CORPUS/fuzz_oci_config/rune-enclave") || true
+done
+for f in "$FIXTURES"/*seccomp*.json; do
+  [ -f "$f" ] && jq --slurpfile s "$f" '.linux.seccomp = $s[0]' "$CORPUS/fuzz_oci_config/runc-spec" \
+    > "$CORPUS/fuzz_oci_config/$(basename "$f")"
+done
+rm -rf "$spec_dir"
+# Runelet requests: [descriptor count][u32 type][i32 a][i32 b][u32 length][payload], little-endian.
+le32() { local v=$(($1 & 0xffffffff)); printf "\\x$(printf %02x $((v & 255)))\\x$(printf %02x $(((v >> 8) & 255)))\\x$(printf %02x $(((v >> 16) & 255)))\\x$(printf %02x $(((v >> 24) & 255)))"; }
+req() { # req NAME FDS TYPE A B PAYLOAD_PRINTF_FORMAT
+  local out=$BUILD/corpus/fuzz_runelet_protocol/$1 payload
+  payload=$(mktemp); printf "$6" > "$payload"
+  { printf "\\x$(printf %02x "$2")"; le32 "$3"; le32 "$4"; le32 "$5"; le32 "$(wc -c < "$payload")"; cat "$payload"; } > "$out"
+  rm -f "$payload"
+}
+req start 0 1 0 0 ''
+req exec 3 2 0 0 '\x02\x00\x00\x00/bin/sh\000-c\000\x01\x00\x00\x00PATH=/bin\000'
+req kill 0 3 -1 15 ''
+req attest 0 4 0 0 "$(head -c 512 /dev/zero | tr '\0' 'a')"
+req error 0 14 2 1 'no such file'
+mkdir -p "$BUILD/corpus/fuzz_policy" "$BUILD/corpus/fuzz_collateral_json"
+printf '%s' '{"allow_debug": false, "accepted_tcb_statuses": ["UpToDate", "SWHardeningNeeded"], "accept_out_of_date": true, "trust_sim_root": true, "min_tcb_evaluation_data_number": 17, "trusted_root_keys": ["00000000000000000000000000000000000000000000000000000000000000aa"], "sgx": {"mrenclave": ["00000000000000000000000000000000000000000000000000000000000000aa"], "isv_prod_id": 1, "min_isv_svn": 2}, "tdx": {"rtmr0": "000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000", "xfam": "e702060000000000"}, "snp": {"max_vmpl": 0, "allow_migrate_ma": false, "family_id": "00000000000000000000000000000000"}}' \
+  > "$BUILD/corpus/fuzz_policy/policy-all-sections"
+seed fuzz_collateral_json "$VECTORS"/*/*/collateral.json "$VECTORS"/*/*/tcb_info.json \
+  "$VECTORS"/*/*/qe_identity.json "$VECTORS"/sgx/*/tcbInfo.json "$VECTORS"/sgx/*/qeIdentity.json
+printf '%s' '{"root_ca": "a.pem", "pck_crl": "b.der", "tcb_info": "/abs/tcb.json"}' \
+  > "$BUILD/corpus/fuzz_collateral_json/role-map"
 
 status=0
 printf '%-26s %12s %10s %s\n' target executions seconds result

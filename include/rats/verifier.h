@@ -45,6 +45,10 @@ std::span<const std::string_view> collateral_roles();
 // Reads a collateral JSON object {"role": "path", ...}; relative paths are resolved against the
 // JSON file's folder. Errors name the JSON file, the role and the path.
 base::Result<Collateral> load_collateral_json(const std::string& path);
+// The role -> path map of a collateral JSON text (paths as written), without reading the files;
+// errors name `what` and the role.
+base::Result<std::map<std::string, std::string>> parse_collateral_map(std::string_view text,
+                                                                      const std::string& what);
 
 // TCB status, best to worst (attestation-formats.md §5 step 10). Values are only ever appended.
 enum class TcbStatus {

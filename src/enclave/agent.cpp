@@ -6,8 +6,12 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstddef>
 #include <cstring>
+#include <string_view>
+
+#include "inclavare/pal.h"
 
 namespace enclave {
 
@@ -35,7 +39,7 @@ base::Result<base::UniqueFd> socket_address(const std::string& dir, sockaddr_un&
 
 }  // namespace
 
-base::Status send_message(int sock, const Message& m, const std::vector<int>& fds) {
+base::Result<std::string> encode_message(const Message& m) {
   if (m.payload.size() > kMaxPayload)
     return base::invalid("message of " + std::to_string(m.payload.size()) +
                          " bytes exceeds the limit of " + std::to_string(kMaxPayload));
@@ -43,6 +47,49 @@ base::Status send_message(int sock, const Message& m, const std::vector<int>& fd
   std::string buf(sizeof h + m.payload.size(), '\0');
   memcpy(buf.data(), &h, sizeof h);
   memcpy(buf.data() + sizeof h, m.payload.data(), m.payload.size());
+  return buf;
+}
+
+base::Result<Message> decode_message(std::span<const char> datagram, const std::string& peer) {
+  Header h;
+  if (datagram.size() < sizeof h || datagram.size() - sizeof h > kMaxPayload)
+    return base::Error(base::Category::internal, "malformed message from " + peer, EPROTO);
+  memcpy(&h, datagram.data(), sizeof h);
+  if (h.len != datagram.size() - sizeof h)
+    return base::Error(base::Category::internal, "malformed message from " + peer, EPROTO);
+  Message m;
+  m.type = static_cast<MsgType>(h.type);
+  m.a = h.a;
+  m.b = h.b;
+  m.payload.assign(datagram.data() + sizeof h, h.len);
+  return m;
+}
+
+base::Result<Request> parse_request(const Message& m) {
+  switch (m.type) {
+    case MsgType::start:
+      return Request(StartRequest{});
+    case MsgType::exec: {
+      ASSIGN_OR_RETURN(auto lists, decode_lists(m.payload, 2));
+      if (lists[0].empty() || m.fds.size() != 3)
+        return base::invalid("exec request without a command or its stdio");
+      return Request(ExecRequest{std::move(lists[0]), std::move(lists[1])});
+    }
+    case MsgType::kill:
+      if (m.b <= 0 || m.b > SIGRTMAX) return base::invalid("invalid signal " + std::to_string(m.b));
+      return Request(KillRequest{m.a, m.b});
+    case MsgType::attest:
+      if (m.payload.size() != PAL_SGX_TARGET_INFO_SIZE)
+        return base::invalid("target info must be " + std::to_string(PAL_SGX_TARGET_INFO_SIZE) +
+                             " bytes, got " + std::to_string(m.payload.size()));
+      return Request(AttestRequest{std::vector<uint8_t>(m.payload.begin(), m.payload.end())});
+    default:
+      return base::invalid("unknown request " + std::to_string(static_cast<uint32_t>(m.type)));
+  }
+}
+
+base::Status send_message(int sock, const Message& m, const std::vector<int>& fds) {
+  ASSIGN_OR_RETURN(std::string buf, encode_message(m));
   iovec iov = {buf.data(), buf.size()};
   msghdr msg = {};
   msg.msg_iov = &iov;
@@ -90,17 +137,11 @@ base::Result<Message> recv_message(int sock, const std::string& peer) {
   }
   if (r == 0)
     return base::Error(base::Category::unavailable, peer + " closed the connection", EPIPE);
-  Header h;
-  if (static_cast<size_t>(r) < sizeof h || (msg.msg_flags & MSG_TRUNC))
+  if (msg.msg_flags & MSG_TRUNC)
     return base::Error(base::Category::internal, "malformed message from " + peer, EPROTO);
-  memcpy(&h, buf.data(), sizeof h);
-  if (h.len != static_cast<size_t>(r) - sizeof h)
-    return base::Error(base::Category::internal, "malformed message from " + peer, EPROTO);
-  m.type = static_cast<MsgType>(h.type);
-  m.a = h.a;
-  m.b = h.b;
-  m.payload.assign(buf.data() + sizeof h, h.len);
-  return m;
+  ASSIGN_OR_RETURN(Message decoded, decode_message(std::span(buf.data(), size_t(r)), peer));
+  decoded.fds = std::move(m.fds);
+  return decoded;
 }
 
 Message error_message(const base::Error& e) {
@@ -113,7 +154,10 @@ Message error_message(const base::Error& e) {
 }
 
 base::Error error_from(const Message& m) {
-  return base::Error(static_cast<base::Category>(m.b), m.payload, m.a);
+  auto c = static_cast<base::Category>(m.b);
+  if (m.b < 0 || std::string_view(base::category_name(c)) == "unknown")
+    c = base::Category::internal;
+  return base::Error(c, m.payload, m.a);
 }
 
 std::string encode_lists(const std::vector<std::vector<std::string>>& lists) {

@@ -11,7 +11,9 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "base/error.h"
@@ -41,12 +43,35 @@ struct Message {
 inline constexpr size_t kMaxPayload = 256 * 1024;
 inline constexpr const char* kSocketName = "runelet.sock";
 
+// The wire form of `m` (a header, then the payload) and back. decode_message checks the header
+// against the datagram's length; its descriptors are left empty. Errors name `peer`.
+base::Result<std::string> encode_message(const Message& m);
+base::Result<Message> decode_message(std::span<const char> datagram, const std::string& peer);
+
+// A request as the runelet accepts it (the shape only; whether the container can serve it now is
+// the runelet's to say). exec carries its three stdio descriptors in Message::fds.
+struct StartRequest {};
+struct ExecRequest {
+  std::vector<std::string> argv, env;
+};
+struct KillRequest {
+  int pid = 0;  // -1: every process of the runtime
+  int sig = 0;
+};
+struct AttestRequest {
+  std::vector<uint8_t> target_info;  // PAL_SGX_TARGET_INFO_SIZE bytes
+};
+using Request = std::variant<StartRequest, ExecRequest, KillRequest, AttestRequest>;
+// Errors (invalid_argument) say what is wrong with the request.
+base::Result<Request> parse_request(const Message& m);
+
 // Sends `m` with `fds` attached (not owned).
 base::Status send_message(int sock, const Message& m, const std::vector<int>& fds = {});
 // Receives one message; a closed peer is an `unavailable` error naming `peer`.
 base::Result<Message> recv_message(int sock, const std::string& peer);
 
 Message error_message(const base::Error& e);
+// The error an error reply carries; a category this version does not know reads as internal.
 base::Error error_from(const Message& m);
 
 // NUL-separated string lists: [n1][strings...][n2][strings...]

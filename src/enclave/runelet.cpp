@@ -176,120 +176,104 @@ void Runelet::handle_signal(int sig) {
 
 void Runelet::handle_request(int fd, Message& m) {
   base::UniqueFd conn(fd);
-  switch (m.type) {
-    case MsgType::start: {
-      auto pid = start();
-      if (!pid.ok()) {
-        reply_error(fd, pid.error());
-        destroy_and_exit(127);
-      }
+  auto request = parse_request(m);
+  if (!request.ok()) return reply_error(fd, request.error());
+  if (std::holds_alternative<StartRequest>(*request)) {
+    auto pid = start();
+    if (!pid.ok()) {
+      reply_error(fd, pid.error());
+      destroy_and_exit(127);
+    }
+    Message r;
+    r.type = MsgType::started;
+    r.a = *pid;
+    reply(fd, r);
+    return;
+  }
+  if (auto* exec = std::get_if<ExecRequest>(&*request)) {
+    if (!started_)
+      return reply_error(fd, base::Error(base::Category::failed_precondition,
+                                         "the container has not been started"));
+    if (pal_.version() < 2)
+      return reply_error(fd, base::Error(base::Category::failed_precondition,
+                                         "enclave runtime `" + pal_.path() +
+                                             "` implements PAL API v1, which runs one process "
+                                             "only: exec needs v2 or later"));
+    auto& argv = exec->argv;
+    auto& env = exec->env;
+    auto exe = base::find_executable(argv[0], env, "exec");
+    if (!exe.ok()) return reply_error(fd, exe.error());
+    int stdio[3];
+    struct stat ids[3];
+    for (int i = 0; i < 3; ++i) {
+      fstat(m.fds[i].get(), &ids[i]);
+      stdio[i] = m.fds[i].release();  // the runtime's now
+    }
+    base::Result<int> pid = 0;
+    {
+      std::lock_guard<std::mutex> lock(pal_mu_);
+      pid = pal_.create_process(*exe, argv, env, stdio);
+    }
+    if (pid.ok()) {
       Message r;
       r.type = MsgType::started;
       r.a = *pid;
       reply(fd, r);
-      return;
-    }
-    case MsgType::exec: {
-      if (!started_)
-        return reply_error(fd, base::Error(base::Category::failed_precondition,
-                                           "the container has not been started"));
-      if (pal_.version() < 2)
-        return reply_error(fd, base::Error(base::Category::failed_precondition,
-                                           "enclave runtime `" + pal_.path() +
-                                               "` implements PAL API v1, which runs one process "
-                                               "only: exec needs v2 or later"));
-      auto lists = decode_lists(m.payload, 2);
-      if (!lists.ok()) return reply_error(fd, lists.error());
-      auto& argv = (*lists)[0];
-      auto& env = (*lists)[1];
-      if (argv.empty() || m.fds.size() != 3)
-        return reply_error(fd, base::invalid("exec request without a command or its stdio"));
-      auto exe = base::find_executable(argv[0], env, "exec");
-      if (!exe.ok()) return reply_error(fd, exe.error());
-      int stdio[3];
-      struct stat ids[3];
-      for (int i = 0; i < 3; ++i) {
-        fstat(m.fds[i].get(), &ids[i]);
-        stdio[i] = m.fds[i].release();  // the runtime's now
-      }
-      base::Result<int> pid = 0;
-      {
-        std::lock_guard<std::mutex> lock(pal_mu_);
-        pid = pal_.create_process(*exe, argv, env, stdio);
-      }
-      if (pid.ok()) {
-        Message r;
-        r.type = MsgType::started;
-        r.a = *pid;
-        reply(fd, r);
-        auto value = pal_.exec(*pid);
-        if (value.ok()) {
-          Message e;
-          e.type = MsgType::exited;
-          e.a = *value;
-          reply(fd, e);
-        } else {
-          reply_error(fd, value.error());
-        }
+      auto value = pal_.exec(*pid);
+      if (value.ok()) {
+        Message e;
+        e.type = MsgType::exited;
+        e.a = *value;
+        reply(fd, e);
       } else {
-        reply_error(fd, pid.error());
+        reply_error(fd, value.error());
       }
-      // A runtime may keep or close what it was given: close only what is still ours.
-      for (int i = 0; i < 3; ++i) {
-        struct stat now;
-        if (fstat(stdio[i], &now) == 0 && now.st_dev == ids[i].st_dev &&
-            now.st_ino == ids[i].st_ino)
-          close(stdio[i]);
-      }
-      return;
+    } else {
+      reply_error(fd, pid.error());
     }
-    case MsgType::kill: {
-      int pid = m.a, sig = m.b;
-      if (sig <= 0 || sig > SIGRTMAX)
-        return reply_error(fd, base::invalid("invalid signal " + std::to_string(sig)));
-      if (!started_ || pal_.version() == 1) {
-        reply(fd, Message{});
-        if (terminating(sig)) destroy_and_exit(128 + sig);
-        return;
-      }
-      // The process may end (and the runelet with it) as soon as pal_kill returns: the reply
-      // goes out before destroy_and_exit can finish.
-      std::lock_guard<std::mutex> replying(reply_mu_);
-      base::Status s;
-      {
-        std::lock_guard<std::mutex> lock(pal_mu_);
-        s = pal_.kill(pid, sig);
-      }
-      if (s.ok())
-        reply(fd, Message{});
-      else
-        reply_error(fd, s.error());
-      if (sig == SIGTERM && pid == -1) post(kGrace, 0);
-      return;
+    // A runtime may keep or close what it was given: close only what is still ours.
+    for (int i = 0; i < 3; ++i) {
+      struct stat now;
+      if (fstat(stdio[i], &now) == 0 && now.st_dev == ids[i].st_dev && now.st_ino == ids[i].st_ino)
+        close(stdio[i]);
     }
-    case MsgType::attest: {
-      if (!pal_.has(kGetLocalReport))
-        return reply_error(fd, missing_symbol(pal_.path(), kGetLocalReport));
-      if (m.payload.size() != PAL_SGX_TARGET_INFO_SIZE)
-        return reply_error(
-            fd, base::invalid("target info must be " + std::to_string(PAL_SGX_TARGET_INFO_SIZE) +
-                              " bytes, got " + std::to_string(m.payload.size())));
-      std::vector<uint8_t> ti(m.payload.begin(), m.payload.end());
-      base::Result<std::vector<uint8_t>> rep = std::vector<uint8_t>();
-      {
-        std::lock_guard<std::mutex> lock(pal_mu_);
-        rep = pal_.get_local_report(ti);
-      }
-      if (!rep.ok()) return reply_error(fd, rep.error());
-      Message r;
-      r.type = MsgType::report;
-      r.payload.assign(rep->begin(), rep->end());
-      reply(fd, r);
-      return;
-    }
-    default:
-      reply_error(fd, base::invalid("unknown request " + std::to_string(int(m.type))));
+    return;
   }
+  if (auto* kill = std::get_if<KillRequest>(&*request)) {
+    int pid = kill->pid, sig = kill->sig;
+    if (!started_ || pal_.version() == 1) {
+      reply(fd, Message{});
+      if (terminating(sig)) destroy_and_exit(128 + sig);
+      return;
+    }
+    // The process may end (and the runelet with it) as soon as pal_kill returns: the reply
+    // goes out before destroy_and_exit can finish.
+    std::lock_guard<std::mutex> replying(reply_mu_);
+    base::Status s;
+    {
+      std::lock_guard<std::mutex> lock(pal_mu_);
+      s = pal_.kill(pid, sig);
+    }
+    if (s.ok())
+      reply(fd, Message{});
+    else
+      reply_error(fd, s.error());
+    if (sig == SIGTERM && pid == -1) post(kGrace, 0);
+    return;
+  }
+  auto& attest = std::get<AttestRequest>(*request);
+  if (!pal_.has(kGetLocalReport))
+    return reply_error(fd, missing_symbol(pal_.path(), kGetLocalReport));
+  base::Result<std::vector<uint8_t>> rep = std::vector<uint8_t>();
+  {
+    std::lock_guard<std::mutex> lock(pal_mu_);
+    rep = pal_.get_local_report(attest.target_info);
+  }
+  if (!rep.ok()) return reply_error(fd, rep.error());
+  Message r;
+  r.type = MsgType::report;
+  r.payload.assign(rep->begin(), rep->end());
+  reply(fd, r);
 }
 
 void Runelet::serve() {
