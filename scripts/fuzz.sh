@@ -44,6 +44,22 @@ seed fuzz_qe_identity "$VECTORS"/*/*/qe_identity.json "$VECTORS"/sgx/*/qeIdentit
   "$VECTORS"/tdx/go-tdx-guest/sample_qeIdentity_response
 seed fuzz_pck_cert "$VECTORS"/*/*/*.pem "$VECTORS"/snp/*/*.der
 seed fuzz_crl "$VECTORS"/*/*/*crl* "$VECTORS"/sgx/*/*Crl.pem "$VECTORS"/tdx/go-tdx-guest/pckcrl
+# PEM chains: the real PEM files; the type-5 chains cut out of the quotes (first BEGIN to last END);
+# and each of those joined (no newline between the certificates, as 2020-21 quotes carry them),
+# with CRLF lines, and joined and NUL-ended.
+seed fuzz_pem_chain "$VECTORS"/*/*/*.pem "$VECTORS"/tdx/*.pem
+for q in "$VECTORS"/sgx/*/quote.* "$VECTORS"/sgx/occlum-trustee/occlum_quote.dat \
+  "$VECTORS"/tdx/*/quote.bin "$VECTORS"/tdx/go-tdx-guest/*.dat; do
+  [ -f "$q" ] || continue
+  first=$(grep -abo -e '-----BEGIN CERTIFICATE-----' "$q" | head -1 | cut -d: -f1 || true)
+  last=$(grep -abo -e '-----END CERTIFICATE-----' "$q" | tail -1 | cut -d: -f1 || true)
+  [ -n "$first" ] && [ -n "$last" ] || continue
+  chain=$BUILD/corpus/fuzz_pem_chain/chain-$(echo "$q" | md5sum | cut -c1-12)
+  { tail -c +$((first + 1)) "$q" | head -c $((last + 25 - first)); echo; } > "$chain"
+  sed -z 's/-----END CERTIFICATE-----\n-----BEGIN/-----END CERTIFICATE----------BEGIN/g' "$chain" > "$chain-joined"
+  sed 's/$/\r/' "$chain" > "$chain-crlf"
+  { head -c -1 "$chain-joined"; printf '\0'; } > "$chain-joined-nul"
+done
 # DICE CBOR values and certificates carrying them, made by the Rats-TLS tests' encoder are not on
 # disk; the real certificates and quotes give the DER and byte-string structure to start from.
 seed fuzz_rats_tls_evidence "$VECTORS"/snp/*/*.der "$VECTORS"/sgx/signal-cdsi/quote.bin

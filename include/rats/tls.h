@@ -20,11 +20,15 @@
 // With the null attester no evidence extension is emitted; the null verifier accepts a peer
 // without one, every other verifier rejects it ("no evidence extension").
 //
-// Fail closed: the verifying side's negotiate() fails naming the Verdict's reasons ("peer evidence
-// rejected: quote_signature: ...") and sends an alert. A client never sends application data
-// before it has verified the server. In mutual mode, a TLS 1.3 client's negotiate() may succeed
-// before the server has rejected its certificate; its first receive() then fails, while the
-// server's negotiate() fails, so the server application never reads the client's data.
+// Fail closed: the verifying side sends a `bad certificate` alert and its negotiate() fails saying
+// so and why ("TLS handshake: we sent TLS alert `bad certificate` because peer evidence rejected:
+// quote_signature: ..."); the rejected side's call fails with "peer sent TLS alert `bad
+// certificate`". Every alert is reported by its direction: one we sent with what made us send it
+// (our rejection of the peer, else OpenSSL's reasons), one we received as the peer's. A client
+// never sends application data before it has verified the server. In mutual mode, a TLS 1.3
+// client's negotiate() may succeed before the server has rejected its certificate; its first
+// receive() then fails, while the server's negotiate() fails, so the server application never reads
+// the client's data.
 //
 // Sessions do not resume (no tickets, no session cache): every connection is attested. Writes to
 // a closed peer may raise SIGPIPE; programs that do not want it ignore SIGPIPE.

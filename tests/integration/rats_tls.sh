@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Rats-TLS samples end to end with the sim TEE on both sides, mutual:
 #   1. both trust the sim root: both print the peer's claims JSON, exit 0;
-#   2. the client's policy does not trust the sim root: the client exits 1 naming the reason and
-#      the server application receives no data;
+#   2. the client's policy does not trust the sim root: the client exits 1 saying that it sent the
+#      `bad certificate` alert and why, the server says it received that alert, and the server
+#      application receives no data;
 #   3. --verify-at beyond the sim collateral's validity: rejected naming the expiry, no data;
 #   4. a malformed --verify-at: exit 2 naming the flag.
 # Environment: RATS_TLS_SERVER, RATS_TLS_CLIENT (paths of the sample binaries). Needs the `sim`
@@ -74,7 +75,11 @@ rc=0
   --message "must not arrive" >"$work/client-rej.out" 2>"$work/client-rej.err" || rc=$?
 wait_server
 [[ $rc == 1 ]] || fail "client exited $rc, want 1, when the sim root is not trusted"
-grep -q 'peer evidence rejected: ' "$work/client-rej.err" || fail "client did not name the reason"
+grep -q 'we sent TLS alert `bad certificate` because peer evidence rejected: ' "$work/client-rej.err" \
+  || fail "client did not say it sent the alert and why"
+grep -q 'peer sent TLS alert `bad certificate`' "$work/rejected.err" \
+  || fail "server did not say it received the alert"
+if grep -q 'we sent' "$work/rejected.err"; then fail "server claims it sent the alert"; fi
 [[ ! -s $work/client-rej.out ]] || fail "client printed output although it rejected the server"
 [[ $src == 1 ]] || fail "server exited $src, want 1"
 if grep -q 'received:\|must not arrive' "$work/rejected.out"; then fail "server application got data"; fi

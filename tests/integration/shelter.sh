@@ -1,6 +1,10 @@
 # `shelter verify` end to end on the real vectors: every case of ../shared/vectors/cases.json
 # with its expected verdict, TCB status, advisory IDs and claims, plus exit 2 for unusable input.
-# Usage: SHELTER=/abs/path/to/shelter VECTORS=/abs/path/to/shared/vectors bash shelter.sh
+# Every real SGX/TDX quote of cases.json is also verified with its PEM chain laid out as other
+# real quotes carry it (no newline between the certificates; CRLF lines), expecting the original's
+# verdict JSON and exit status.
+# Usage: SHELTER=/abs/path/to/shelter PEM_VARIANT=/abs/path/to/pem_variant \
+#        VECTORS=/abs/path/to/shared/vectors [SIM_QUOTE=/abs/path/to/sim_quote] bash shelter.sh
 set -u
 SHELTER=${SHELTER:?set SHELTER to the shelter binary}
 VECTORS=${VECTORS:?set VECTORS to ../shared/vectors}
@@ -35,6 +39,40 @@ for ((i = 0; i < n; i++)); do
       (if $o.verdict == "rejected" and ($o.reasons | length) == 0 then "reasons" else empty end) ] | join(",")')
   if [ -n "$mismatch" ]; then bad "$name: differs in $mismatch: $out"; else ok "$name ($expect)"; fi
 done
+
+# The same quotes with their PEM chain laid out another way (tests/helpers/pem_variant.cpp
+# re-encodes the quote; the certification data is not signed): the original's exit status and
+# verdict JSON, byte for byte. `joined` is the layout of 2020-21 rats-tls and Graphene quotes.
+if [ -z "${PEM_VARIANT:-}" ] || [ ! -x "$PEM_VARIANT" ]; then
+  bad "PEM layouts: PEM_VARIANT (the tests/helpers/pem_variant binary) is not set or not executable"
+else
+  for ((i = 0; i < n; i++)); do
+    c=$(jq -c ".cases[$i]" "$VECTORS/cases.json")
+    tee=$(jq -r .tee <<<"$c")
+    [ "$tee" = sgx ] || [ "$tee" = tdx ] || continue
+    name=$(jq -r .name <<<"$c")
+    evidence=$VECTORS/$(jq -r .evidence <<<"$c")
+    jq '.collateral | map_values("v/" + .)' <<<"$c" > "$WORK/col.json"
+    args=(verify --tee "$tee" --collateral "$WORK/col.json" --at "$(jq -r .at <<<"$c")")
+    want=$("$SHELTER" "${args[@]}" --evidence "$evidence" 2>&1); want_rc=$?
+    for layout in joined crlf; do
+      if ! "$PEM_VARIANT" "$layout" "$evidence" "$WORK/layout.bin" 2>"$WORK/err"; then
+        bad "$name, $layout chain: $(cat "$WORK/err")"; continue
+      fi
+      joins=$(grep -a -o -- '-----END CERTIFICATE----------BEGIN CERTIFICATE-----' "$WORK/layout.bin" | wc -l)
+      if [ "$layout" = joined ] && [ "$joins" != 2 ]; then
+        bad "$name, joined chain: $joins END/BEGIN pairs without a newline, want 2"; continue
+      fi
+      if cmp -s "$evidence" "$WORK/layout.bin"; then bad "$name, $layout chain: unchanged"; continue; fi
+      got=$("$SHELTER" "${args[@]}" --evidence "$WORK/layout.bin" 2>&1); rc=$?
+      if [ "$rc" = "$want_rc" ] && [ "$got" = "$want" ]; then
+        ok "$name with a $layout PEM chain: same verdict (exit $rc)"
+      else
+        bad "$name with a $layout PEM chain: exit $rc, want $want_rc; got $got; want $want"
+      fi
+    done
+  done
+fi
 
 # Unusable input: exit 2 and a message naming the file.
 Q=$VECTORS/sgx/signal-cdsi/quote.bin

@@ -10,7 +10,6 @@
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
-#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/sha.h>
@@ -213,28 +212,6 @@ base::Result<X509Ptr> parse_certificate(std::span<const uint8_t> pem_or_der) {
                          std::to_string(pem_or_der.size() - used) + " more bytes");
   }
   return cert;
-}
-
-base::Result<std::vector<X509Ptr>> parse_pem_chain(std::span<const uint8_t> pem) {
-  ASSIGN_OR_RETURN(BioPtr bio, memory_bio(pem));
-  std::vector<X509Ptr> chain;
-  for (;;) {
-    X509Ptr cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
-    if (cert) {
-      chain.push_back(std::move(cert));
-      continue;
-    }
-    unsigned long e = ERR_peek_last_error();
-    if (ERR_GET_LIB(e) == ERR_LIB_PEM && ERR_GET_REASON(e) == PEM_R_NO_START_LINE) {
-      ERR_clear_error();  // the normal end: no further certificate
-      break;
-    }
-    return openssl_error(
-        base::Category::invalid_argument,
-        "PEM certificate " + std::to_string(chain.size() + 1) + " of the chain is malformed");
-  }
-  if (chain.empty()) return base::invalid("PEM chain holds no certificate");
-  return chain;
 }
 
 std::string subject_name(const X509* cert) {

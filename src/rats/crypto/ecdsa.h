@@ -78,8 +78,10 @@ base::Status verify_p384_sha384_le(const X509* cert, std::span<const uint8_t> me
 // bytes).
 base::Result<X509Ptr> parse_certificate(std::span<const uint8_t> pem_or_der);
 
-// Every certificate of a PEM bundle, in order. Text after the last certificate (such as the NUL
-// that ends certification data) is ignored; a bundle without any certificate is an error.
+// Every certificate of a PEM bundle, in order. Blocks are found by their BEGIN/END markers
+// (pem.h: back to back, CRLF, trailing NULs and whitespace are accepted); stray text, a cut-short
+// block or another PEM type is an error naming the certificate ("PEM certificate 2 of the chain
+// ..."), and so is a bundle without any certificate. Defined in pem.cpp.
 base::Result<std::vector<X509Ptr>> parse_pem_chain(std::span<const uint8_t> pem);
 
 // Subject of `cert` in one line (RFC 2253), for messages.

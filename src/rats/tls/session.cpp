@@ -34,8 +34,9 @@ struct Session::State {
   SslPtr ssl;
   std::optional<Verdict> verdict;
   EvidenceForm form = EvidenceForm::none;
-  std::string verify_error;  // set when our verification could not run
-  std::string peer_alert;    // the description of a fatal alert the peer sent
+  std::string verify_error;    // set when our verification could not run
+  std::string alert_sent;      // the first fatal alert we sent (its description)
+  std::string alert_received;  // the first fatal alert the peer sent
   bool negotiated = false;
   bool failed = false;
   bool shut_down = false;
@@ -91,10 +92,29 @@ int verify_callback(X509_STORE_CTX* store, void*) {
   return 1;
 }
 
+// The description of an alert (the low byte of the info callback's `ret`). OpenSSL 3.0 has no
+// names for the TLS 1.3 alerts (RFC 8446 §6), which it calls "unknown".
+std::string alert_description(int ret) {
+  switch (ret & 0xff) {
+    case SSL_AD_MISSING_EXTENSION:
+      return "missing extension";
+    case SSL_AD_CERTIFICATE_REQUIRED:
+      return "certificate required";
+    default:
+      break;
+  }
+  std::string name = SSL_alert_desc_string_long(ret);
+  return name == "unknown" ? "alert " + std::to_string(ret & 0xff) : name;
+}
+
+// Records the first fatal alert in each direction. SSL_CB_READ_ALERT and SSL_CB_WRITE_ALERT
+// share the SSL_CB_ALERT bit, so the direction is told by SSL_CB_READ / SSL_CB_WRITE.
 void info_callback(const SSL* ssl, int where, int ret) {
-  if ((where & SSL_CB_READ_ALERT) == 0) return;
+  if ((where & SSL_CB_ALERT) == 0 || (ret >> 8) != SSL3_AL_FATAL) return;
   Session::State* s = session_of(ssl);
-  if (s != nullptr && (ret >> 8) == SSL3_AL_FATAL) s->peer_alert = SSL_alert_desc_string_long(ret);
+  if (s == nullptr) return;
+  std::string& slot = (where & SSL_CB_WRITE) != 0 ? s->alert_sent : s->alert_received;
+  if (slot.empty()) slot = alert_description(ret);
 }
 
 base::Result<SslCtxPtr> make_ssl_ctx(Context::State& c) {
@@ -212,23 +232,40 @@ base::Status wait_for(int fd, int ssl_error) {
   return base::ok();
 }
 
-// The error of a failed SSL call, with what we know about why.
+// " (the peer ...)" after a received alert whose usual cause we know.
+std::string received_alert_hint(const std::string& alert) {
+  return alert == "bad certificate" ? " (the peer did not accept our certificate or evidence)" : "";
+}
+
+// The error of a failed SSL call, with what we know about why. An alert we sent is reported as
+// ours, with what made us send it: our rejection of the peer, else OpenSSL's reasons. An alert
+// the peer sent is reported as the peer's.
 base::Error failure(Session::State& s, int ssl_error, std::string_view what) {
   s.failed = true;
   int saved_errno = errno;
   std::string queue = crypto::drain_openssl_errors();
-  if (s.verdict && !s.verdict->trusted)
-    return base::Error(base::Category::failed_precondition,
-                       "peer evidence rejected: " + reasons_text(*s.verdict));
-  if (!s.verify_error.empty())
-    return base::Error(base::Category::failed_precondition,
-                       "peer certificate rejected: " + s.verify_error);
-  if (!s.peer_alert.empty()) {
-    std::string hint = s.peer_alert == "bad certificate"
-                           ? " (the peer did not accept our certificate or evidence)"
-                           : "";
-    return base::Error(base::Category::unavailable,
-                       std::string(what) + ": peer sent TLS alert `" + s.peer_alert + "`" + hint);
+  std::string rejection;
+  if (s.verdict && !s.verdict->trusted) {
+    rejection = "peer evidence rejected: " + reasons_text(*s.verdict);
+  } else if (!s.verify_error.empty()) {
+    rejection = "peer certificate rejected: " + s.verify_error;
+  }
+  if (!s.alert_sent.empty()) {
+    std::string because = !rejection.empty() ? rejection
+                          : !queue.empty()   ? queue
+                                             : "of an error OpenSSL did not name";
+    std::string also =
+        s.alert_received.empty() ? "" : "; the peer sent TLS alert `" + s.alert_received + "`";
+    return base::Error(
+        rejection.empty() ? base::Category::unavailable : base::Category::failed_precondition,
+        std::string(what) + ": we sent TLS alert `" + s.alert_sent + "` because " + because + also);
+  }
+  // Rejected, but no alert went out (the peer may have gone already).
+  if (!rejection.empty()) return base::Error(base::Category::failed_precondition, rejection);
+  if (!s.alert_received.empty()) {
+    return base::Error(base::Category::unavailable, std::string(what) + ": peer sent TLS alert `" +
+                                                        s.alert_received + "`" +
+                                                        received_alert_hint(s.alert_received));
   }
   if (ssl_error == SSL_ERROR_SYSCALL) {
     if (saved_errno != 0 && queue.empty())

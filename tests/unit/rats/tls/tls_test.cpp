@@ -20,6 +20,24 @@ bool has_reason(const std::optional<rats::Verdict>& v, std::string_view check) {
   return false;
 }
 
+// A side that rejected its peer: its error says that it sent the alert, and why.
+void expect_sent_alert(const base::Status& s, std::string_view alert, std::string_view because) {
+  ASSERT_FALSE(s.ok());
+  const std::string& m = s.error().message();
+  std::string sent = "TLS handshake: we sent TLS alert `" + std::string(alert) + "` because ";
+  EXPECT_EQ(m.rfind(sent, 0), 0u) << m;
+  EXPECT_NE(m.find(because, sent.size()), std::string::npos) << m;
+  EXPECT_EQ(m.find("peer sent"), std::string::npos) << m;
+}
+
+// A side whose peer rejected it: its error says the peer sent the alert.
+void expect_received_alert(const base::Status& s, std::string_view alert) {
+  ASSERT_FALSE(s.ok());
+  const std::string& m = s.error().message();
+  EXPECT_NE(m.find(": peer sent TLS alert `" + std::string(alert) + "`"), std::string::npos) << m;
+  EXPECT_EQ(m.find("we sent"), std::string::npos) << m;
+}
+
 TEST(RatsTlsNull, NullPairHandshakesAndDataFlows) {
   auto server = make_context({.role = Role::server});
   auto client = make_context({.role = Role::client});
@@ -140,6 +158,64 @@ TEST(RatsTlsFake, MutualServerRejectsTamperedClientAndAppGetsNoData) {
         << r.client.receive->error().message();
   }
   EXPECT_EQ(r.client.received, "");
+}
+
+TEST(RatsTlsFake, ClientThatRejectsTheServerSaysItSentTheAlertAndWhy) {
+  auto bad = std::make_shared<TamperingAttester>(fake_attester(), 0);
+  auto server = make_context({.role = Role::server, .attester_object = bad});
+  auto client = make_context({.role = Role::client, .verifier_object = fake_verifier()});
+  PairResult r = run_pair(*server, *client, "secret");
+  expect_sent_alert(r.client.negotiate, "bad certificate",
+                    "peer evidence rejected: quote_signature: not FAKE");
+  EXPECT_EQ(r.client.negotiate.error().category(), base::Category::failed_precondition);
+  // The rejected server got it.
+  expect_received_alert(r.server.negotiate, "bad certificate");
+  EXPECT_NE(r.server.negotiate.error().message().find("did not accept our certificate"),
+            std::string::npos)
+      << r.server.negotiate.error().message();
+}
+
+TEST(RatsTlsFake, MutualServerThatRejectsTheClientSaysItSentTheAlertAndWhy) {
+  auto bad = std::make_shared<TamperingAttester>(fake_attester(), 10);
+  auto server = make_context({.role = Role::server,
+                              .attester_object = fake_attester(),
+                              .verifier_object = fake_verifier(),
+                              .mutual = true});
+  auto client = make_context({.role = Role::client,
+                              .attester_object = bad,
+                              .verifier_object = fake_verifier(),
+                              .mutual = true});
+  PairResult r = run_pair(*server, *client, "secret");
+  expect_sent_alert(r.server.negotiate, "bad certificate",
+                    "peer evidence rejected: report_data: evidence report data differs");
+  // The client learns it from its handshake or, in TLS 1.3, from its first read.
+  if (r.client.negotiate.ok()) {
+    ASSERT_TRUE(r.client.receive);
+    expect_received_alert(*r.client.receive, "bad certificate");
+  } else {
+    expect_received_alert(r.client.negotiate, "bad certificate");
+  }
+}
+
+// An alert OpenSSL sends on its own (no client certificate in mutual mode): reported as sent by
+// the server, with OpenSSL's reason, and as received by the client. It used to be reported by the
+// server as "peer sent TLS alert".
+TEST(RatsTlsFake, AlertSentForAMissingClientCertificateIsReportedAsSentWithOpenSslsReason) {
+  auto server = make_context({.role = Role::server,
+                              .attester_object = fake_attester(),
+                              .verifier_object = fake_verifier(),
+                              .mutual = true});
+  auto client = make_context({.role = Role::client, .verifier_object = fake_verifier()});
+  PairResult r = run_pair(*server, *client, "secret");
+  expect_sent_alert(r.server.negotiate, "certificate required",
+                    "peer did not return a certificate");
+  EXPECT_EQ(r.server.negotiate.error().category(), base::Category::unavailable);
+  if (r.client.negotiate.ok()) {
+    ASSERT_TRUE(r.client.receive);
+    expect_received_alert(*r.client.receive, "certificate required");
+  } else {
+    expect_received_alert(r.client.negotiate, "certificate required");
+  }
 }
 
 TEST(RatsTlsFake, MutualServerRejectsClientWithoutCertificate) {
@@ -268,9 +344,8 @@ TEST_F(RatsTlsSim, TamperedQuoteIsRejectedAndServerGetsNoData) {
   auto client = make_context(sim_client(false));
   PairResult r = run_pair(*server, *client, "secret");
   ASSERT_FALSE(r.client.negotiate.ok());
-  const std::string& m = r.client.negotiate.error().message();
-  EXPECT_EQ(m.rfind("peer evidence rejected: ", 0), 0u) << m;
-  EXPECT_NE(m.find("quote_signature"), std::string::npos) << m;
+  expect_sent_alert(r.client.negotiate, "bad certificate",
+                    "peer evidence rejected: quote_signature");
   EXPECT_FALSE(r.server.negotiate.ok());
   EXPECT_EQ(r.server.received, "");
   EXPECT_FALSE(r.client.transmit);
@@ -282,9 +357,7 @@ TEST_F(RatsTlsSim, UntrustedSimRootIsRejected) {
   co.policy = rats::Policy{};  // the default policy does not trust the sim root
   auto client = make_context(co);
   PairResult r = run_pair(*server, *client, "secret");
-  ASSERT_FALSE(r.client.negotiate.ok());
-  EXPECT_EQ(r.client.negotiate.error().message().rfind("peer evidence rejected: ", 0), 0u)
-      << r.client.negotiate.error().message();
+  expect_sent_alert(r.client.negotiate, "bad certificate", "peer evidence rejected: root_ca");
   ASSERT_TRUE(r.client.verdict);
   EXPECT_FALSE(r.client.verdict->trusted);
   EXPECT_FALSE(r.server.negotiate.ok());
@@ -308,9 +381,7 @@ TEST_F(RatsTlsSim, SgxVerifierTrustsSimEvidenceOnlyWhenPolicyNamesTheRoot) {
       EXPECT_TRUE(r.client.negotiate.ok()) << message_of(r.client.negotiate);
       EXPECT_EQ(r.server.received, "secret");
     } else {
-      ASSERT_FALSE(r.client.negotiate.ok());
-      EXPECT_EQ(r.client.negotiate.error().message().rfind("peer evidence rejected: ", 0), 0u)
-          << r.client.negotiate.error().message();
+      expect_sent_alert(r.client.negotiate, "bad certificate", "peer evidence rejected: root_ca");
       EXPECT_FALSE(r.server.negotiate.ok());
       EXPECT_EQ(r.server.received, "");
     }
@@ -340,9 +411,7 @@ TEST_F(RatsTlsSim, MutualServerRejectsUntrustedClient) {
   auto server = make_context(so);
   auto client = make_context(sim_client(true));
   PairResult r = run_pair(*server, *client, "secret");
-  ASSERT_FALSE(r.server.negotiate.ok());
-  EXPECT_EQ(r.server.negotiate.error().message().rfind("peer evidence rejected: ", 0), 0u)
-      << r.server.negotiate.error().message();
+  expect_sent_alert(r.server.negotiate, "bad certificate", "peer evidence rejected: root_ca");
   EXPECT_EQ(r.server.received, "");
   EXPECT_EQ(r.client.received, "");
 }
