@@ -25,6 +25,7 @@
 #include "base/encoding.h"
 #include "base/fd.h"
 #include "base/file.h"
+#include "base/json_reader.h"
 #include "rats/crypto/openssl_util.h"
 #include "rats/crypto/x509.h"
 #include "rats/sim/sim_internal.h"
@@ -610,12 +611,13 @@ std::optional<int64_t> current_issue(const std::string& dir, int64_t now,
                                      const SimOptions& options) {
   auto text = base::read_file(base::path_join(dir, "issue.json"), 1 << 16);
   if (!text.ok()) return std::nullopt;
-  auto j = nlohmann::json::parse(*text, nullptr, false);
-  if (j.is_discarded() || !j.is_object() || !j.contains("issued_at") ||
-      !j["issued_at"].is_number_integer() || !j.contains("options") ||
-      j["options"] != options_json(options))
+  auto j = base::parse_json(*text, "issue.json");
+  if (!j.ok()) return std::nullopt;
+  base::JsonReader reader(*j);
+  int64_t issued = 0;
+  if (!reader.root()["issued_at"].need(issued) || !reader.root()["options"].present() ||
+      *reader.root()["options"].json() != options_json(options))
     return std::nullopt;
-  int64_t issued = j["issued_at"].get<int64_t>();
   if (now < issued || now >= issued + kSimCollateralValidity) return std::nullopt;
   for (const auto& [role, file] : kCollateralFiles) {
     if (!base::path_exists(base::path_join(dir, file))) return std::nullopt;
