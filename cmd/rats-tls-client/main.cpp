@@ -15,15 +15,9 @@ namespace cli = rats::tls::cli;
 
 // --connect, the common flags, --message, --help: the parser's table and the help's order.
 const std::vector<base::flags::Flag>& flags() {
-  static const std::vector<base::flags::Flag> all = [] {
-    std::vector<base::flags::Flag> f = {
-        {"connect", 0, base::flags::Kind::value, "HOST:PORT", "server address (required)"}};
-    f.insert(f.end(), cli::common_flags().begin(), cli::common_flags().end());
-    f.push_back(
-        {"message", 0, base::flags::Kind::value, "TEXT", "message to send (default: hello)"});
-    f.push_back({"help", 0, base::flags::Kind::boolean, "", "this text"});
-    return f;
-  }();
+  static const auto all = cli::sample_flags(
+      {"connect", 0, base::flags::Kind::value, "HOST:PORT", "server address (required)"},
+      {"message", 0, base::flags::Kind::value, "TEXT", "message to send (default: hello)"});
   return all;
 }
 

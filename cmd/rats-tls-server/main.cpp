@@ -16,15 +16,10 @@ namespace cli = rats::tls::cli;
 
 // --listen, the common flags, --once, --help: the parser's table and the help's order.
 const std::vector<base::flags::Flag>& flags() {
-  static const std::vector<base::flags::Flag> all = [] {
-    std::vector<base::flags::Flag> f = {
-        {"listen", 0, base::flags::Kind::value, "HOST:PORT", "address to listen on (required)"}};
-    f.insert(f.end(), cli::common_flags().begin(), cli::common_flags().end());
-    f.push_back({"once", 0, base::flags::Kind::boolean, "",
-                 "serve one connection, then exit with its status"});
-    f.push_back({"help", 0, base::flags::Kind::boolean, "", "this text"});
-    return f;
-  }();
+  static const auto all = cli::sample_flags(
+      {"listen", 0, base::flags::Kind::value, "HOST:PORT", "address to listen on (required)"},
+      {"once", 0, base::flags::Kind::boolean, "",
+       "serve one connection, then exit with its status"});
   return all;
 }
 

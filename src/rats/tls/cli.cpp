@@ -93,6 +93,15 @@ const std::vector<base::flags::Flag>& common_flags() {
   return flags;
 }
 
+std::vector<base::flags::Flag> sample_flags(const base::flags::Flag& address,
+                                            const base::flags::Flag& extra) {
+  std::vector<base::flags::Flag> f = {address};
+  f.insert(f.end(), common_flags().begin(), common_flags().end());
+  f.push_back(extra);
+  f.push_back({"help", 0, base::flags::Kind::boolean, "", "this text"});
+  return f;
+}
+
 CommonFlags common_from(const base::flags::Args& a) {
   CommonFlags f;
   f.attester = a.get("attester", f.attester);

@@ -43,6 +43,11 @@ std::variant<base::flags::Args, int> command_line(std::string_view program,
                                                   std::string_view required, int argc, char** argv,
                                                   void (*usage)(FILE*));
 
+// A sample's flag table, in its help's order: `address` (--listen or --connect), the common
+// flags, `extra`, --help.
+std::vector<base::flags::Flag> sample_flags(const base::flags::Flag& address,
+                                            const base::flags::Flag& extra);
+
 // The common flags' table (for base::flags::parse and help_lines), and their values once parsed.
 const std::vector<base::flags::Flag>& common_flags();
 CommonFlags common_from(const base::flags::Args& args);
