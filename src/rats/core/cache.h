@@ -114,7 +114,7 @@ class CollateralCache {
  public:
   // `capacity` collateral entries (each keeps a copy of its key: for Intel quotes the collateral
   // and the certification data, about 25 KB) and `signature_capacity` memoised signatures (about
-  // 600 bytes each).
+  // 700 bytes each).
   explicit CollateralCache(size_t capacity = 256, size_t signature_capacity = 1024)
       : store_(capacity), signatures_(signature_capacity) {}
 
