@@ -4,6 +4,7 @@
 #include <string_view>
 
 #include "rats/policy.h"
+#include "rats/verifier.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);

@@ -2,14 +2,16 @@
 
 #include "rats/crypto/openssl_util.h"
 
+#include <algorithm>
+#include <atomic>
 #include <climits>
 #include <cstring>
 #include <string_view>
 
 #include <openssl/bio.h>
-#include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/sha.h>
@@ -25,6 +27,8 @@ void X509Deleter::operator()(X509* p) const {
 }
 
 namespace {
+
+std::atomic<uint64_t> g_verifications{0};
 
 // Fails unless `key` is an EC key on the curve OpenSSL names `group` (`label` for messages).
 base::Status expect_ec_group(const EVP_PKEY* key, const char* group, std::string_view label) {
@@ -46,31 +50,32 @@ base::Status expect_ec_group(const EVP_PKEY* key, const char* group, std::string
   return base::ok();
 }
 
-// DER ECDSA-Sig-Value from r and s; takes ownership of both.
-base::Result<std::vector<uint8_t>> der_signature(BnPtr r, BnPtr s) {
-  if (!r || !s) return internal("BN conversion of the signature failed");
-  EcdsaSigPtr sig(ECDSA_SIG_new());
-  if (!sig) return internal("ECDSA_SIG_new failed");
-  if (ECDSA_SIG_set0(sig.get(), r.get(), s.get()) != 1) return internal("ECDSA_SIG_set0 failed");
-  r.release();  // owned by sig now
-  s.release();
-  int len = i2d_ECDSA_SIG(sig.get(), nullptr);
-  if (len <= 0) return internal("DER encoding of the signature failed");
-  std::vector<uint8_t> der(static_cast<size_t>(len));
-  uint8_t* p = der.data();
-  if (i2d_ECDSA_SIG(sig.get(), &p) != len) return internal("DER encoding of the signature failed");
-  return der;
+// One DER INTEGER of the unsigned big-endian `value` at `out`: leading zero bytes dropped, one
+// zero byte put back before a top bit that is set (or for the value 0). Returns the bytes written.
+size_t der_unsigned_integer(std::span<const uint8_t> value, uint8_t* out) {
+  size_t skip = 0;
+  while (skip < value.size() && value[skip] == 0) ++skip;
+  value = value.subspan(skip);
+  const bool pad = value.empty() || (value[0] & 0x80) != 0;
+  const size_t len = value.size() + (pad ? 1 : 0);
+  out[0] = 0x02;  // INTEGER
+  out[1] = static_cast<uint8_t>(len);
+  out[2] = 0;
+  if (!value.empty()) std::memcpy(out + 2 + (pad ? 1 : 0), value.data(), value.size());
+  return 2 + len;
 }
 
 // EVP_DigestVerify of a DER signature; `label` names the algorithm in messages.
 base::Status digest_verify(EVP_PKEY* key, const EVP_MD* md, std::span<const uint8_t> message,
-                           const std::vector<uint8_t>& der, std::string_view label) {
+                           const EcdsaDer& der, std::string_view label) {
+  if (der.size == 0) return base::invalid(std::string(label) + " signature values are too wide");
   MdCtxPtr ctx(EVP_MD_CTX_new());
   if (!ctx) return internal("EVP_MD_CTX_new failed");
   if (EVP_DigestVerifyInit(ctx.get(), nullptr, md, nullptr, key) != 1) {
     return internal(std::string(label) + ": EVP_DigestVerifyInit failed");
   }
-  int rc = EVP_DigestVerify(ctx.get(), der.data(), der.size(), message.data(), message.size());
+  g_verifications.fetch_add(1, std::memory_order_relaxed);
+  int rc = EVP_DigestVerify(ctx.get(), der.bytes.data(), der.size, message.data(), message.size());
   if (rc == 1) return base::ok();
   // 0 is a well-formed signature that does not match; < 0 includes r or s out of range.
   return openssl_error(base::Category::invalid_argument,
@@ -97,13 +102,29 @@ base::Status verify_p384_with_cert(const X509* cert, std::span<const uint8_t> me
   // The fields are 72 bytes wide but P-384 values are 48 bytes: the rest must be zero.
   if (!all_zero(r_le.subspan(48))) return base::invalid("signature R is wider than 384 bits");
   if (!all_zero(s_le.subspan(48))) return base::invalid("signature S is wider than 384 bits");
-  BnPtr r(BN_lebin2bn(r_le.data(), 48, nullptr));
-  BnPtr s(BN_lebin2bn(s_le.data(), 48, nullptr));
-  ASSIGN_OR_RETURN(auto der, der_signature(std::move(r), std::move(s)));
-  return digest_verify(key, EVP_sha384(), message, der, "ECDSA-P384/SHA-384");
+  uint8_t r[48], s[48];
+  std::reverse_copy(r_le.begin(), r_le.begin() + 48, r);
+  std::reverse_copy(s_le.begin(), s_le.begin() + 48, s);
+  return digest_verify(key, EVP_sha384(), message, ecdsa_der(r, s), "ECDSA-P384/SHA-384");
 }
 
 }  // namespace
+
+EcdsaDer ecdsa_der(std::span<const uint8_t> r, std::span<const uint8_t> s) {
+  EcdsaDer der;
+  if (r.size() > kEcdsaDerMaxValue || s.size() > kEcdsaDerMaxValue) return der;  // size 0
+  // Both INTEGERs fit a short-form length: 2 * (2 + 49) < 128.
+  size_t len = der_unsigned_integer(r, der.bytes.data() + 2);
+  len += der_unsigned_integer(s, der.bytes.data() + 2 + len);
+  der.bytes[0] = 0x30;  // SEQUENCE
+  der.bytes[1] = static_cast<uint8_t>(len);
+  der.size = 2 + len;
+  return der;
+}
+
+uint64_t ecdsa_verifications() {
+  return g_verifications.load(std::memory_order_relaxed);
+}
 
 base::Result<Bytes<32>> sha256(std::span<const uint8_t> data) {
   Bytes<32> out{};
@@ -167,10 +188,9 @@ base::Result<PkeyPtr> p256_public_key(std::span<const uint8_t, 64> xy) {
 base::Status verify_p256_sha256(EVP_PKEY* key, std::span<const uint8_t> message,
                                 std::span<const uint8_t, 64> signature_rs) {
   TRY(expect_ec_group(key, "prime256v1", "P-256"));
-  BnPtr r(BN_bin2bn(signature_rs.data(), 32, nullptr));
-  BnPtr s(BN_bin2bn(signature_rs.data() + 32, 32, nullptr));
-  ASSIGN_OR_RETURN(auto der, der_signature(std::move(r), std::move(s)));
-  return digest_verify(key, EVP_sha256(), message, der, "ECDSA-P256/SHA-256");
+  return digest_verify(key, EVP_sha256(), message,
+                       ecdsa_der(signature_rs.first(32), signature_rs.subspan(32)),
+                       "ECDSA-P256/SHA-256");
 }
 
 base::Status verify_p256_sha256(std::span<const uint8_t, 64> key_xy,

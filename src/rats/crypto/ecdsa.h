@@ -11,6 +11,8 @@
 // OpenSSL itself fails. The OpenSSL error queue is left empty either way.
 #pragma once
 
+#include <array>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -66,6 +68,21 @@ base::Status verify_p256_sha256(EVP_PKEY* key, std::span<const uint8_t> message,
 base::Status verify_p256_sha256(std::span<const uint8_t, 64> key_xy,
                                 std::span<const uint8_t> message,
                                 std::span<const uint8_t, 64> signature_rs);
+
+// An ECDSA-Sig-Value in DER (SEQUENCE { INTEGER r, INTEGER s }), the form OpenSSL verifies.
+inline constexpr size_t kEcdsaDerMaxValue = 48;  // bytes of r or s (P-384)
+struct EcdsaDer {
+  std::array<uint8_t, 2 + 2 * (2 + kEcdsaDerMaxValue + 1)> bytes{};
+  size_t size = 0;  // 0: r or s was wider than kEcdsaDerMaxValue
+  std::span<const uint8_t> der() const { return {bytes.data(), size}; }
+};
+// The DER of the unsigned big-endian values r and s, byte for byte as i2d_ECDSA_SIG writes it
+// (minimal INTEGERs), built without allocating: signatures arrive as raw r || s fields.
+EcdsaDer ecdsa_der(std::span<const uint8_t> r, std::span<const uint8_t> s);
+
+// How many ECDSA verifications (P-256 and P-384) this process has handed to OpenSSL, counted from
+// its start. For tests and benchmarks that count the signature work per piece of evidence.
+uint64_t ecdsa_verifications();
 
 // Verifies an ECDSA-P384/SHA-384 signature whose r and s are AMD's 72-byte little-endian fields
 // (only the low 48 bytes may be non-zero) over `message`, with the public key of `cert`, which

@@ -15,7 +15,11 @@ namespace rats::intel {
 extern const Bytes<32> kIntelSgxRootKeySha256;
 
 // Verifies `request.evidence` as an Intel quote of `tee` (sgx or tdx). `tee_label` names the
-// verdict's TEE ("sgx", "tdx" or "sim"). `cache` may be null.
+// verdict's TEE ("sgx", "tdx" or "sim"). `cache` may be null. With a cache, verified collateral is
+// reused by its exact bytes, and the QE report signature of a quote that verified in full is
+// memoised in cache->signatures() under (QE report, signature, SHA-256 of the PCK certificate's
+// DER) for the validity window of that verification's collateral: a later quote with the same
+// triple, verified at a time inside that window, skips that one ECDSA verify (docs/attestation.md).
 base::Result<Verdict> verify_quote(Tee tee, const VerifyRequest& request, CollateralCache* cache,
                                    std::string_view tee_label);
 

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include <openssl/bn.h>
+#include <openssl/ec.h>
 #include <openssl/x509.h>
 
 #include "base/encoding.h"
@@ -82,6 +84,67 @@ TEST(RatsSigEcdsaTest, VerifiesAQuoteSignatureWithTheRawKey) {
   EXPECT_NE(bad.error().message().find("ECDSA-P256/SHA-256 signature does not verify"),
             std::string::npos)
       << bad.error().message();
+}
+
+// OpenSSL's own DER of (r, s), for comparison with ecdsa_der.
+Buf openssl_der(std::span<const uint8_t> r, std::span<const uint8_t> s) {
+  ECDSA_SIG* sig = ECDSA_SIG_new();
+  ECDSA_SIG_set0(sig, BN_bin2bn(r.data(), static_cast<int>(r.size()), nullptr),
+                 BN_bin2bn(s.data(), static_cast<int>(s.size()), nullptr));
+  int len = i2d_ECDSA_SIG(sig, nullptr);
+  Buf out(static_cast<size_t>(len));
+  uint8_t* p = out.data();
+  i2d_ECDSA_SIG(sig, &p);
+  ECDSA_SIG_free(sig);
+  return out;
+}
+
+TEST(RatsSigEcdsaTest, DerSignatureIsByteForByteOpenSsls) {
+  // Top bit set (a zero byte goes before it), leading zero bytes (dropped), a zero value, small
+  // values, all-ones, P-256 and P-384 widths.
+  std::vector<Buf> values;
+  for (size_t width : {size_t(32), size_t(48)}) {
+    Buf v(width);
+    for (size_t i = 0; i < width; ++i) v[i] = static_cast<uint8_t>(0x9d * i + 0x81);
+    values.push_back(v);  // top bit set
+    v[0] = 0x7f;
+    values.push_back(v);  // top bit clear
+    v[0] = 0;
+    v[1] = 0;
+    values.push_back(v);  // two leading zeros, then 0x..
+    v[2] = 0x80;
+    values.push_back(v);  // leading zeros, then a set top bit
+    values.push_back(Buf(width, 0));
+    values.push_back(Buf(width, 0xff));
+    Buf one(width, 0);
+    one.back() = 1;
+    values.push_back(one);
+  }
+  for (const Buf& r : values) {
+    for (const Buf& s : values) {
+      if (r.size() != s.size()) continue;
+      EcdsaDer der = ecdsa_der(r, s);
+      Buf mine(der.der().begin(), der.der().end());
+      EXPECT_EQ(mine, openssl_der(r, s))
+          << base::hex_encode(r.data(), r.size()) << " / " << base::hex_encode(s.data(), s.size());
+    }
+  }
+  EXPECT_EQ(ecdsa_der(Buf(49, 1), Buf(32, 1)).size, 0u);  // wider than P-384: refused
+}
+
+TEST(RatsSigEcdsaTest, CountsTheVerificationsItRuns) {
+  REQUIRE_VECTORS();
+  Buf b = load("sgx/signal-cdsi/quote.bin");
+  auto q = formats::parse_intel_quote(b);
+  ASSERT_TRUE(q.ok());
+  std::span<const uint8_t> signed_region(b.data(), q->signed_len);
+  uint64_t before = ecdsa_verifications();
+  EXPECT_TRUE(
+      verify_p256_sha256(q->sig.attestation_key, signed_region, q->sig.quote_signature).ok());
+  Bytes<64> sig = q->sig.quote_signature;
+  sig[40] ^= 0x01;
+  EXPECT_FALSE(verify_p256_sha256(q->sig.attestation_key, signed_region, sig).ok());
+  EXPECT_EQ(ecdsa_verifications() - before, 2u);
 }
 
 TEST(RatsSigEcdsaTest, ParsesThePemChainOfTheCertificationData) {
