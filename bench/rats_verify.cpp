@@ -288,7 +288,7 @@ int main(int argc, char** argv) {
       return v.ok() && v->trusted;
     };
     bool snp = std::string(row.verifier) == "snp";
-    char goal[48];
+    char goal[96];
     bool met;
     if (snp) {
       Meter floor = snp_floor(evidence, col.by_role["vcek"]);
@@ -302,11 +302,20 @@ int main(int argc, char** argv) {
       auto floors = intel_floors(evidence);
       measure({&verify, &floors->one, &floors->two}, budget);
       // The goal is the memo's: without it a quote costs two verifies (floor2 is its limit).
-      met = !memo || verify.rate() >= 15000;
+      // Issue 15 set it at 15,000/s where the one-verify floor was about 20,000/s, i.e. 0.75 of
+      // floor1; machines differ (this kind measured 13,700 to 20,000 P-256 verifies/s), so the
+      // ratio decides and the absolute figure is printed beside it.
+      bool ratio_met = verify.rate() >= 0.75 * floors->one.rate();
+      bool absolute_met = verify.rate() >= 15000;
+      met = !memo || ratio_met;
       std::snprintf(goal, sizeof goal, "%s",
                     !memo ? "- (memo off)"
-                    : met ? ">= 15000/s met"
-                          : ">= 15000/s MISSED");
+                          : (std::string(">= 0.75 x floor1 ") + (ratio_met ? "met" : "MISSED") +
+                             "; >= 15000/s " +
+                             (absolute_met ? "met"
+                              : floors->one.rate() < 15000 ? "out of reach (floor1 lower)"
+                                                           : "MISSED"))
+                                .c_str());
       std::printf("%-28s %9.0f %7.2f %11.0f %6.2f %11.0f %6.2f  %s\n", row.name, verify.rate(),
                   double(verify.ecdsa) / verify.calls, floors->one.rate(),
                   verify.rate() / floors->one.rate(), floors->two.rate(),
