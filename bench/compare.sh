@@ -2,11 +2,14 @@
 # bench/compare.sh [RUNE] [N=50] [ROUNDS=3]
 #
 # rune vs crun vs runc on one busybox-static bundle running /bin/true, measured side by side in
-# one run. Each round times N lifecycles per runtime, the runtimes alternating sample by sample:
+# one run. Each round times N lifecycles per runtime, the runtimes alternating sample by sample
+# in a random order:
 #   run   : `RT run --bundle B id` (and `delete -f` if the runtime left the container behind)
 #   cycle : `create`, `start`, poll `state` until stopped, `delete`
-# Prints per-round and overall medians (ms), ratios to crun, and each runtime's peak RSS of one
-# `run` (median of 5, KiB, from /usr/bin/time). Needs root.
+# Prints per-round and overall medians (ms), the overall 90th percentile (the tail), ratios of
+# both to crun, and each runtime's peak RSS of one `run` (median of 5, KiB, from /usr/bin/time).
+# BASELINE=/path/to/an/older/rune adds it as runtime `base`, alternating with the others, so that
+# a change to rune is measured before and after in one sitting. Needs root.
 #
 # crun 1.8 refuses hybrid cgroup hosts whose cgroup2 mount owns a controller; for the run, the
 # script mounts such controllers as v1 hierarchies (all three runtimes then see the same host)
@@ -21,6 +24,7 @@ for p in crun runc busybox-static jq time; do
 done
 declare -A RT=([rune]=$RUNE [crun]=$(command -v crun) [runc]=$(command -v runc))
 NAMES=(rune crun runc)
+if [ -n "${BASELINE:-}" ]; then RT[base]=$(realpath "$BASELINE"); NAMES=(rune base crun runc); fi
 
 W=$(mktemp -d /var/tmp/rune-bench.XXXXXX)
 B=$W/bundle
@@ -74,13 +78,18 @@ one_cycle() {
   t1=$(now_us); echo $((t1 - t0))
 }
 median() { sort -n | awk '{a[NR]=$1} END {if (NR%2) printf "%.2f", a[(NR+1)/2]/1000; else printf "%.2f", (a[NR/2]+a[NR/2+1])/2000}'; }
+p90() { sort -n | awk '{a[NR]=$1} END {i=int(NR*0.9+0.999999); if (i<1) i=1; printf "%.2f", a[i]/1000}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", a/b}'; }
 
 for n in "${NAMES[@]}"; do one_run $n >/dev/null; one_cycle $n >/dev/null; done   # warm-up
 echo "# N=$N per runtime per round, $ROUNDS rounds, runtimes alternating; kernel $(uname -r), $(nproc) cpus"
 for mode in run cycle; do
   for r in $(seq "$ROUNDS"); do
     for i in $(seq "$N"); do
-      for n in "${NAMES[@]}"; do one_$mode $n >> "$W/$mode-$n"; done
+      # A new random order every sample: a runtime that follows runc pays for teardown runc
+      # leaves to the kernel (measured: the same rune binary 13.7 ms right after runc, 8.2 ms
+      # after another runtime), so a fixed (or merely rotated) order would charge it to one.
+      for n in $(shuf -e "${NAMES[@]}"); do one_$mode $n >> "$W/$mode-$n"; done
     done
     line="round $r $mode:"
     for n in "${NAMES[@]}"; do line+="  $n $(tail -n "$N" "$W/$mode-$n" | median) ms"; done
@@ -95,11 +104,17 @@ rss() { # median peak RSS (KiB) of 5 `run`s
   done | sort -n | sed -n 3p
 }
 echo
-printf '%-6s %12s %12s %12s %12s %14s\n' runtime "run ms" "ratio/crun" "cycle ms" "ratio/crun" "peak RSS KiB"
-declare -A MR MC RS
-for n in "${NAMES[@]}"; do MR[$n]=$(median < "$W/run-$n"); MC[$n]=$(median < "$W/cycle-$n"); RS[$n]=$(rss $n); done
+printf '%-7s %8s %6s %8s %6s %9s %6s %9s %6s %9s\n' runtime "run ms" ratio "run p90" ratio \
+  "cycle ms" ratio "cycle p90" ratio "RSS KiB"
+declare -A MR MC PR PC RS
 for n in "${NAMES[@]}"; do
-  printf '%-6s %12s %12s %12s %12s %14s\n' $n ${MR[$n]} $(awk -v a=${MR[$n]} -v b=${MR[crun]} 'BEGIN{printf "%.2f", a/b}') \
-    ${MC[$n]} $(awk -v a=${MC[$n]} -v b=${MC[crun]} 'BEGIN{printf "%.2f", a/b}') ${RS[$n]}
+  MR[$n]=$(median < "$W/run-$n"); MC[$n]=$(median < "$W/cycle-$n")
+  PR[$n]=$(p90 < "$W/run-$n"); PC[$n]=$(p90 < "$W/cycle-$n"); RS[$n]=$(rss $n)
 done
-echo "# medians over all $((N*ROUNDS)) samples per runtime; the cycle includes polling \`state\` until stopped"
+for n in "${NAMES[@]}"; do
+  printf '%-7s %8s %6s %8s %6s %9s %6s %9s %6s %9s\n' $n \
+    ${MR[$n]} $(ratio ${MR[$n]} ${MR[crun]}) ${PR[$n]} $(ratio ${PR[$n]} ${PR[crun]}) \
+    ${MC[$n]} $(ratio ${MC[$n]} ${MC[crun]}) ${PC[$n]} $(ratio ${PC[$n]} ${PC[crun]}) ${RS[$n]}
+done
+echo "# medians and 90th percentiles over all $((N*ROUNDS)) samples per runtime; ratios to crun;"
+echo "# the cycle includes polling \`state\` until stopped"
