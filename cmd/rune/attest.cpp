@@ -8,7 +8,7 @@
 #include "cli.h"
 #include "inclavare/pal.h"
 #include "inclavare/sim_tee.h"
-#include "linux/container.h"
+#include "runtime/lifecycle.h"
 
 namespace rune {
 
@@ -75,7 +75,7 @@ int cmd_attest(const Args& a, const Globals& g) {
                   g);
     ti.assign(text->begin(), text->end());
   }
-  linux::Runtime rt(g.root);
+  runtime::Runtime rt(g.root);
   auto report = rt.attest(a.positional[0], ti);
   if (!report.ok()) return fail(report.error(), g);
   if (report->size() != PAL_SGX_REPORT_SIZE)

@@ -5,7 +5,7 @@ namespace rune {
 int cmd_create(const Args& a, const Globals& g) {
   auto o = create_options(a);
   if (!o.ok()) return fail(o.error(), g);
-  linux::Runtime rt(g.root);
+  runtime::Runtime rt(g.root);
   auto s = rt.create(*o);
   return s.ok() ? 0 : fail(s.error(), g);
 }

@@ -4,12 +4,12 @@
 #include <charconv>
 
 #include "cli.h"
-#include "linux/container.h"
+#include "runtime/lifecycle.h"
 
 namespace rune {
 
-inline base::Result<linux::CreateOptions> create_options(const Args& a) {
-  linux::CreateOptions o;
+inline base::Result<runtime::CreateOptions> create_options(const Args& a) {
+  runtime::CreateOptions o;
   o.id = a.positional[0];
   o.bundle = a.get("bundle");
   o.pid_file = a.get("pid-file");

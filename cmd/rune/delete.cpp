@@ -1,10 +1,10 @@
 #include "cli.h"
-#include "linux/container.h"
+#include "runtime/lifecycle.h"
 
 namespace rune {
 
 int cmd_delete(const Args& a, const Globals& g) {
-  linux::Runtime rt(g.root);
+  runtime::Runtime rt(g.root);
   auto s = rt.remove(a.positional[0], a.has("force"));
   return s.ok() ? 0 : fail(s.error(), g);
 }

@@ -1,7 +1,7 @@
 #include "base/file.h"
 #include "cli.h"
-#include "linux/container.h"
 #include "oci/config.h"
+#include "runtime/lifecycle.h"
 
 namespace rune {
 
@@ -12,7 +12,7 @@ int cmd_exec(const Args& a, const Globals& g) {
                               std::string("`--") + f +
                                   "`: not supported by `rune exec` in this version of rune"),
                   g);
-  linux::ExecOptions o;
+  runtime::ExecOptions o;
   o.detach = a.has("detach");
   if (a.has("process")) {
     std::string path = a.get("process");
@@ -37,7 +37,7 @@ int cmd_exec(const Args& a, const Globals& g) {
       return fail(base::invalid("`--env`: `" + e + "` is not KEY=VALUE"), g);
     o.env.push_back(e.find('=') == std::string::npos ? e + "=" : e);
   }
-  linux::Runtime rt(g.root);
+  runtime::Runtime rt(g.root);
   auto code = rt.exec(a.positional[0], o);
   return code.ok() ? *code & 0xff : fail(code.error(), g);
 }

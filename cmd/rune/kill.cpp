@@ -2,7 +2,7 @@
 
 #include "base/process.h"
 #include "cli.h"
-#include "linux/container.h"
+#include "runtime/lifecycle.h"
 
 namespace rune {
 
@@ -13,7 +13,7 @@ int cmd_kill(const Args& a, const Globals& g) {
     if (!s.ok()) return fail(s.error(), g);
     sig = *s;
   }
-  linux::Runtime rt(g.root);
+  runtime::Runtime rt(g.root);
   auto s = rt.kill(a.positional[0], sig, a.has("all"));
   return s.ok() ? 0 : fail(s.error(), g);
 }

@@ -4,7 +4,7 @@
 #include <cstdio>
 
 #include "cli.h"
-#include "linux/container.h"
+#include "runtime/lifecycle.h"
 
 namespace rune {
 
@@ -24,9 +24,9 @@ int cmd_list(const Args& a, const Globals& g) {
   std::string format = a.get("format", "table");
   if (format != "table" && format != "json")
     return fail(base::invalid("`--format`: `" + format + "` is not table or json"), g);
-  linux::Runtime rt(g.root);
+  runtime::Runtime rt(g.root);
   struct Row {
-    linux::Runtime::Info in;
+    runtime::Runtime::Info in;
     std::string owner;
   };
   std::vector<Row> rows;

@@ -7,7 +7,7 @@ int cmd_run(const Args& a, const Globals& g) {
     return fail(base::invalid("`--keep`: not supported by this version of rune"), g);
   auto o = create_options(a);
   if (!o.ok()) return fail(o.error(), g);
-  linux::Runtime rt(g.root);
+  runtime::Runtime rt(g.root);
   auto code = rt.run(*o, a.has("detach"));
   return code.ok() ? *code : fail(code.error(), g);
 }

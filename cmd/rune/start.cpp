@@ -1,10 +1,10 @@
 #include "cli.h"
-#include "linux/container.h"
+#include "runtime/lifecycle.h"
 
 namespace rune {
 
 int cmd_start(const Args& a, const Globals& g) {
-  linux::Runtime rt(g.root);
+  runtime::Runtime rt(g.root);
   auto s = rt.start(a.positional[0]);
   return s.ok() ? 0 : fail(s.error(), g);
 }

@@ -1,12 +1,12 @@
 #include <cstdio>
 
 #include "cli.h"
-#include "linux/container.h"
+#include "runtime/lifecycle.h"
 
 namespace rune {
 
 int cmd_state(const Args& a, const Globals& g) {
-  linux::Runtime rt(g.root);
+  runtime::Runtime rt(g.root);
   auto in = rt.info(a.positional[0]);
   if (!in.ok()) return fail(in.error(), g);
   printf("%s\n", oci::state_json(in->state, in->status, true, "").c_str());

@@ -7,7 +7,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-namespace linux {
+namespace kernel {
 
 using base::Status;
 
@@ -76,4 +76,4 @@ Status set_user_and_capabilities(const oci::User& user,
   return base::ok();
 }
 
-}  // namespace linux
+}  // namespace kernel

@@ -4,7 +4,7 @@
 #include "base/error.h"
 #include "oci/config.h"
 
-namespace linux {
+namespace kernel {
 
 base::Status set_rlimits(const std::vector<oci::Rlimit>& rlimits);
 
@@ -14,4 +14,4 @@ base::Status set_rlimits(const std::vector<oci::Rlimit>& rlimits);
 base::Status set_user_and_capabilities(const oci::User& user,
                                        const std::optional<oci::Capabilities>& caps);
 
-}  // namespace linux
+}  // namespace kernel

@@ -11,7 +11,7 @@
 #include "base/file.h"
 #include "linux/devices.h"
 
-namespace linux {
+namespace kernel {
 
 using base::Result;
 using base::Status;
@@ -191,4 +191,4 @@ Status remove_cgroups(const std::vector<std::string>& dirs) {
   return base::ok();
 }
 
-}  // namespace linux
+}  // namespace kernel

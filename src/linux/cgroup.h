@@ -11,7 +11,7 @@
 #include "base/error.h"
 #include "oci/config.h"
 
-namespace linux {
+namespace kernel {
 
 struct Hierarchy {
   std::string mountpoint;   // /sys/fs/cgroup/memory
@@ -45,4 +45,4 @@ base::Status signal_cgroup(const std::vector<std::string>& dirs, int sig);
 // Removes the directories; processes left in them are killed first.
 base::Status remove_cgroups(const std::vector<std::string>& dirs);
 
-}  // namespace linux
+}  // namespace kernel

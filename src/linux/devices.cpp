@@ -8,7 +8,7 @@
 #include "base/fd.h"
 #include "linux/mounts.h"
 
-namespace linux {
+namespace kernel {
 
 std::vector<oci::Device> container_devices(const std::vector<oci::Device>& extra) {
   std::vector<oci::Device> d = {
@@ -89,4 +89,4 @@ std::vector<DeviceCgroupLine> device_cgroup_lines(const std::vector<oci::DeviceR
   return out;
 }
 
-}  // namespace linux
+}  // namespace kernel

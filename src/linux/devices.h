@@ -9,7 +9,7 @@
 #include "linux/sys.h"
 #include "oci/config.h"
 
-namespace linux {
+namespace kernel {
 
 // The devices every container gets (null, zero, full, random, urandom, tty), then `extra`.
 std::vector<oci::Device> container_devices(const std::vector<oci::Device>& extra);
@@ -25,4 +25,4 @@ struct DeviceCgroupLine {
 };
 std::vector<DeviceCgroupLine> device_cgroup_lines(const std::vector<oci::DeviceRule>& rules);
 
-}  // namespace linux
+}  // namespace kernel

@@ -9,7 +9,7 @@
 #include "base/fd.h"
 #include "base/file.h"
 
-namespace linux {
+namespace kernel {
 
 using base::Result;
 using base::Status;
@@ -329,4 +329,4 @@ Status apply_mount(Sys& sys, int rootfd, const MountStep& m,
   return base::ok();
 }
 
-}  // namespace linux
+}  // namespace kernel

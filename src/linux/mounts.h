@@ -12,7 +12,7 @@
 #include "linux/sys.h"
 #include "oci/config.h"
 
-namespace linux {
+namespace kernel {
 
 struct MountOptions {
   unsigned long flags = 0;        // MS_* for the mount call (MS_RDONLY, MS_NOSUID, ...)
@@ -62,4 +62,4 @@ base::Status apply_mount(Sys& sys, int rootfd, const MountStep& m,
 // bind remount must repeat so that it does not clear them.
 unsigned long mount_flags_of(const char* path);
 
-}  // namespace linux
+}  // namespace kernel

@@ -5,7 +5,7 @@
 #include <sched.h>
 #include <sys/ioctl.h>
 
-namespace linux {
+namespace kernel {
 
 base::Result<NamespacePlan> plan_namespaces(const std::vector<oci::Namespace>& nss) {
   NamespacePlan p;
@@ -34,4 +34,4 @@ base::Result<NamespacePlan> plan_namespaces(const std::vector<oci::Namespace>& n
   return p;
 }
 
-}  // namespace linux
+}  // namespace kernel

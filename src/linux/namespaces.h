@@ -8,7 +8,7 @@
 #include "base/fd.h"
 #include "oci/config.h"
 
-namespace linux {
+namespace kernel {
 
 struct NamespacePlan {
   int clone_flags = 0;         // CLONE_NEW* for the namespaces to create at clone time
@@ -22,4 +22,4 @@ struct NamespacePlan {
 
 base::Result<NamespacePlan> plan_namespaces(const std::vector<oci::Namespace>& nss);
 
-}  // namespace linux
+}  // namespace kernel

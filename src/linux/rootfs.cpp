@@ -6,7 +6,7 @@
 #include "base/fd.h"
 #include "linux/mounts.h"
 
-namespace linux {
+namespace kernel {
 
 using base::Status;
 
@@ -86,4 +86,4 @@ Status readonly_root(Sys& sys) {
   return base::ok();
 }
 
-}  // namespace linux
+}  // namespace kernel

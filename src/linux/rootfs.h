@@ -8,7 +8,7 @@
 #include "base/error.h"
 #include "linux/sys.h"
 
-namespace linux {
+namespace kernel {
 
 // Makes "/" of the new mount namespace a slave (or `propagation`, if private), so nothing the
 // container mounts reaches the host, then bind-mounts `rootfs` on itself. Returns an O_PATH fd
@@ -30,4 +30,4 @@ base::Status readonly_paths(Sys& sys, const std::vector<std::string>& paths);
 // Remounts "/" read-only.
 base::Status readonly_root(Sys& sys);
 
-}  // namespace linux
+}  // namespace kernel

@@ -4,7 +4,7 @@
 
 #include <cstring>
 
-namespace linux {
+namespace kernel {
 
 using base::Status;
 
@@ -131,4 +131,4 @@ void ChildChannel::send_failed(const base::Error& e) {
   (void)send_msg(fd_.get(), SyncMsg::failed, e.err(), static_cast<int>(e.category()), e.message());
 }
 
-}  // namespace linux
+}  // namespace kernel

@@ -12,7 +12,7 @@
 #include "base/error.h"
 #include "base/fd.h"
 
-namespace linux {
+namespace kernel {
 
 enum class SyncMsg : uint32_t { go = 1, start = 2, ready = 3, failed = 4, phase = 5, started = 6 };
 
@@ -57,4 +57,4 @@ class ChildChannel {
   base::UniqueFd fd_;
 };
 
-}  // namespace linux
+}  // namespace kernel

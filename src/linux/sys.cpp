@@ -9,7 +9,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-namespace linux {
+namespace kernel {
 
 int RealSys::mount(const char* src, const char* target, const char* type, unsigned long flags,
                    const char* data) {
@@ -77,4 +77,4 @@ int RealSys::close(int fd) {
   return ::close(fd);
 }
 
-}  // namespace linux
+}  // namespace kernel

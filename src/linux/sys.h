@@ -1,4 +1,4 @@
-// The syscall seam: every kernel primitive that container setup uses goes through linux::Sys,
+// The syscall seam: every kernel primitive that container setup uses goes through kernel::Sys,
 // passed by reference to the setup code. RealSys calls the kernel; tests use a recording fake
 // so that mount order, flags and propagation can be checked without privileges.
 #pragma once
@@ -7,7 +7,7 @@
 
 #include <cstdint>
 
-namespace linux {
+namespace kernel {
 
 class Sys {
  public:
@@ -60,4 +60,4 @@ class RealSys final : public Sys {
   int close(int fd) override;
 };
 
-}  // namespace linux
+}  // namespace kernel

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-namespace linux {
+namespace kernel {
 namespace {
 
 const char* kHybrid =
@@ -48,4 +48,4 @@ TEST(PlanCgroupsTest, RootCgroupIsRejected) {
 }
 
 }  // namespace
-}  // namespace linux
+}  // namespace kernel

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-namespace linux {
+namespace kernel {
 namespace {
 
 TEST(DeviceCgroupLinesTest, DenyAllThenSpecificAllowsThenTheDefaults) {
@@ -39,4 +39,4 @@ TEST(ContainerDevicesTest, DefaultsComeFirstThenTheConfigsDevices) {
 }
 
 }  // namespace
-}  // namespace linux
+}  // namespace kernel

@@ -11,7 +11,7 @@
 #include "recording_sys.h"
 #include "temp_dir.h"
 
-namespace linux {
+namespace kernel {
 namespace {
 
 using testing::RecordingSys;
@@ -203,4 +203,4 @@ TEST_F(MkdirInRootTest, AFileInTheWayIsAnError) {
 }
 
 }  // namespace
-}  // namespace linux
+}  // namespace kernel

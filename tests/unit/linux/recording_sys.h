@@ -1,4 +1,4 @@
-// A linux::Sys that records calls instead of making them, so mount order, flags and
+// A kernel::Sys that records calls instead of making them, so mount order, flags and
 // propagation can be checked without privileges. open_in_root hands out fake fds (100, 101, ...)
 // and remembers which path each one names.
 #pragma once
@@ -11,7 +11,7 @@
 
 #include "linux/sys.h"
 
-namespace linux::testing {
+namespace kernel::testing {
 
 class RecordingSys : public Sys {
  public:
@@ -115,4 +115,4 @@ class RecordingSys : public Sys {
   int next_fd_ = 100;
 };
 
-}  // namespace linux::testing
+}  // namespace kernel::testing

@@ -5,7 +5,7 @@
 
 #include "recording_sys.h"
 
-namespace linux {
+namespace kernel {
 namespace {
 
 using testing::RecordingSys;
@@ -66,4 +66,4 @@ TEST(RootfsTest, MaskFailureNamesThePath) {
 }
 
 }  // namespace
-}  // namespace linux
+}  // namespace kernel

@@ -1,5 +1,6 @@
 // The container lifecycle, as runc does it: create (the init process waits), start (releases
-// it), run (create + start, foreground or detached), state, kill, delete.
+// it), run (create + start, foreground or detached), state, kill, delete; exec and attest go to
+// the container's handler (runtime/handler.h). The kernel set-up is src/linux's.
 #pragma once
 
 #include <cstdint>
@@ -8,8 +9,9 @@
 
 #include "base/error.h"
 #include "oci/state.h"
+#include "runtime/handler.h"
 
-namespace linux {
+namespace runtime {
 
 struct CreateOptions {
   std::string id;
@@ -18,13 +20,6 @@ struct CreateOptions {
   std::string console_socket;
   bool no_pivot = false;
   int preserve_fds = 0;
-};
-
-struct ExecOptions {
-  std::vector<std::string> args;
-  std::vector<std::string> env;  // KEY=VALUE added to (or, env_replace, instead of) the container's
-  bool env_replace = false;
-  bool detach = false;
 };
 
 class Runtime {
@@ -39,10 +34,10 @@ class Runtime {
   base::Result<int> run(const CreateOptions& o, bool detach);
   base::Status kill(const std::string& id, int sig, bool all);
   base::Status remove(const std::string& id, bool force);
-  // Runs a further process in an enclave container's runtime (PAL API v2+); foreground returns
-  // its exit value.
+  // Runs a further process in the container (enclave containers: in its runtime, PAL API v2+);
+  // foreground returns its exit value.
   base::Result<int> exec(const std::string& id, const ExecOptions& o);
-  // pal_get_local_report of an enclave container's runtime (PAL API v3).
+  // A local report from an enclave container's runtime (PAL API v3).
   base::Result<std::vector<uint8_t>> attest(const std::string& id,
                                             const std::vector<uint8_t>& target_info);
 
@@ -54,13 +49,14 @@ class Runtime {
 
  private:
   enum class Mode { create, run };
-  // Creates the container; returns the init pid. In run mode the init waits for the start
-  // message on `channel` instead of the exec fifo.
   struct Created;
+  // Creates the container; in run mode the init waits for Start on the channel instead of the
+  // exec fifo.
   base::Result<Created> do_create(const CreateOptions& o, Mode mode);
+  base::Result<Container> load(const std::string& id);
   base::Status destroy(const oci::ContainerState& st);
 
   oci::StateStore store_;
 };
 
-}  // namespace linux
+}  // namespace runtime

@@ -1,0 +1,121 @@
+#include "linux/init.h"
+
+#include <poll.h>
+#include <sched.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "base/file.h"
+#include "base/process.h"
+#include "linux/capabilities.h"
+#include "linux/devices.h"
+#include "linux/rootfs.h"
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+namespace kernel {
+
+namespace {
+
+base::Status write_sysctls(const std::map<std::string, std::string>& sysctl) {
+  for (const auto& [k, v] : sysctl) {
+    std::string path = "/proc/sys/" + k;
+    for (size_t i = 10; i < path.size(); ++i)
+      if (path[i] == '.') path[i] = '/';
+    TRY_WRAP(base::write_file(path, v), "`linux.sysctl`: " + k);
+  }
+  return base::ok();
+}
+
+}  // namespace
+
+base::Status init_container(const InitPlan& p, Sys& sys, ChildChannel& ch, std::string& exe) {
+  const oci::Config& c = *p.config;
+  TRY(ch.wait_go());
+  for (const auto& j : p.ns->joins) {
+    if (j.type == oci::NsType::pid) continue;  // joined by the parent before clone
+    if (sys.setns(j.fd.get(), oci::ns_clone_flag(j.type)) != 0)
+      return base::sys_error(std::string("join the `") + oci::ns_config_name(j.type) +
+                             "` namespace");
+  }
+  if (p.ns->new_cgroup_ns && sys.unshare(CLONE_NEWCGROUP) != 0)
+    return base::sys_error("create the `cgroup` namespace");
+  umask(0);
+  if (c.process.oom_score_adj)
+    TRY_WRAP(base::write_file("/proc/self/oom_score_adj", std::to_string(*c.process.oom_score_adj)),
+             "`process.oomScoreAdj`");
+
+  ASSIGN_OR_RETURN(int rootfd, prepare_rootfs(sys, p.rootfs, c.linux.rootfs_propagation));
+  base::UniqueFd root(rootfd);
+  for (const auto& m : p.mounts) TRY(apply_mount(sys, rootfd, m, p.cgroup_binds));
+  TRY_WRAP(create_devices(sys, rootfd,
+                          p.dev_is_bind ? c.linux.devices : container_devices(c.linux.devices)),
+           "devices");
+  TRY_WRAP(mkdir_in_root(sys, rootfd, c.process.cwd, 0755), "`process.cwd`");
+  TRY(enter_rootfs(sys, rootfd, p.no_pivot));
+  root.reset();
+  TRY(set_root_propagation(sys, c.linux.rootfs_propagation));
+
+  if (!c.hostname.empty() && sys.sethostname(c.hostname.data(), c.hostname.size()) != 0)
+    return base::sys_error("`hostname`: set `" + c.hostname + "`");
+  if (!c.domainname.empty() && sys.setdomainname(c.domainname.data(), c.domainname.size()) != 0)
+    return base::sys_error("`domainname`: set `" + c.domainname + "`");
+  TRY(write_sysctls(c.linux.sysctl));
+  TRY(readonly_paths(sys, c.linux.readonly_paths));
+  TRY(mask_paths(sys, c.linux.masked_paths));
+  if (c.root_readonly) TRY(readonly_root(sys));
+
+  TRY(set_rlimits(c.process.rlimits));
+  if (sys.chdir(c.process.cwd.c_str()) != 0)
+    return base::sys_error("`process.cwd`: chdir to `" + c.process.cwd + "`");
+  ASSIGN_OR_RETURN(exe,
+                   base::find_executable(c.process.args[0], c.process.env, "`process.args[0]`"));
+  TRY(set_user_and_capabilities(c.process.user, c.process.capabilities));
+  umask(c.process.user.umask.value_or(022));
+  return base::ok();
+}
+
+bool wait_exec_fifo(int fd) {
+  struct pollfd pfd = {fd, POLLIN, 0};
+  for (;;) {
+    int r = poll(&pfd, 1, -1);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) return false;
+    char b;
+    ssize_t n = read(fd, &b, 1);
+    if (n == 1) return true;
+    if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+    return false;
+  }
+}
+
+base::Status prepare_exec(const oci::Process& process, int preserve_fds) {
+  if (process.no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+    return base::sys_error("`process.noNewPrivileges`");
+  syscall(SYS_close_range, 3 + preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
+  return base::ok();
+}
+
+void exec_process(const oci::Process& process, const std::string& exe, int preserve_fds) {
+  if (base::Status s = prepare_exec(process, preserve_fds); !s.ok()) {
+    dprintf(2, "rune: %s\n", s.error().what().c_str());
+    _exit(127);
+  }
+  std::vector<char*> argv, envp;
+  for (const auto& a : process.args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  for (const auto& e : process.env) envp.push_back(const_cast<char*>(e.c_str()));
+  envp.push_back(nullptr);
+  execve(exe.c_str(), argv.data(), envp.data());
+  dprintf(2, "rune: exec `%s`: %s\n", exe.c_str(), strerror(errno));
+  _exit(127);
+}
+
+}  // namespace kernel

@@ -1,0 +1,49 @@
+// The container's init, from clone() to the workload: the kernel set-up the parent planned
+// (namespaces joined, rootfs, mounts, devices, pivot_root, hostname, sysctl, paths, rlimits, cwd,
+// user and capabilities), applied in the child. Errors go back to rune over the channel, naming
+// the config field; the lifecycle (src/runtime) decides what the init does afterwards.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "base/error.h"
+#include "linux/cgroup.h"
+#include "linux/mounts.h"
+#include "linux/namespaces.h"
+#include "linux/sync.h"
+#include "linux/sys.h"
+#include "oci/config.h"
+
+namespace kernel {
+
+// Everything the container's init needs, prepared by the parent before clone().
+struct InitPlan {
+  const oci::Config* config = nullptr;
+  std::string rootfs;
+  std::vector<MountStep> mounts;
+  std::vector<CgroupBind> cgroup_binds;
+  NamespacePlan* ns = nullptr;
+  bool dev_is_bind = false;
+  bool no_pivot = false;
+  int preserve_fds = 0;
+  int fifo_fd = -1;  // create: wait for `start` on the exec fifo; run: on the channel
+};
+
+// Waits for Go, then sets the container up through `sys`; `exe` receives the resolved path of
+// `process.args[0]`.
+base::Status init_container(const InitPlan& p, Sys& sys, ChildChannel& ch, std::string& exe);
+
+// Blocks until `rune start` writes to the exec fifo (held open O_RDWR, so poll() never sees a
+// hang-up). False when the fifo broke.
+bool wait_exec_fifo(int fd);
+
+// Sets no_new_privs as `process` asks, closes descriptors from 3 + preserve_fds on (close on
+// exec) and execs `exe`; on failure prints why and exits 127.
+[[noreturn]] void exec_process(const oci::Process& process, const std::string& exe,
+                               int preserve_fds);
+
+// no_new_privs and the close-on-exec sweep of exec_process, for an init that does not exec.
+base::Status prepare_exec(const oci::Process& process, int preserve_fds);
+
+}  // namespace kernel

@@ -1,0 +1,184 @@
+#include "runtime/enclave_handler.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <optional>
+
+#include "enclave/agent.h"
+#include "enclave/client.h"
+#include "enclave/config.h"
+#include "enclave/runelet.h"
+#include "linux/init.h"
+
+namespace runtime {
+
+namespace {
+
+std::string describe_exit(int status) {
+  if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
+  if (WIFSIGNALED(status))
+    return "was killed by signal " + std::to_string(WTERMSIG(status)) + " (" +
+           sigabbrev_np(WTERMSIG(status)) + ")";
+  return "ended with wait status " + std::to_string(status);
+}
+
+class EnclaveHandler final : public Handler {
+ public:
+  // A new container (create).
+  explicit EnclaveHandler(enclave::Config cfg) : cfg_(std::move(cfg)) {}
+  // A created container (later commands).
+  explicit EnclaveHandler(oci::EnclaveState st) : state_(std::move(st)) {}
+
+  base::Status prepare(const std::string& state_dir) override {
+    ASSIGN_OR_RETURN(agent_, enclave::listen_in(state_dir));
+    return base::ok();
+  }
+
+  void after_clone() override { agent_.reset(); }
+
+  // The init becomes the init-runelet: the workload's env becomes the process env (runtimes
+  // read settings from it, and v1 pal_exec passes none), then the PAL is loaded from inside the
+  // rootfs and initialized with the container's user and caps in force.
+  base::Status run_in_init(InitContext& ctx) override {
+    const oci::Process& proc = ctx.config.process;
+    TRY(kernel::prepare_exec(proc, ctx.preserve_fds));
+    clearenv();
+    for (const auto& e : proc.env) putenv(const_cast<char*>(e.c_str()));  // outlives the process
+    enclave::Runelet& r = runelet_.emplace(cfg_, agent_.get());
+    TRY(r.init([&](const char* call) { (void)ctx.channel.send_phase(call); }));
+    r.set_entrypoint(ctx.exe, proc.args, proc.env);
+    // rune create exits as soon as it reads Ready: the parent-death signal must be off first.
+    prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+    std::string ready = std::to_string(r.pal().version()) + " " + std::to_string(r.pal().symbols());
+    if (!ctx.channel.send_ready(ready).ok()) _exit(1);
+    if (ctx.fifo_fd < 0) {  // run mode: start comes on the channel
+      if (!ctx.channel.wait_start().ok()) r.destroy_and_exit(1);
+      auto pid = r.start();
+      if (!pid.ok()) {
+        ctx.channel.send_failed(pid.error());
+        r.destroy_and_exit(127);
+      }
+      (void)ctx.channel.send_started(*pid);
+    }
+    ctx.channel.close();
+    if (ctx.fifo_fd >= 0) close(ctx.fifo_fd);
+    r.serve();
+  }
+
+  base::Status record(const std::string& ready_text, const oci::Config& config,
+                      oci::ContainerState& st) override {
+    oci::EnclaveState e;
+    e.type = cfg_.type;
+    e.runtime_path = cfg_.runtime_path;
+    e.runtime_args = cfg_.runtime_args;
+    e.log_level = cfg_.log_level;
+    if (sscanf(ready_text.c_str(), "%d %u", &e.pal_version, &e.symbols) != 2)
+      return base::Error(base::Category::internal,
+                         "malformed ready message `" + ready_text + "` from the init-runelet");
+    e.env = config.process.env;
+    st.enclave = std::move(e);
+    return base::ok();
+  }
+
+  base::Error explain(base::Error e, const std::string& phase, int wait_status) override {
+    // The PAL ended the process (exit() or a crash) inside a call: say which and how.
+    if (phase.empty() || !kernel::peer_exited(e)) return e;
+    return base::Error(base::Category::unavailable,
+                       "enclave runtime `" + cfg_.runtime_path + "`: the init-runelet " +
+                           describe_exit(wait_status) + " during `" + phase + "`",
+                       ECHILD);
+  }
+
+  // The runelet says whether the entrypoint could be started.
+  base::Status started(kernel::ParentChannel& channel) override {
+    auto pid = channel.wait_started();
+    if (!pid.ok()) return std::move(pid).error();
+    return base::ok();
+  }
+
+  base::Status start(const Container& c) override {
+    auto pid = enclave::client::start(c.dir, c.id);
+    unlink(c.fifo_path.c_str());  // started, or the runelet has ended the container
+    if (!pid.ok()) return std::move(pid).error().wrap("start container `" + c.id + "`");
+    return base::ok();
+  }
+
+  // Through the runtime: pal_kill(-1, sig); SIGKILL goes to the init as for any container.
+  base::Status kill(const Container& c, int sig, bool all) override {
+    if (sig == SIGKILL) return Handler::kill(c, sig, all);
+    TRY_WRAP(enclave::client::kill(c.dir, c.id, -1, sig), "kill container `" + c.id + "`");
+    return base::ok();
+  }
+
+  base::Result<int> exec(const Container& c, const ExecOptions& o) override {
+    if (c.status != oci::Status::running)
+      return base::Error(base::Category::failed_precondition,
+                         "cannot exec in container `" + c.id + "`: it is " +
+                             oci::status_name(c.status) + ", not running");
+    if (state_.pal_version < 2)
+      return base::Error(base::Category::failed_precondition,
+                         "cannot exec in container `" + c.id + "`: its enclave runtime `" +
+                             state_.runtime_path +
+                             "` implements PAL API v1, which runs a single process (exec needs "
+                             "v2+)",
+                         ENOTSUP);
+    if (o.args.empty()) return base::invalid("exec: no command given");
+    std::vector<std::string> env = o.env_replace ? o.env : state_.env;
+    if (!o.env_replace) {
+      for (const auto& kv : o.env) {
+        std::string key = kv.substr(0, kv.find('='));
+        std::erase_if(env, [&](const std::string& x) {
+          return x.compare(0, key.size() + 1, key + "=") == 0 || x == key;
+        });
+        env.push_back(kv);
+      }
+    }
+    int pid = 0;
+    auto r = enclave::client::exec(c.dir, c.id, o.args, env, o.detach, &pid);
+    if (!r.ok()) return std::move(r).error().wrap("exec in container `" + c.id + "`");
+    return r;
+  }
+
+  base::Result<std::vector<uint8_t>> attest(const Container& c,
+                                            const std::vector<uint8_t>& target_info) override {
+    if (c.status != oci::Status::running && c.status != oci::Status::created)
+      return base::Error(
+          base::Category::failed_precondition,
+          "cannot attest container `" + c.id + "`: it is " + oci::status_name(c.status));
+    if (!(state_.symbols & enclave::kGetLocalReport))
+      return enclave::missing_symbol(state_.runtime_path, enclave::kGetLocalReport)
+          .wrap("attest container `" + c.id + "` (PAL API v" + std::to_string(state_.pal_version) +
+                ")");
+    auto r = enclave::client::attest(c.dir, c.id, target_info);
+    if (!r.ok()) return std::move(r).error().wrap("attest container `" + c.id + "`");
+    return r;
+  }
+
+ private:
+  enclave::Config cfg_;
+  oci::EnclaveState state_;
+  base::UniqueFd agent_;
+  std::optional<enclave::Runelet> runelet_;
+};
+
+}  // namespace
+
+base::Result<std::unique_ptr<Handler>> make_enclave_handler(oci::Config& config) {
+  ASSIGN_OR_RETURN(auto cfg, enclave::parse(config));
+  if (!cfg) return std::unique_ptr<Handler>();
+  if (cfg->type == "intelSgx") TRY(enclave::add_sgx_resources(config));
+  return std::unique_ptr<Handler>(std::make_unique<EnclaveHandler>(std::move(*cfg)));
+}
+
+std::unique_ptr<Handler> enclave_handler_of(const oci::ContainerState& st) {
+  if (!st.enclave) return nullptr;
+  return std::make_unique<EnclaveHandler>(*st.enclave);
+}
+
+}  // namespace runtime

@@ -1,0 +1,65 @@
+#include "runtime/handler.h"
+
+#include <signal.h>
+
+#include "linux/cgroup.h"
+#include "runtime/default_handler.h"
+#include "runtime/enclave_handler.h"
+
+namespace runtime {
+
+base::Status Handler::prepare(const std::string&) {
+  return base::ok();
+}
+
+void Handler::after_clone() {}
+
+base::Status Handler::run_in_init(InitContext&) {
+  return base::ok();
+}
+
+base::Status Handler::record(const std::string&, const oci::Config&, oci::ContainerState&) {
+  return base::ok();
+}
+
+base::Error Handler::explain(base::Error e, const std::string&, int) {
+  return e;
+}
+
+base::Status Handler::started(kernel::ParentChannel&) {
+  return base::ok();
+}
+
+base::Status Handler::kill(const Container& c, int sig, bool all) {
+  if (all) return kernel::signal_cgroup(c.state.cgroup_dirs, sig);
+  if (::kill(c.state.pid, sig) != 0)
+    return base::sys_error("send signal " + std::to_string(sig) + " to container `" + c.id + "`");
+  return base::ok();
+}
+
+base::Result<int> Handler::exec(const Container& c, const ExecOptions&) {
+  return base::Error(base::Category::unimplemented,
+                     "cannot exec in container `" + c.id +
+                         "`: exec into ordinary containers is not supported by this version of "
+                         "rune (only into enclave containers)",
+                     ENOTSUP);
+}
+
+base::Result<std::vector<uint8_t>> Handler::attest(const Container& c,
+                                                   const std::vector<uint8_t>&) {
+  return base::Error(base::Category::failed_precondition,
+                     "cannot attest container `" + c.id + "`: it is not an enclave container");
+}
+
+base::Result<std::unique_ptr<Handler>> choose_handler(oci::Config& config) {
+  ASSIGN_OR_RETURN(auto enclave, make_enclave_handler(config));
+  if (enclave) return enclave;
+  return std::unique_ptr<Handler>(std::make_unique<DefaultHandler>());
+}
+
+std::unique_ptr<Handler> handler_of(const oci::ContainerState& st) {
+  if (auto enclave = enclave_handler_of(st)) return enclave;
+  return std::make_unique<DefaultHandler>();
+}
+
+}  // namespace runtime

@@ -1,0 +1,363 @@
+#include "runtime/lifecycle.h"
+
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "base/file.h"
+#include "base/log.h"
+#include "base/process.h"
+#include "linux/cgroup.h"
+#include "linux/init.h"
+#include "linux/mounts.h"
+#include "linux/namespaces.h"
+#include "linux/sync.h"
+#include "linux/sys.h"
+
+namespace runtime {
+
+using base::Error;
+using base::Result;
+using base::Status;
+
+struct Runtime::Created {
+  pid_t pid = 0;
+  kernel::ParentChannel channel;
+  oci::ContainerState state;
+  std::unique_ptr<Handler> handler;
+};
+
+namespace {
+
+// The container's init: the kernel set-up, then the handler's part, then (default handler) Ready,
+// the wait for start, and the workload's execve.
+[[noreturn]] void container_main(const kernel::InitPlan& p, Handler& handler,
+                                 kernel::ChildChannel& ch) {
+  prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, nullptr);
+  kernel::RealSys sys;
+  std::string exe;
+  Status s = kernel::init_container(p, sys, ch, exe);
+  InitContext ctx{*p.config, ch, exe, p.fifo_fd, p.preserve_fds};
+  if (s.ok()) s = handler.run_in_init(ctx);
+  if (!s.ok()) {
+    ch.send_failed(s.error());
+    _exit(1);
+  }
+  // rune create exits as soon as it reads Ready: the parent-death signal must be off before
+  // that, or a fast exit of rune kills the created container.
+  prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+  if (!ch.send_ready().ok()) _exit(1);
+  bool go = p.fifo_fd >= 0 ? kernel::wait_exec_fifo(p.fifo_fd) : ch.wait_start().ok();
+  if (!go) _exit(1);
+  ch.close();
+  if (p.fifo_fd >= 0) close(p.fifo_fd);
+  kernel::exec_process(p.config->process, exe, p.preserve_fds);
+}
+
+Result<std::string> absolute_dir(const std::string& path, const std::string& what) {
+  char buf[PATH_MAX];
+  if (!realpath(path.empty() ? "." : path.c_str(), buf))
+    return base::sys_error(what + ": `" + path + "`");
+  struct stat st;
+  if (stat(buf, &st) != 0 || !S_ISDIR(st.st_mode))
+    return base::sys_error(what + ": `" + path + "` is not a directory", ENOTDIR);
+  return std::string(buf);
+}
+
+// Kills and reaps `pid`; its wait status.
+int kill_and_reap(pid_t pid) {
+  ::kill(pid, SIGKILL);
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return status;
+}
+
+// Undoes a partial create unless dismissed: kills the init, removes cgroups and the state dir.
+class CreateGuard {
+ public:
+  CreateGuard(oci::StateStore& store, std::string id) : store_(store), id_(std::move(id)) {}
+  ~CreateGuard() {
+    if (dismissed_) return;
+    if (pid_ > 0) kill_and_reap(pid_);
+    if (!cgroups_.empty()) (void)kernel::remove_cgroups(cgroups_);
+    if (!store_.remove(id_).ok())
+      base::log::warn("could not remove state directory of `" + id_ + "`");
+  }
+  void set_pid(pid_t p) { pid_ = p; }
+  void set_cgroups(std::vector<std::string> d) { cgroups_ = std::move(d); }
+  void dismiss() { dismissed_ = true; }
+
+ private:
+  oci::StateStore& store_;
+  std::string id_;
+  pid_t pid_ = 0;
+  std::vector<std::string> cgroups_;
+  bool dismissed_ = false;
+};
+
+}  // namespace
+
+Result<Runtime::Created> Runtime::do_create(const CreateOptions& o, Mode mode) {
+  TRY(oci::validate_id(o.id));
+  ASSIGN_OR_RETURN(std::string bundle, absolute_dir(o.bundle, "`--bundle`"));
+  std::string cfg_path = bundle + "/config.json";
+  auto text = base::read_file(cfg_path, 16 << 20);
+  if (!text.ok()) return std::move(text).error().wrap("load the bundle's config");
+  ASSIGN_OR_RETURN(oci::Config config, oci::parse_config(*text, cfg_path));
+  auto chosen = choose_handler(config);
+  if (!chosen.ok()) return std::move(chosen).error().wrap(cfg_path);
+  Created out;
+  out.handler = std::move(chosen).value();
+  Handler& handler = *out.handler;
+  if (!o.console_socket.empty())
+    return base::invalid(
+        "`--console-socket`: terminals are not supported by this version of rune "
+        "(`process.terminal` must be false)");
+  std::string rootfs_in =
+      config.root_path[0] == '/' ? config.root_path : base::path_join(bundle, config.root_path);
+  auto rootfs = absolute_dir(rootfs_in, "`root.path`");
+  if (!rootfs.ok()) return std::move(rootfs).error().wrap(cfg_path);
+
+  kernel::InitPlan plan;
+  plan.config = &config;
+  plan.rootfs = *rootfs;
+  plan.no_pivot = o.no_pivot;
+  plan.preserve_fds = o.preserve_fds;
+  auto mounts = kernel::plan_mounts(config, bundle);
+  if (!mounts.ok()) return std::move(mounts).error().wrap(cfg_path);
+  plan.mounts = std::move(mounts).value();
+  for (const auto& m : plan.mounts)
+    plan.dev_is_bind =
+        plan.dev_is_bind || (m.destination == "/dev" && m.kind == kernel::MountKind::bind);
+  auto ns = kernel::plan_namespaces(config.linux.namespaces);
+  if (!ns.ok()) return std::move(ns).error().wrap(cfg_path);
+  plan.ns = &ns.value();
+  auto cg = kernel::plan_cgroups(config.linux.cgroups_path, o.id);
+  if (!cg.ok()) return std::move(cg).error().wrap(cfg_path);
+  for (size_t i = 0; i < cg->hierarchies.size(); ++i) {
+    const std::string& mp = cg->hierarchies[i].mountpoint;
+    bool whole = cg->hierarchies.size() == 1 && cg->hierarchies[i].v2;
+    plan.cgroup_binds.push_back({whole ? "" : mp.substr(mp.find_last_of('/') + 1), cg->dirs[i]});
+  }
+
+  TRY(store_.reserve(o.id));
+  CreateGuard guard(store_, o.id);
+  guard.set_cgroups(cg->dirs);
+  TRY(kernel::create_cgroups(*cg));
+  TRY(kernel::apply_device_rules(*cg, config.linux.device_rules));
+  TRY(handler.prepare(store_.dir(o.id)));
+
+  base::UniqueFd fifo;
+  if (mode == Mode::create) {
+    std::string fp = store_.fifo_path(o.id);
+    if (mkfifo(fp.c_str(), 0600) != 0) return base::sys_error("create `" + fp + "`");
+    fifo.reset(open(fp.c_str(), O_RDWR | O_CLOEXEC));
+    if (!fifo.valid()) return base::sys_error("open `" + fp + "`");
+    plan.fifo_fd = fifo.get();
+  }
+  kernel::ChildChannel child_ch;
+  TRY(kernel::make_sync_pair(out.channel, child_ch));
+  for (const auto& j : plan.ns->joins)
+    if (j.type == oci::NsType::pid && setns(j.fd.get(), CLONE_NEWPID) != 0)
+      return base::sys_error("join the `pid` namespace");
+
+  pid_t pid = static_cast<pid_t>(
+      syscall(SYS_clone, plan.ns->clone_flags | SIGCHLD, nullptr, nullptr, nullptr, nullptr));
+  if (pid < 0) return base::sys_error("clone the container's init process");
+  if (pid == 0) {
+    out.channel.close();
+    container_main(plan, handler, child_ch);
+  }
+  guard.set_pid(pid);
+  child_ch.close();
+  fifo.reset();
+  handler.after_clone();
+
+  TRY_WRAP(kernel::add_process(*cg, pid), "put the container's init in its cgroups");
+  TRY(out.channel.send_go());
+  std::string ready_text, phase;
+  Status ready = out.channel.wait_ready(&ready_text, &phase);
+  if (!ready.ok()) {
+    int status = kill_and_reap(pid);
+    guard.set_pid(0);
+    return handler.explain(std::move(ready).error(), phase, status)
+        .wrap("create container `" + o.id + "`");
+  }
+
+  oci::ContainerState& st = out.state;
+  st.id = o.id;
+  st.pid = pid;
+  auto ps = base::read_proc_stat(pid);
+  st.pid_start = ps ? ps->start_time : 0;
+  st.bundle = bundle;
+  st.rootfs = *rootfs;
+  st.created = base::log::rfc3339_nano_now();
+  st.annotations = config.annotations;
+  st.cgroup_dirs = cg->dirs;
+  st.own_pid_ns = (plan.ns->clone_flags & CLONE_NEWPID) != 0;
+  TRY_WRAP(handler.record(ready_text, config, st), "create container `" + o.id + "`");
+  TRY(store_.save(st));
+  if (!o.pid_file.empty())
+    TRY_WRAP(base::write_file_atomic(o.pid_file, std::to_string(pid)), "`--pid-file`");
+  guard.dismiss();
+  out.pid = pid;
+  return out;
+}
+
+Status Runtime::create(const CreateOptions& o) {
+  auto c = do_create(o, Mode::create);
+  if (!c.ok()) return std::move(c).error();
+  return base::ok();
+}
+
+Result<Runtime::Info> Runtime::info(const std::string& id) {
+  ASSIGN_OR_RETURN(oci::ContainerState st, store_.load(id));
+  oci::Status s = store_.status(st);
+  return Info{std::move(st), s};
+}
+
+Result<Container> Runtime::load(const std::string& id) {
+  ASSIGN_OR_RETURN(Info in, info(id));
+  return Container{id, store_.dir(id), store_.fifo_path(id), std::move(in.state), in.status};
+}
+
+Status Runtime::start(const std::string& id) {
+  ASSIGN_OR_RETURN(Container c, load(id));
+  switch (c.status) {
+    case oci::Status::created:
+      break;
+    case oci::Status::running:
+      return Error(base::Category::failed_precondition,
+                   "cannot start container `" + id + "`: it is already running");
+    case oci::Status::stopped:
+      return Error(base::Category::failed_precondition,
+                   "cannot start container `" + id + "`: it has stopped");
+    case oci::Status::creating:
+      return Error(base::Category::failed_precondition,
+                   "cannot start container `" + id + "`: it is still being created");
+  }
+  return handler_of(c.state)->start(c);
+}
+
+Status Runtime::kill(const std::string& id, int sig, bool all) {
+  ASSIGN_OR_RETURN(Container c, load(id));
+  if (c.status == oci::Status::stopped && !all)
+    return Error(base::Category::failed_precondition, "container `" + id + "` is not running");
+  if (c.status == oci::Status::creating)
+    return Error(base::Category::failed_precondition,
+                 "container `" + id + "` is still being created");
+  return handler_of(c.state)->kill(c, sig, all);
+}
+
+Result<int> Runtime::exec(const std::string& id, const ExecOptions& o) {
+  ASSIGN_OR_RETURN(Container c, load(id));
+  return handler_of(c.state)->exec(c, o);
+}
+
+Result<std::vector<uint8_t>> Runtime::attest(const std::string& id,
+                                             const std::vector<uint8_t>& target_info) {
+  ASSIGN_OR_RETURN(Container c, load(id));
+  return handler_of(c.state)->attest(c, target_info);
+}
+
+Status Runtime::destroy(const oci::ContainerState& st) {
+  TRY(kernel::remove_cgroups(st.cgroup_dirs));
+  return store_.remove(st.id);
+}
+
+Status Runtime::remove(const std::string& id, bool force) {
+  auto in = info(id);
+  if (!in.ok()) {
+    // Like runc, `delete --force` of a container that does not exist succeeds.
+    if (force && in.error().category() == base::Category::not_found) return base::ok();
+    return std::move(in).error();
+  }
+  const oci::ContainerState& st = in->state;
+  switch (in->status) {
+    case oci::Status::stopped:
+      break;
+    case oci::Status::creating:
+      if (!force)
+        return Error(base::Category::failed_precondition,
+                     "cannot delete container `" + id + "`: it is still being created");
+      return store_.remove(id);
+    case oci::Status::running:
+      if (!force)
+        return Error(base::Category::failed_precondition,
+                     "cannot delete container `" + id + "` that is not stopped: running");
+      [[fallthrough]];
+    case oci::Status::created:  // like runc: a created container is deleted without --force
+      if (!st.own_pid_ns) (void)kernel::signal_cgroup(st.cgroup_dirs, SIGKILL);
+      if (::kill(st.pid, SIGKILL) != 0 && errno != ESRCH)
+        return base::sys_error("kill container `" + id + "`");
+      if (!base::wait_process_gone(st.pid, st.pid_start, 10000))
+        return Error(base::Category::unavailable, "container `" + id + "`: init process " +
+                                                      std::to_string(st.pid) +
+                                                      " did not exit after SIGKILL");
+      break;
+  }
+  return destroy(st);
+}
+
+Result<int> Runtime::run(const CreateOptions& o, bool detach) {
+  // Signals that arrive while the container runs are forwarded to it: block them first.
+  sigset_t fwd = base::relayable_signals(), old;
+  if (!detach) sigprocmask(SIG_BLOCK, &fwd, &old);
+  auto created = do_create(o, Mode::run);
+  if (!created.ok()) {
+    if (!detach) sigprocmask(SIG_SETMASK, &old, nullptr);
+    return std::move(created).error();
+  }
+  const pid_t pid = created->pid;
+  const oci::ContainerState& st = created->state;
+  // Ends what run made: the init (unless already reaped), anything left in the cgroups (a
+  // container without its own pid namespace), the cgroups and the state.
+  auto finish = [&](bool kill_init) -> Status {
+    if (kill_init) kill_and_reap(pid);
+    if (!detach) sigprocmask(SIG_SETMASK, &old, nullptr);
+    if (!st.own_pid_ns) (void)kernel::signal_cgroup(st.cgroup_dirs, SIGKILL);
+    return destroy(st);
+  };
+  Status s = created->channel.send_start();
+  if (s.ok()) {
+    s = created->handler->started(created->channel);
+    if (!s.ok()) s = std::move(s).error().wrap("run container `" + o.id + "`");
+  }
+  created->channel.close();
+  if (!s.ok()) {
+    (void)finish(true);
+    return std::move(s).error();
+  }
+  if (detach) return 0;
+  int code = 0;
+  for (;;) {
+    siginfo_t si;
+    int sig = sigwaitinfo(&fwd, &si);
+    if (sig < 0) continue;
+    if (sig != SIGCHLD) {
+      if (base::relayed_to_container(sig)) ::kill(pid, sig);
+      continue;
+    }
+    int status;
+    pid_t r = waitpid(pid, &status, WNOHANG);
+    if (r == pid) {
+      code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      break;
+    }
+  }
+  TRY(finish(false));
+  return code;
+}
+
+}  // namespace runtime

@@ -1,0 +1,55 @@
+#!/bin/bash
+# The layering the build must keep (docs/architecture.md): each src/ folder includes only the
+# folders below it, the static libraries reference nothing of the layers above them, and `rune`
+# loads no shared library beyond libc (containers pay for every one at each start).
+# Usage: SRC=<repo> BUILD=<build dir> RUNE=<rune binary> bash layering.sh
+set -u
+SRC=${SRC:?set SRC to the repository}
+BUILD=${BUILD:?set BUILD to the build directory}
+RUNE=${RUNE:?set RUNE to the rune binary}
+fail=0
+bad() { echo "FAIL: $*"; fail=1; }
+
+# folder: the folders (under src/ or include/) its files may include
+declare -A ALLOWED=(
+  [src/base]="base"
+  [src/oci]="oci base"
+  [src/linux]="linux oci base"
+  [src/enclave]="enclave oci base inclavare"
+  [src/runtime]="runtime linux enclave oci base"
+  [src/rats]="rats base"
+  [cmd/rune]="runtime oci base inclavare"
+  [cmd/shelter]="rats base"
+  [cmd/rats-tls-server]="rats base"
+  [cmd/rats-tls-client]="rats base"
+)
+for dir in "${!ALLOWED[@]}"; do
+  [ -d "$SRC/$dir" ] || { bad "$dir is missing"; continue; }
+  while IFS=: read -r file line inc; do
+    top=${inc#*\"}; top=${top%%/*}
+    case " ${ALLOWED[$dir]} " in *" $top "*) ;; *) bad "$file:$line includes \"$top/...\": $dir may include only ${ALLOWED[$dir]}" ;; esac
+  done < <(cd "$SRC" && grep -rnoE '^#include "[A-Za-z0-9_.-]+/' "$dir" || true)
+done
+
+# librune_X.a: C++ namespaces of the layers above X must not be referenced.
+check_refs() { # check_refs ARCHIVE NAMESPACE...
+  local lib=$1; shift
+  [ -f "$lib" ] || { bad "$lib not built"; return; }
+  local ns
+  for ns in "$@"; do
+    local refs
+    refs=$(nm -C --undefined-only "$lib" 2>/dev/null | grep -E "(^| )${ns}::" | sort -u | head -3)
+    [ -z "$refs" ] || bad "$(basename "$lib") references ${ns}:: — $refs"
+  done
+}
+check_refs "$BUILD/src/linux/librune_linux.a" enclave runtime
+check_refs "$BUILD/src/enclave/librune_enclave.a" kernel runtime
+check_refs "$BUILD/src/oci/librune_oci.a" kernel enclave runtime rats
+check_refs "$BUILD/src/base/librune_base.a" oci kernel enclave runtime rats
+
+# rune's shared libraries: libc and the dynamic loader only.
+needed=$(readelf -d "$RUNE" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | sort | tr '\n' ' ')
+[ "$needed" = "ld-linux-x86-64.so.2 libc.so.6 " ] || bad "rune needs [$needed], want only libc.so.6 and ld-linux-x86-64.so.2"
+
+[ $fail = 0 ] && echo "layering: ok"
+exit $fail
