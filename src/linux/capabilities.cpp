@@ -30,6 +30,44 @@ static int last_cap() {
   return last;
 }
 
+std::vector<std::string> drop_ungrantable_capabilities(oci::Capabilities& caps, int last) {
+  std::vector<std::string> warnings;
+  const uint64_t known = last >= 63 ? ~uint64_t{0} : (uint64_t{2} << last) - 1;
+  struct Set {
+    const char* name;
+    uint64_t* mask;
+  } sets[] = {{"bounding", &caps.bounding},
+              {"effective", &caps.effective},
+              {"inheritable", &caps.inheritable},
+              {"permitted", &caps.permitted},
+              {"ambient", &caps.ambient}};
+  auto names = [](uint64_t mask) {
+    std::string out;
+    for (int cap = 0; cap < 64; ++cap)
+      if (mask & (uint64_t{1} << cap))
+        out += (out.empty() ? "" : ", ") + std::string(oci::capability_name(cap));
+    return out;
+  };
+  for (auto& s : sets) {
+    if (uint64_t unknown = *s.mask & ~known) {
+      warnings.push_back("`process.capabilities." + std::string(s.name) + "`: " + names(unknown) +
+                         " not known to this kernel (cap_last_cap " + std::to_string(last) +
+                         "), skipped");
+      *s.mask &= known;
+    }
+  }
+  if (uint64_t stuck = caps.ambient & ~(caps.permitted & caps.inheritable)) {
+    warnings.push_back("`process.capabilities.ambient`: " + names(stuck) +
+                       " not both permitted and inheritable, so it cannot be raised; skipped");
+    caps.ambient &= ~stuck;
+  }
+  return warnings;
+}
+
+std::vector<std::string> drop_ungrantable_capabilities(oci::Capabilities& caps) {
+  return drop_ungrantable_capabilities(caps, last_cap());
+}
+
 static Status capset_all(uint64_t eff, uint64_t perm, uint64_t inh) {
   struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
   struct __user_cap_data_struct data[2];

@@ -8,6 +8,14 @@ namespace kernel {
 
 base::Status set_rlimits(const std::vector<oci::Rlimit>& rlimits);
 
+// Planned in the parent: removes from `caps` what the kernel cannot give and returns a warning
+// for each, as runc does — every set loses the names above this kernel's cap_last_cap, and the
+// ambient set loses capabilities that are not both permitted and inheritable (raising them
+// fails).
+std::vector<std::string> drop_ungrantable_capabilities(oci::Capabilities& caps);
+// The same with cap_last_cap given (for tests).
+std::vector<std::string> drop_ungrantable_capabilities(oci::Capabilities& caps, int last_cap);
+
 // Drops the bounding set, switches to the configured uid/gid/additionalGids while keeping the
 // permitted set, then sets effective/permitted/inheritable and raises the ambient set.
 // With no `capabilities` in the config, every capability is dropped.

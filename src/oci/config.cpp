@@ -413,18 +413,14 @@ void parse_linux(const JsonField& lx, Linux& linux) {
 void check_consistency(const Config& c, const JsonField& root) {
   if (!c.linux.find_ns(NsType::mount))
     root["linux"]["namespaces"].fail("a `mount` namespace is required");
-  const Namespace* uts = c.linux.find_ns(NsType::uts);
-  bool new_uts = uts && uts->path.empty();
-  if (!c.hostname.empty() && !new_uts)
-    root["hostname"].fail("setting it needs a new `uts` namespace");
-  if (!c.domainname.empty() && !new_uts)
-    root["domainname"].fail("setting it needs a new `uts` namespace");
-  if (c.process.capabilities) {
-    const auto& k = *c.process.capabilities;
-    if (k.ambient & ~(k.permitted & k.inheritable))
-      root["process"]["capabilities"]["ambient"].fail(
-          "every ambient capability must also be permitted and inheritable");
+  // As runc: a UTS namespace of the container's own, new or joined by path.
+  if (!c.linux.find_ns(NsType::uts)) {
+    if (!c.hostname.empty()) root["hostname"].fail("setting it needs a `uts` namespace");
+    if (!c.domainname.empty()) root["domainname"].fail("setting it needs a `uts` namespace");
   }
+  // Ambient capabilities that are not both permitted and inheritable cannot be raised; runc and
+  // crun skip them with a warning (Debian's `runc spec` writes such a config), and so does the
+  // create (kernel::unraisable_capabilities).
 }
 
 }  // namespace

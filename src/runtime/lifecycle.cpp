@@ -14,6 +14,7 @@
 #include "base/file.h"
 #include "base/log.h"
 #include "base/process.h"
+#include "linux/capabilities.h"
 #include "linux/cgroup.h"
 #include "linux/init.h"
 #include "linux/mounts.h"
@@ -115,6 +116,9 @@ Result<Runtime::Created> Runtime::do_create(const CreateOptions& o, Mode mode) {
   auto text = base::read_file(cfg_path, 16 << 20);
   if (!text.ok()) return std::move(text).error().wrap("load the bundle's config");
   ASSIGN_OR_RETURN(oci::Config config, oci::parse_config(*text, cfg_path));
+  if (config.process.capabilities)
+    for (const auto& w : kernel::drop_ungrantable_capabilities(*config.process.capabilities))
+      base::log::warn(w);
   auto chosen = choose_handler(config);
   if (!chosen.ok()) return std::move(chosen).error().wrap(cfg_path);
   Created out;

@@ -26,6 +26,25 @@ t_killed_container_exits_128_plus_signal() {
   [ $rc = 137 ] || fail "rc=$rc, want 137"
   assert_no_leftovers c1
 }
+t_config_from_runc_spec_runs() {
+  # Debian's `runc spec` lists ambient capabilities that are not inheritable: runc and crun run
+  # it, skipping them with a warning; so does rune.
+  bundle a; (cd "$B" && rm config.json && runc spec) || fail "runc spec" || return 1
+  cfg '.process.terminal=false | .process.args=["/bin/sh","-c","grep CapAmb /proc/self/status"] | .root.readonly=false'
+  local out; out=$(R run --bundle "$B" c1 2>"$B/err") || fail "run: $(cat "$B/err")" || return 1
+  echo "$out" | grep -qE '^CapAmb:\s+0+$' || fail "ambient set: $out"
+  grep -q 'process.capabilities.ambient' "$B/err" || fail "no warning naming the field: $(cat "$B/err")"
+  assert_no_leftovers c1
+}
+t_hostname_in_a_joined_uts_namespace() {
+  # hostname with the UTS namespace joined by path is valid (runc sets it in that namespace).
+  bundle a; local ns=/run/rune-it-uts-$$; touch $ns; unshare --uts=$ns true || fail "unshare" || return 1
+  cfg --arg p $ns '.hostname="joined" | .linux.namespaces|=map(if .type=="uts" then .path=$p else . end)'
+  expect_out 'hostname' joined
+  local rc=$?
+  [ "$(nsenter --uts=$ns hostname)" = joined ] || fail "the joined namespace's hostname: $(nsenter --uts=$ns hostname)"
+  umount $ns; rm -f $ns; return $rc
+}
 t_hostname_and_domainname() { bundle a; cfg '.hostname="box" | .domainname="example.org"'; expect_out 'hostname; cat /proc/sys/kernel/domainname' "box
 example.org"; }
 t_pid_1_and_new_namespaces() {
