@@ -140,6 +140,12 @@ Status create_cgroups(const CgroupSet& cg) {
   return base::ok();
 }
 
+bool has_v1_controller(const CgroupSet& cg, const std::string& controller) {
+  for (const auto& h : cg.hierarchies)
+    if (!h.v2 && h.has(controller)) return true;
+  return false;
+}
+
 Status apply_device_rules(const CgroupSet& cg, const std::vector<oci::DeviceRule>& rules) {
   if (rules.empty()) return base::ok();
   for (size_t i = 0; i < cg.hierarchies.size(); ++i) {

@@ -36,6 +36,8 @@ base::Result<CgroupSet> plan_cgroups(const std::string& cgroups_path, const std:
 
 // mkdir -p every directory (initializing cpuset.cpus/mems of new cpuset cgroups).
 base::Status create_cgroups(const CgroupSet& cg);
+// Whether a v1 hierarchy of `cg` has `controller`.
+bool has_v1_controller(const CgroupSet& cg, const std::string& controller);
 base::Status apply_device_rules(const CgroupSet& cg, const std::vector<oci::DeviceRule>& rules);
 base::Status add_process(const CgroupSet& cg, pid_t pid);
 // Pids in the cgroup (from the first directory that can be read).

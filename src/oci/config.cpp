@@ -292,12 +292,109 @@ void parse_device_rules(const JsonField& ds, std::vector<DeviceRule>& rules) {
   }
 }
 
+void parse_memory(const JsonField& m, std::optional<MemoryResources>& out) {
+  if (!m.is_object()) return;
+  MemoryResources r;
+  m["limit"].get(r.limit);
+  m["reservation"].get(r.reservation);
+  m["swap"].get(r.swap);
+  m["kernel"].get(r.kernel);
+  m["kernelTCP"].get(r.kernel_tcp);
+  if (m["swappiness"].get(r.swappiness) && *r.swappiness > 100)
+    m["swappiness"].fail("must be between 0 and 100, not " + std::to_string(*r.swappiness));
+  m["disableOOMKiller"].get(r.disable_oom_killer);
+  m["useHierarchy"].get(r.use_hierarchy);
+  m["checkBeforeUpdate"].get(r.check_before_update);
+  for (auto* v : {&r.limit, &r.reservation, &r.swap})
+    if (*v && **v < -1) {
+      const char* name = v == &r.limit ? "limit" : v == &r.reservation ? "reservation" : "swap";
+      m[name].fail("must be -1 (no limit) or a number of bytes, not " + std::to_string(**v));
+    }
+  out = r;
+}
+
+void parse_cpu(const JsonField& c, std::optional<CpuResources>& out) {
+  if (!c.is_object()) return;
+  CpuResources r;
+  c["shares"].get(r.shares);
+  c["quota"].get(r.quota);
+  c["burst"].get(r.burst);
+  c["period"].get(r.period);
+  c["realtimeRuntime"].get(r.realtime_runtime);
+  c["realtimePeriod"].get(r.realtime_period);
+  c["cpus"].get(r.cpus);
+  c["mems"].get(r.mems);
+  c["idle"].get(r.idle);
+  out = r;
+}
+
+// [{major, minor, weight?, leafWeight?}] or [{major, minor, rate}].
+void parse_block_devices(const JsonField& list, bool throttle, std::vector<BlockIoDevice>& out) {
+  for (const JsonField& d : list.elements()) {
+    if (!d.is_object()) return;
+    BlockIoDevice dev;
+    d["major"].need(dev.major);
+    d["minor"].need(dev.minor);
+    if (throttle) {
+      d["rate"].need(dev.rate);
+    } else {
+      d["weight"].get(dev.weight);
+      d["leafWeight"].get(dev.leaf_weight);
+    }
+    out.push_back(dev);
+  }
+}
+
+void parse_block_io(const JsonField& b, std::optional<BlockIoResources>& out) {
+  if (!b.is_object()) return;
+  BlockIoResources r;
+  b["weight"].get(r.weight);
+  b["leafWeight"].get(r.leaf_weight);
+  parse_block_devices(b["weightDevice"], false, r.weight_device);
+  parse_block_devices(b["throttleReadBpsDevice"], true, r.throttle_read_bps);
+  parse_block_devices(b["throttleWriteBpsDevice"], true, r.throttle_write_bps);
+  parse_block_devices(b["throttleReadIOPSDevice"], true, r.throttle_read_iops);
+  parse_block_devices(b["throttleWriteIOPSDevice"], true, r.throttle_write_iops);
+  out = r;
+}
+
 void parse_resources(const JsonField& res, Linux& linux) {
   if (!res.is_object()) return;
+  Resources& r = linux.resources;
   parse_device_rules(res["devices"], linux.device_rules);
-  for (const char* k :
-       {"memory", "cpu", "pids", "blockIO", "hugepageLimits", "network", "rdma", "unified"})
-    reject_unsupported(res[k], "this resource limit");
+  parse_memory(res["memory"], r.memory);
+  parse_cpu(res["cpu"], r.cpu);
+  if (JsonField pids = res["pids"]; pids.is_object()) pids["limit"].need(r.pids_limit.emplace());
+  parse_block_io(res["blockIO"], r.block_io);
+  for (const JsonField& h : res["hugepageLimits"].elements()) {
+    HugepageLimit l;
+    h["pageSize"].need(l.page_size);
+    h["limit"].need(l.limit);
+    if (!l.page_size.empty() && l.page_size.find_first_of("/.") != std::string::npos)
+      h["pageSize"].fail("`" + l.page_size + "` is not a page size such as 2MB");
+    r.hugepage_limits.push_back(l);
+  }
+  if (JsonField net = res["network"]; net.is_object()) {
+    NetworkResources n;
+    net["classID"].get(n.class_id);
+    for (const JsonField& p : net["priorities"].elements()) {
+      std::pair<std::string, uint32_t> prio;
+      p["name"].need(prio.first);
+      p["priority"].need(prio.second);
+      n.priorities.push_back(prio);
+    }
+    r.network = n;
+  }
+  for (const auto& [device, limit] : res["rdma"].members()) {
+    RdmaLimit l;
+    limit["hcaHandles"].get(l.hca_handles);
+    limit["hcaObjects"].get(l.hca_objects);
+    r.rdma[device] = l;
+  }
+  res["unified"].get(r.unified);
+  for (const auto& [key, value] : r.unified)
+    if (key.empty() || key.find('/') != std::string::npos || key == "." || key == "..")
+      res["unified"].fail("`" + key + "` is not a cgroup file name");
 }
 
 bool valid_sysctl_key(const std::string& k) {

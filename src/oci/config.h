@@ -79,11 +79,63 @@ struct DeviceRule {
   std::string access = "rwm";
 };
 
+// linux.resources, as the runtime-spec has them; an unset value is nullopt (or empty).
+struct MemoryResources {
+  std::optional<int64_t> limit, reservation, swap, kernel, kernel_tcp;
+  std::optional<uint64_t> swappiness;
+  std::optional<bool> disable_oom_killer, use_hierarchy, check_before_update;
+};
+
+struct CpuResources {
+  std::optional<uint64_t> shares, period, realtime_period, burst;
+  std::optional<int64_t> quota, realtime_runtime, idle;
+  std::string cpus, mems;
+};
+
+struct BlockIoDevice {
+  int64_t major = 0, minor = 0;
+  std::optional<uint16_t> weight, leaf_weight;  // weightDevice
+  uint64_t rate = 0;                            // throttle*Device
+};
+
+struct BlockIoResources {
+  std::optional<uint16_t> weight, leaf_weight;
+  std::vector<BlockIoDevice> weight_device;
+  std::vector<BlockIoDevice> throttle_read_bps, throttle_write_bps, throttle_read_iops,
+      throttle_write_iops;
+};
+
+struct HugepageLimit {
+  std::string page_size;  // "2MB", "1GB"
+  uint64_t limit = 0;
+};
+
+struct NetworkResources {
+  std::optional<uint32_t> class_id;
+  std::vector<std::pair<std::string, uint32_t>> priorities;  // interface, priority
+};
+
+struct RdmaLimit {
+  std::optional<uint32_t> hca_handles, hca_objects;
+};
+
+struct Resources {
+  std::optional<MemoryResources> memory;
+  std::optional<CpuResources> cpu;
+  std::optional<int64_t> pids_limit;
+  std::optional<BlockIoResources> block_io;
+  std::vector<HugepageLimit> hugepage_limits;
+  std::optional<NetworkResources> network;
+  std::map<std::string, RdmaLimit> rdma;
+  std::map<std::string, std::string> unified;
+};
+
 struct Linux {
   std::vector<Namespace> namespaces;
   std::vector<Device> devices;
   std::string cgroups_path;
   std::vector<DeviceRule> device_rules;  // linux.resources.devices
+  Resources resources;                   // the rest of linux.resources
   std::map<std::string, std::string> sysctl;
   std::vector<std::string> masked_paths;
   std::vector<std::string> readonly_paths;

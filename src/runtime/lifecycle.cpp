@@ -16,6 +16,7 @@
 #include "base/process.h"
 #include "linux/capabilities.h"
 #include "linux/cgroup.h"
+#include "linux/cgroup_resources.h"
 #include "linux/init.h"
 #include "linux/mounts.h"
 #include "linux/namespaces.h"
@@ -160,6 +161,14 @@ Result<Runtime::Created> Runtime::do_create(const CreateOptions& o, Mode mode) {
   guard.set_cgroups(cg->dirs);
   TRY(kernel::create_cgroups(*cg));
   TRY(kernel::apply_device_rules(*cg, config.linux.device_rules));
+  if (!config.linux.device_rules.empty() && !kernel::has_v1_controller(*cg, "devices"))
+    base::log::warn(
+        "`linux.resources.devices`: not enforced: no v1 devices controller is mounted and the "
+        "cgroup v2 device program is not implemented yet");
+  for (const auto& w : kernel::resource_warnings(config.linux.resources)) base::log::warn(w);
+  auto writes = kernel::plan_resources(*cg, config.linux.resources, kernel::real_cgroup_files());
+  if (!writes.ok()) return std::move(writes).error().wrap(cfg_path);
+  TRY(kernel::apply_resources(*writes));
   TRY(handler.prepare(store_.dir(o.id)));
 
   base::UniqueFd fifo;

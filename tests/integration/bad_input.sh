@@ -48,8 +48,14 @@ t_field_of_part_two_is_rejected() {
   expect_error '`linux.seccomp`: seccomp is not supported' R create --bundle "$B" c1 && assert_no_leftovers c1
   bundle a; cfg '.hooks={"prestart":[{"path":"/bin/true"}]}'
   expect_error '`hooks`' R create --bundle "$B" c2 && assert_no_leftovers c2
-  bundle a; cfg '.linux.resources.memory={"limit":1000000}'
-  expect_error '`linux.resources.memory`' R create --bundle "$B" c3 && assert_no_leftovers c3
+  bundle a; cfg '.linux.resources.network={"classID":1048577}'
+  expect_error '`linux.resources.network.classID`: no mounted cgroup hierarchy has the `net_cls` controller' \
+    R create --bundle "$B" c3 && assert_no_leftovers c3
+  bundle a; cfg '.linux.resources.hugepageLimits=[{"pageSize":"3MB","limit":1}]'
+  expect_error '`linux.resources.hugepageLimits[0].pageSize`: `3MB` is not a huge page size' \
+    R create --bundle "$B" c4 && assert_no_leftovers c4
+  bundle a; cfg '.linux.resources.unified={"nosuch.file":"1"}'
+  expect_error '`linux.resources.unified.nosuch.file`' R create --bundle "$B" c5 && assert_no_leftovers c5
 }
 t_terminal_fails_clearly_instead_of_hanging() {
   bundle a; cfg '.process.terminal=true'

@@ -108,8 +108,6 @@ TEST(ParseConfigTest, FieldsOfPartTwoAreRejectedByName) {
   } cases[] = {
       {"/hooks", {{"prestart", {{{"path", "/bin/true"}}}}}, "`hooks`"},
       {"/linux/seccomp", {{"defaultAction", "SCMP_ACT_ALLOW"}}, "`linux.seccomp`"},
-      {"/linux/resources/memory", {{"limit", 1000}}, "`linux.resources.memory`"},
-      {"/linux/resources/pids", {{"limit", 10}}, "`linux.resources.pids`"},
       {"/linux/uidMappings",
        {{{"containerID", 0}, {"hostID", 1000}, {"size", 1}}},
        "`linux.uidMappings`"},
@@ -123,6 +121,57 @@ TEST(ParseConfigTest, FieldsOfPartTwoAreRejectedByName) {
     j[json::json_pointer(c.pointer)] = c.value;
     std::string e = error_of(j);
     EXPECT_NE(e.find(c.field), std::string::npos) << c.pointer << " -> " << e;
+  }
+}
+
+TEST(ParseConfigTest, ResourcesAreParsedWithTheirTypes) {
+  json j = minimal();
+  j["linux"]["resources"] = {
+      {"memory", {{"limit", 33554432}, {"swap", -1}, {"disableOOMKiller", false}}},
+      {"cpu", {{"shares", 1024}, {"quota", -1}, {"cpus", "0-1"}}},
+      {"pids", {{"limit", 0}}},
+      {"blockIO",
+       {{"weight", 0}, {"throttleReadBpsDevice", {{{"major", 8}, {"minor", 0}, {"rate", 1}}}}}},
+      {"hugepageLimits", {{{"pageSize", "2MB"}, {"limit", 4194304}}}},
+      {"unified", {{"memory.high", "1000"}}}};
+  auto r = parse_config(j.dump(), "config.json");
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  const Resources& res = r->linux.resources;
+  EXPECT_EQ(res.memory->limit, 33554432);
+  EXPECT_EQ(res.memory->swap, -1);
+  EXPECT_EQ(res.memory->disable_oom_killer, false);
+  EXPECT_EQ(res.cpu->shares, 1024u);
+  EXPECT_EQ(res.cpu->quota, -1);
+  EXPECT_EQ(res.cpu->cpus, "0-1");
+  EXPECT_EQ(res.pids_limit, 0);
+  EXPECT_EQ(res.block_io->throttle_read_bps[0].rate, 1u);
+  EXPECT_EQ(res.hugepage_limits[0].page_size, "2MB");
+  EXPECT_EQ(res.unified.at("memory.high"), "1000");
+}
+
+TEST(ParseConfigTest, ResourceErrorsNameTheField) {
+  struct Case {
+    const char* pointer;
+    json value;
+    const char* error;
+  } cases[] = {
+      {"/linux/resources/memory/limit", "32m",
+       "`linux.resources.memory.limit`: expected an integer, got a string"},
+      {"/linux/resources/memory/swappiness", 101,
+       "`linux.resources.memory.swappiness`: must be between 0 and 100, not 101"},
+      {"/linux/resources/memory/limit", -2,
+       "`linux.resources.memory.limit`: must be -1 (no limit) or a number of bytes, not -2"},
+      {"/linux/resources/pids", json::object(), "`linux.resources.pids.limit`: is required"},
+      {"/linux/resources/blockIO/weight", 70000,
+       "`linux.resources.blockIO.weight`: expected an integer from 0 to 65535, got 70000"},
+      {"/linux/resources/unified",
+       {{"../x", "1"}},
+       "`linux.resources.unified`: `../x` is not a cgroup file name"},
+  };
+  for (const auto& c : cases) {
+    json j = minimal();
+    j[json::json_pointer(c.pointer)] = c.value;
+    EXPECT_EQ(error_of(j), std::string("config.json: ") + c.error) << c.pointer;
   }
 }
 
