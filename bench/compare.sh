@@ -8,6 +8,7 @@
 #   cycle : `create`, `start`, poll `state` until stopped, `delete`
 # Prints per-round and overall medians (ms), the overall 90th percentile (the tail), ratios of
 # both to crun, and each runtime's peak RSS of one `run` (median of 5, KiB, from /usr/bin/time).
+# SECCOMP=FILE gives every runtime that linux.seccomp section.
 # BASELINE=/path/to/an/older/rune adds it as runtime `base`, alternating with the others, so that
 # a change to rune is measured before and after in one sitting. Needs root.
 #
@@ -33,6 +34,12 @@ cp /bin/busybox "$B/rootfs/bin/busybox"
 chroot "$B/rootfs" /bin/busybox --install -s /bin
 (cd "$B" && "$RUNE" spec)
 jq '.process.terminal=false | .process.args=["/bin/true"]' "$B/config.json" > "$B/c" && mv "$B/c" "$B/config.json"
+# SECCOMP=FILE: every runtime gets FILE as linux.seccomp (e.g. the profile docker writes,
+# ../shared/fixtures/docker-20.10-default-seccomp.json).
+if [ -n "${SECCOMP:-}" ]; then
+  jq --slurpfile s "$SECCOMP" '.linux.seccomp=$s[0]' "$B/config.json" > "$B/c" && mv "$B/c" "$B/config.json"
+  echo "# linux.seccomp: $SECCOMP"
+fi
 
 FIXED=()
 if [ "${BENCH_HYBRID_FIX:-1}" != 0 ] && [ -n "$(cat /sys/fs/cgroup/unified/cgroup.controllers 2>/dev/null)" ]; then

@@ -8,6 +8,8 @@ PKGS=(
   # build
   build-essential cmake ninja-build pkg-config clang-format
   nlohmann-json3-dev libgtest-dev libgmock-dev
+  # rune's seccomp (libseccomp.a, linked statically: rune loads no shared library but libc)
+  libseccomp-dev
   # src/rats/crypto (rats_crypto only; rune itself never links OpenSSL)
   libssl-dev libcbor-dev openssl
   # tests and the main job: a busybox rootfs, JSON tooling, the peer runtimes

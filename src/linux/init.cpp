@@ -77,6 +77,8 @@ base::Status init_container(const InitPlan& p, Sys& sys, ChildChannel& ch, std::
     return base::sys_error("`process.cwd`: chdir to `" + c.process.cwd + "`");
   ASSIGN_OR_RETURN(exe,
                    base::find_executable(c.process.args[0], c.process.env, "`process.args[0]`"));
+  // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: before the capabilities drop.
+  if (p.seccomp && !c.process.no_new_privileges) TRY(load_seccomp(*p.seccomp));
   TRY(set_user_and_capabilities(c.process.user, c.process.capabilities));
   umask(c.process.user.umask.value_or(022));
   return base::ok();
@@ -96,15 +98,19 @@ bool wait_exec_fifo(int fd) {
   }
 }
 
-base::Status prepare_exec(const oci::Process& process, int preserve_fds) {
+base::Status prepare_exec(const oci::Process& process, int preserve_fds,
+                          const SeccompProgram* seccomp) {
   if (process.no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
     return base::sys_error("`process.noNewPrivileges`");
   syscall(SYS_close_range, 3 + preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
+  // With no_new_privs the filter waits until now, so that few system calls run under it.
+  if (seccomp && process.no_new_privileges) TRY(load_seccomp(*seccomp));
   return base::ok();
 }
 
-void exec_process(const oci::Process& process, const std::string& exe, int preserve_fds) {
-  if (base::Status s = prepare_exec(process, preserve_fds); !s.ok()) {
+void exec_process(const oci::Process& process, const std::string& exe, int preserve_fds,
+                  const SeccompProgram* seccomp) {
+  if (base::Status s = prepare_exec(process, preserve_fds, seccomp); !s.ok()) {
     dprintf(2, "rune: %s\n", s.error().what().c_str());
     _exit(127);
   }

@@ -11,6 +11,7 @@
 #include "linux/cgroup.h"
 #include "linux/mounts.h"
 #include "linux/namespaces.h"
+#include "linux/seccomp_program.h"
 #include "linux/sync.h"
 #include "linux/sys.h"
 #include "oci/config.h"
@@ -28,6 +29,7 @@ struct InitPlan {
   bool no_pivot = false;
   int preserve_fds = 0;
   int fifo_fd = -1;  // create: wait for `start` on the exec fifo; run: on the channel
+  const SeccompProgram* seccomp = nullptr;  // compiled linux.seccomp, if any
 };
 
 // Waits for Go, then sets the container up through `sys`; `exe` receives the resolved path of
@@ -39,11 +41,13 @@ base::Status init_container(const InitPlan& p, Sys& sys, ChildChannel& ch, std::
 bool wait_exec_fifo(int fd);
 
 // Sets no_new_privs as `process` asks, closes descriptors from 3 + preserve_fds on (close on
-// exec) and execs `exe`; on failure prints why and exits 127.
+// exec), loads the seccomp filter if no_new_privs allowed it to wait this long, and execs `exe`;
+// on failure prints why and exits 127.
 [[noreturn]] void exec_process(const oci::Process& process, const std::string& exe,
-                               int preserve_fds);
+                               int preserve_fds, const SeccompProgram* seccomp);
 
-// no_new_privs and the close-on-exec sweep of exec_process, for an init that does not exec.
-base::Status prepare_exec(const oci::Process& process, int preserve_fds);
+// What exec_process does before execve, for an init that does not exec (the init-runelet).
+base::Status prepare_exec(const oci::Process& process, int preserve_fds,
+                          const SeccompProgram* seccomp);
 
 }  // namespace kernel

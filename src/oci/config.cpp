@@ -404,6 +404,57 @@ bool valid_sysctl_key(const std::string& k) {
   return k.find("..") == std::string::npos;
 }
 
+void parse_seccomp(const JsonField& sc, std::optional<Seccomp>& out) {
+  if (!sc.is_object()) return;
+  Seccomp s;
+  JsonField def = sc["defaultAction"];
+  if (def.need(s.default_action) && !is_seccomp_action(s.default_action))
+    def.fail("unknown action `" + s.default_action + "`");
+  sc["defaultErrnoRet"].get(s.default_errno_ret);
+  sc["architectures"].get(s.architectures);
+  for (size_t i = 0; i < s.architectures.size(); ++i)
+    if (!is_seccomp_arch(s.architectures[i]))
+      sc["architectures"][i].fail("unknown architecture `" + s.architectures[i] + "`");
+  sc["flags"].get(s.flags);
+  for (size_t i = 0; i < s.flags.size(); ++i)
+    if (s.flags[i] != "SECCOMP_FILTER_FLAG_TSYNC" && s.flags[i] != "SECCOMP_FILTER_FLAG_LOG" &&
+        s.flags[i] != "SECCOMP_FILTER_FLAG_SPEC_ALLOW")
+      sc["flags"][i].fail(
+          "flag `" + s.flags[i] +
+          "` is not supported (SECCOMP_FILTER_FLAG_TSYNC, _LOG and _SPEC_ALLOW are)");
+  sc["listenerPath"].get(s.listener_path);
+  sc["listenerMetadata"].get(s.listener_metadata);
+  for (const JsonField& r : sc["syscalls"].elements()) {
+    if (!r.is_object()) return;
+    SeccompRule rule;
+    r["names"].need(rule.names);
+    if (r["names"].present() && rule.names.empty()) r["names"].fail("must name a system call");
+    JsonField action = r["action"];
+    if (action.need(rule.action) && !is_seccomp_action(rule.action))
+      action.fail("unknown action `" + rule.action + "`");
+    r["errnoRet"].get(rule.errno_ret);
+    for (const JsonField& a : r["args"].elements()) {
+      if (!a.is_object()) return;
+      SeccompArg arg;
+      if (a["index"].need(arg.index) && arg.index > 5)
+        a["index"].fail("must be 0 to 5, not " + std::to_string(arg.index));
+      a["value"].need(arg.value);
+      a["valueTwo"].get(arg.value_two);
+      if (a["op"].need(arg.op) && !is_seccomp_operator(arg.op))
+        a["op"].fail("unknown operator `" + arg.op + "`");
+      rule.args.push_back(arg);
+    }
+    s.syscalls.push_back(std::move(rule));
+  }
+  bool notify = s.default_action == "SCMP_ACT_NOTIFY";
+  for (const auto& r : s.syscalls) notify = notify || r.action == "SCMP_ACT_NOTIFY";
+  if (notify && s.listener_path.empty())
+    sc["listenerPath"].fail("is required when an action is SCMP_ACT_NOTIFY");
+  if (!notify && !s.listener_path.empty())
+    sc["listenerPath"].fail("is set but no action is SCMP_ACT_NOTIFY");
+  out = std::move(s);
+}
+
 void parse_namespaces(const JsonField& nss, Linux& linux) {
   static const std::pair<const char*, NsType> kTypes[] = {
       {"pid", NsType::pid},       {"network", NsType::network}, {"mount", NsType::mount},
@@ -498,7 +549,7 @@ void parse_linux(const JsonField& lx, Linux& linux) {
   }
   reject_unsupported(lx["uidMappings"], "user namespace mapping");
   reject_unsupported(lx["gidMappings"], "user namespace mapping");
-  reject_unsupported(lx["seccomp"], "seccomp");
+  parse_seccomp(lx["seccomp"], linux.seccomp);
   reject_unsupported(lx["personality"], "personality");
   reject_unsupported(lx["mountLabel"], "SELinux");
   reject_unsupported(lx["intelRdt"], "Intel RDT");
@@ -521,6 +572,32 @@ void check_consistency(const Config& c, const JsonField& root) {
 }
 
 }  // namespace
+
+bool is_seccomp_action(std::string_view name) {
+  for (const char* a :
+       {"SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD", "SCMP_ACT_TRAP",
+        "SCMP_ACT_ERRNO", "SCMP_ACT_TRACE", "SCMP_ACT_ALLOW", "SCMP_ACT_LOG", "SCMP_ACT_NOTIFY"})
+    if (name == a) return true;
+  return false;
+}
+
+bool is_seccomp_operator(std::string_view name) {
+  for (const char* o : {"SCMP_CMP_NE", "SCMP_CMP_LT", "SCMP_CMP_LE", "SCMP_CMP_EQ", "SCMP_CMP_GE",
+                        "SCMP_CMP_GT", "SCMP_CMP_MASKED_EQ"})
+    if (name == o) return true;
+  return false;
+}
+
+bool is_seccomp_arch(std::string_view name) {
+  for (const char* a :
+       {"SCMP_ARCH_X86", "SCMP_ARCH_X86_64", "SCMP_ARCH_X32", "SCMP_ARCH_ARM", "SCMP_ARCH_AARCH64",
+        "SCMP_ARCH_MIPS", "SCMP_ARCH_MIPS64", "SCMP_ARCH_MIPS64N32", "SCMP_ARCH_MIPSEL",
+        "SCMP_ARCH_MIPSEL64", "SCMP_ARCH_MIPSEL64N32", "SCMP_ARCH_PPC", "SCMP_ARCH_PPC64",
+        "SCMP_ARCH_PPC64LE", "SCMP_ARCH_S390", "SCMP_ARCH_S390X", "SCMP_ARCH_PARISC",
+        "SCMP_ARCH_PARISC64", "SCMP_ARCH_RISCV64"})
+    if (name == a) return true;
+  return false;
+}
 
 int capability_from_name(std::string_view name) {
   for (int i = 0; i <= kLastCapability; ++i)

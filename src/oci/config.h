@@ -130,12 +130,43 @@ struct Resources {
   std::map<std::string, std::string> unified;
 };
 
+// linux.seccomp. Names are kept as written (validated against the sets below); src/linux maps
+// them to the kernel's values.
+struct SeccompArg {
+  uint32_t index = 0;
+  uint64_t value = 0, value_two = 0;
+  std::string op;  // SCMP_CMP_*
+};
+
+struct SeccompRule {
+  std::vector<std::string> names;
+  std::string action;  // SCMP_ACT_*
+  std::optional<uint32_t> errno_ret;
+  std::vector<SeccompArg> args;
+};
+
+struct Seccomp {
+  std::string default_action;
+  std::optional<uint32_t> default_errno_ret;
+  std::vector<std::string> architectures;  // SCMP_ARCH_*
+  std::vector<std::string> flags;          // SECCOMP_FILTER_FLAG_*
+  std::string listener_path;
+  std::string listener_metadata;
+  std::vector<SeccompRule> syscalls;
+};
+
+// The seccomp names the runtime-spec allows (runc 1.1's sets).
+bool is_seccomp_action(std::string_view name);
+bool is_seccomp_operator(std::string_view name);
+bool is_seccomp_arch(std::string_view name);
+
 struct Linux {
   std::vector<Namespace> namespaces;
   std::vector<Device> devices;
   std::string cgroups_path;
   std::vector<DeviceRule> device_rules;  // linux.resources.devices
   Resources resources;                   // the rest of linux.resources
+  std::optional<Seccomp> seccomp;
   std::map<std::string, std::string> sysctl;
   std::vector<std::string> masked_paths;
   std::vector<std::string> readonly_paths;

@@ -47,7 +47,8 @@ class EnclaveHandler final : public Handler {
   // rootfs and initialized with the container's user and caps in force.
   base::Status run_in_init(InitContext& ctx) override {
     const oci::Process& proc = ctx.config.process;
-    TRY(kernel::prepare_exec(proc, ctx.preserve_fds));
+    // The runelet and the PAL run under the container's seccomp filter from here on.
+    TRY(kernel::prepare_exec(proc, ctx.preserve_fds, ctx.seccomp));
     clearenv();
     for (const auto& e : proc.env) putenv(const_cast<char*>(e.c_str()));  // outlives the process
     enclave::Runelet& r = runelet_.emplace(cfg_, agent_.get());

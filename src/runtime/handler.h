@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "base/error.h"
+#include "linux/seccomp_program.h"
 #include "linux/sync.h"
 #include "oci/config.h"
 #include "oci/state.h"
@@ -45,6 +46,7 @@ struct InitContext {
   const std::string& exe;  // the resolved `process.args[0]`
   int fifo_fd;             // create: the exec fifo; run: -1 (Start arrives on the channel)
   int preserve_fds;
+  const kernel::SeccompProgram* seccomp;  // compiled linux.seccomp, or nullptr
 };
 
 class Handler {

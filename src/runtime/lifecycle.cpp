@@ -20,6 +20,7 @@
 #include "linux/init.h"
 #include "linux/mounts.h"
 #include "linux/namespaces.h"
+#include "linux/seccomp_program.h"
 #include "linux/sync.h"
 #include "linux/sys.h"
 
@@ -38,6 +39,9 @@ struct Runtime::Created {
 
 namespace {
 
+// Compiled seccomp programs, in the state root under a name no container id can have.
+constexpr const char* kSeccompCache = "@seccomp-cache";
+
 // The container's init: the kernel set-up, then the handler's part, then (default handler) Ready,
 // the wait for start, and the workload's execve.
 [[noreturn]] void container_main(const kernel::InitPlan& p, Handler& handler,
@@ -49,7 +53,7 @@ namespace {
   kernel::RealSys sys;
   std::string exe;
   Status s = kernel::init_container(p, sys, ch, exe);
-  InitContext ctx{*p.config, ch, exe, p.fifo_fd, p.preserve_fds};
+  InitContext ctx{*p.config, ch, exe, p.fifo_fd, p.preserve_fds, p.seccomp};
   if (s.ok()) s = handler.run_in_init(ctx);
   if (!s.ok()) {
     ch.send_failed(s.error());
@@ -63,7 +67,7 @@ namespace {
   if (!go) _exit(1);
   ch.close();
   if (p.fifo_fd >= 0) close(p.fifo_fd);
-  kernel::exec_process(p.config->process, exe, p.preserve_fds);
+  kernel::exec_process(p.config->process, exe, p.preserve_fds, p.seccomp);
 }
 
 Result<std::string> absolute_dir(const std::string& path, const std::string& what) {
@@ -145,6 +149,14 @@ Result<Runtime::Created> Runtime::do_create(const CreateOptions& o, Mode mode) {
   for (const auto& m : plan.mounts)
     plan.dev_is_bind =
         plan.dev_is_bind || (m.destination == "/dev" && m.kind == kernel::MountKind::bind);
+  std::optional<kernel::SeccompProgram> seccomp;
+  if (config.linux.seccomp) {
+    auto compiled =
+        kernel::compile_seccomp_cached(*config.linux.seccomp, store_.root() + "/" + kSeccompCache);
+    if (!compiled.ok()) return std::move(compiled).error().wrap(cfg_path);
+    seccomp = std::move(compiled).value();
+    plan.seccomp = &*seccomp;
+  }
   auto ns = kernel::plan_namespaces(config.linux.namespaces);
   if (!ns.ok()) return std::move(ns).error().wrap(cfg_path);
   plan.ns = &ns.value();

@@ -105,6 +105,39 @@ t_hugetlb_on_the_hybrid_cgroup2() {
   [ "$d" = 7 ] || fail "cgroup.max.descendants = $d (unified)" || return 1
   assert_no_leftovers c1
 }
+t_seccomp_errno_ret_with_and_without_no_new_privs() {
+  # Without noNewPrivileges the filter is loaded before the capabilities drop, with it just
+  # before execve: both must give the rule's errno.
+  local nnp
+  for nnp in true false; do
+    bundle a
+    cfg --argjson n $nnp '.process.noNewPrivileges=$n | .linux.seccomp={"defaultAction":"SCMP_ACT_ALLOW",
+         "architectures":["SCMP_ARCH_X86_64","SCMP_ARCH_X86","SCMP_ARCH_X32"],
+         "syscalls":[{"names":["mkdir","mkdirat"],"action":"SCMP_ACT_ERRNO","errnoRet":38}]}'
+    expect_out 'grep Seccomp: /proc/self/status | tr -d "\t "; mkdir /tmp/x 2>&1 | grep -o "not implemented"' \
+      "Seccomp:2
+not implemented" || return 1
+  done
+}
+t_seccomp_profiles_docker_and_podman_send() {
+  local fixtures=$(cd "$(dirname "$0")/../../.." && pwd)/shared/fixtures f
+  if [ ! -f "$fixtures/docker-20.10-default-seccomp.json" ]; then
+    [ "${CI:-}" = true ] && { fail "$fixtures missing (CI=true requires ../shared)"; return 1; }
+    echo "SKIPPED: $fixtures not found"; return 0
+  fi
+  # docker's profile refuses unshare to a process without CAP_SYS_ADMIN; without the profile the
+  # same unshare works (unprivileged user namespaces are on here).
+  bundle a; expect_out 'unshare -U true 2>/dev/null && echo allowed' allowed || return 1
+  bundle a; cfg --slurpfile s "$fixtures/docker-20.10-default-seccomp.json" '.linux.seccomp=$s[0]'
+  expect_out 'grep Seccomp: /proc/self/status | tr -d "\t "; unshare -U true 2>/dev/null || echo refused' \
+    "Seccomp:2
+refused" || return 1
+  # podman's profile: loaded, and the usual tools run under it.
+  bundle a; cfg --slurpfile s "$fixtures/podman-4.3-default-seccomp.json" '.linux.seccomp=$s[0]'
+  expect_out 'grep Seccomp: /proc/self/status | tr -d "\t "; ls /bin/busybox; id -u' "Seccomp:2
+/bin/busybox
+0"
+}
 t_hostname_and_domainname() { bundle a; cfg '.hostname="box" | .domainname="example.org"'; expect_out 'hostname; cat /proc/sys/kernel/domainname' "box
 example.org"; }
 t_pid_1_and_new_namespaces() {

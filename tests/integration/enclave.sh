@@ -385,5 +385,16 @@ t_spec_enclave_runs_unchanged() {
   echo "$out" | grep -qE '^Seccomp:\s+2$' || fail "output: $out"
   assert_no_leftovers specenc
 }
+t_enclave_under_a_seccomp_profile() {
+  # The runelet and the PAL run under the container's filter (loaded before pal_init): a rule of
+  # the profile reaches the enclave's workload.
+  B=$WORK/encsc; rm -rf "$B"; mkdir -p "$B"; cp -a "$WORK/rootfs" "$B/rootfs"
+  (cd "$B" && R spec --enclave --pal "$PAL_DIR/liberpal-sim.so") || fail "spec --enclave failed" || return 1
+  cfg '.process.args=["sh","-c","mkdir /tmp/x 2>&1 | grep -o \"not implemented\""]
+       | .linux.seccomp={"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["mkdir","mkdirat"],"action":"SCMP_ACT_ERRNO","errnoRet":38}]}'
+  out=$(cd "$B" && R run encsc 2>"$WORK/err") || fail "run failed: $(cat "$WORK/err")" || return 1
+  [ "$out" = "not implemented" ] || fail "output: $out; $(cat "$WORK/err")" || return 1
+  assert_no_leftovers encsc
+}
 
 run_tests

@@ -107,7 +107,6 @@ TEST(ParseConfigTest, FieldsOfPartTwoAreRejectedByName) {
     const char* field;
   } cases[] = {
       {"/hooks", {{"prestart", {{{"path", "/bin/true"}}}}}, "`hooks`"},
-      {"/linux/seccomp", {{"defaultAction", "SCMP_ACT_ALLOW"}}, "`linux.seccomp`"},
       {"/linux/uidMappings",
        {{{"containerID", 0}, {"hostID", 1000}, {"size", 1}}},
        "`linux.uidMappings`"},
@@ -173,6 +172,50 @@ TEST(ParseConfigTest, ResourceErrorsNameTheField) {
     j[json::json_pointer(c.pointer)] = c.value;
     EXPECT_EQ(error_of(j), std::string("config.json: ") + c.error) << c.pointer;
   }
+}
+
+TEST(ParseConfigTest, SeccompErrorsNameTheField) {
+  struct Case {
+    json value;
+    const char* error;
+  } cases[] = {
+      {{{"defaultAction", "SCMP_ACT_NOPE"}},
+       "`linux.seccomp.defaultAction`: unknown action `SCMP_ACT_NOPE`"},
+      {json::object(), "`linux.seccomp.defaultAction`: is required"},
+      {{{"defaultAction", "SCMP_ACT_ALLOW"}, {"architectures", {"SCMP_ARCH_VAX"}}},
+       "`linux.seccomp.architectures[0]`: unknown architecture `SCMP_ARCH_VAX`"},
+      {{{"defaultAction", "SCMP_ACT_ALLOW"}, {"flags", {"SECCOMP_FILTER_FLAG_NEW_LISTENER"}}},
+       "`linux.seccomp.flags[0]`: flag `SECCOMP_FILTER_FLAG_NEW_LISTENER` is not supported "
+       "(SECCOMP_FILTER_FLAG_TSYNC, _LOG and _SPEC_ALLOW are)"},
+      {{{"defaultAction", "SCMP_ACT_ALLOW"},
+        {"syscalls",
+         {{{"names", {"mkdir"}},
+           {"action", "SCMP_ACT_ERRNO"},
+           {"args", {{{"index", 0}, {"value", 1}, {"op", "SCMP_CMP_ABOUT"}}}}}}}},
+       "`linux.seccomp.syscalls[0].args[0].op`: unknown operator `SCMP_CMP_ABOUT`"},
+      {{{"defaultAction", "SCMP_ACT_ALLOW"},
+        {"syscalls",
+         {{{"names", {"mkdir"}},
+           {"action", "SCMP_ACT_ERRNO"},
+           {"args", {{{"index", 6}, {"value", 1}, {"op", "SCMP_CMP_EQ"}}}}}}}},
+       "`linux.seccomp.syscalls[0].args[0].index`: must be 0 to 5, not 6"},
+      {{{"defaultAction", "SCMP_ACT_NOTIFY"}},
+       "`linux.seccomp.listenerPath`: is required when an action is SCMP_ACT_NOTIFY"},
+  };
+  for (const auto& c : cases) {
+    json j = minimal();
+    j["linux"]["seccomp"] = c.value;
+    EXPECT_EQ(error_of(j), std::string("config.json: ") + c.error) << c.value.dump();
+  }
+  json ok = minimal();
+  ok["linux"]["seccomp"] = {
+      {"defaultAction", "SCMP_ACT_ERRNO"},
+      {"defaultErrnoRet", 1},
+      {"syscalls", {{{"names", {"read", "write"}}, {"action", "SCMP_ACT_ALLOW"}}}}};
+  auto r = parse_config(ok.dump(), "config.json");
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_EQ(r->linux.seccomp->default_errno_ret, 1u);
+  EXPECT_EQ(r->linux.seccomp->syscalls[0].names.size(), 2u);
 }
 
 TEST(ParseConfigTest, UserNamespaceIsRejectedUntilPartTwo) {

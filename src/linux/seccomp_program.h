@@ -1,0 +1,40 @@
+// linux.seccomp: compiled to a BPF program in the parent (libseccomp, linked statically), loaded
+// by the init where runc loads it: without noNewPrivileges before the capabilities drop (loading
+// needs CAP_SYS_ADMIN then), with it as late as possible before execve. System call names this
+// libseccomp does not know are skipped, as runc skips them (docker's profile names calls newer
+// than some kernels); a rule whose action is the default one is left out (libseccomp refuses it).
+// The file is not called linux/seccomp.h: that is the kernel's uapi header, included here.
+#pragma once
+
+#include <linux/filter.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "base/error.h"
+#include "oci/config.h"
+
+namespace kernel {
+
+struct SeccompProgram {
+  std::vector<sock_filter> filter;
+  unsigned flags = 0;  // SECCOMP_FILTER_FLAG_*
+};
+
+// Errors name the field (`linux.seccomp.syscalls[3].action`).
+base::Result<SeccompProgram> compile_seccomp(const oci::Seccomp& s);
+
+// compile_seccomp through a cache in `cache_dir` (crun keeps one too: libseccomp takes about
+// 18 ms for docker's profile here). An entry is named by a 64-bit hash of its key and holds the
+// whole key — the section in a canonical form, libseccomp's version and the kernel release — and
+// is used only when that key matches byte for byte. Cache trouble is never an error: the
+// program is then compiled.
+base::Result<SeccompProgram> compile_seccomp_cached(const oci::Seccomp& s,
+                                                    const std::string& cache_dir);
+// The cache key of `s` (for tests).
+std::string seccomp_cache_key(const oci::Seccomp& s);
+
+// seccomp(SECCOMP_SET_MODE_FILTER): async-signal-safe, for the init.
+base::Status load_seccomp(const SeccompProgram& p);
+
+}  // namespace kernel
