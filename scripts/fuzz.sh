@@ -85,6 +85,10 @@ for f in "$FIXTURES"/*seccomp*.json; do
     > "$CORPUS/fuzz_oci_config/$(basename "$f")"
 done
 rm -rf "$spec_dir"
+mkdir -p "$CORPUS/fuzz_seccomp"
+for f in "$FIXTURES"/*seccomp*.json; do [ -f "$f" ] && cp "$f" "$CORPUS/fuzz_seccomp/"; done
+printf '%s' '{"defaultAction":"SCMP_ACT_ALLOW","architectures":["SCMP_ARCH_X86_64"],"flags":["SECCOMP_FILTER_FLAG_LOG"],"syscalls":[{"names":["personality"],"action":"SCMP_ACT_ERRNO","errnoRet":38,"args":[{"index":0,"value":8,"op":"SCMP_CMP_EQ"},{"index":0,"value":131072,"op":"SCMP_CMP_EQ"}]},{"names":["mkdir"],"action":"SCMP_ACT_KILL_PROCESS","args":[{"index":1,"value":448,"valueTwo":448,"op":"SCMP_CMP_MASKED_EQ"}]}]}' \
+  > "$CORPUS/fuzz_seccomp/rules"
 # Runelet requests: [descriptor count][u32 type][i32 a][i32 b][u32 length][payload], little-endian.
 le32() { local v=$(($1 & 0xffffffff)); printf "\\x$(printf %02x $((v & 255)))\\x$(printf %02x $(((v >> 8) & 255)))\\x$(printf %02x $(((v >> 16) & 255)))\\x$(printf %02x $(((v >> 24) & 255)))"; }
 req() { # req NAME FDS TYPE A B PAYLOAD_PRINTF_FORMAT
