@@ -173,7 +173,8 @@ void print_main_help() {
 }
 
 int fail(const base::Error& e, const Globals& g) {
-  std::string msg = e.what();
+  // One line of at most 4 KiB, whatever the input it names.
+  std::string msg = base::clip(e.what(), 4096);
   base::log::error(msg);
   if (!g.log.empty()) fprintf(stderr, "rune: %s\n", msg.c_str());
   return base::exit_code(e, base::ExitStyle::runc);

@@ -25,6 +25,11 @@ Error&& Error::wrap(std::string_view context) && {
   return std::move(*this);
 }
 
+std::string clip(std::string_view s, size_t max) {
+  if (s.size() <= max) return std::string(s);
+  return std::string(s.substr(0, max)) + "... (" + std::to_string(s.size()) + " bytes)";
+}
+
 const char* category_name(Category c) {
   switch (c) {
     case Category::invalid_argument:

@@ -53,6 +53,10 @@ class Error {
   std::string msg_;
 };
 
+// `s` for an error message: as it is up to `max` bytes, else its first `max` bytes, "...", and its
+// length, so that a hostile input cannot make a message as long as itself.
+std::string clip(std::string_view s, size_t max = 64);
+
 // Error from the current errno, for a failed libc call.
 Error sys_error(std::string message, int err = errno);
 inline Error invalid(std::string message) {

@@ -5,9 +5,20 @@
 namespace base {
 
 Result<Json> parse_json(std::string_view text, std::string_view what) {
-  Json j = Json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) return invalid("`" + std::string(what) + "` is not valid JSON");
-  return j;
+  try {
+    return Json::parse(text);
+  } catch (const Json::parse_error& e) {
+    // nlohmann's text: "[json.exception.parse_error.101] parse error at line 1, column 5: ...".
+    std::string detail = e.what();
+    if (size_t at = detail.find("parse error at "); at != std::string::npos)
+      detail = detail.substr(at + 15);
+    else
+      detail = "byte " + std::to_string(e.byte);
+    if (detail.size() > 200) detail = detail.substr(0, 200) + "...";
+    return invalid("`" + std::string(what) + "` is not valid JSON: " + detail);
+  } catch (const Json::exception& e) {
+    return invalid("`" + std::string(what) + "` is not valid JSON: " + e.what());
+  }
 }
 
 const char* json_type_name(const Json& v) {
@@ -100,7 +111,11 @@ std::vector<std::pair<std::string, JsonField>> JsonField::members() const {
 bool JsonField::get(std::string& out) const {
   if (v_ == nullptr) return false;
   if (!v_->is_string()) return wrong_type("a string");
-  out = v_->get_ref<const std::string&>();
+  const std::string& s = v_->get_ref<const std::string&>();
+  // A C string would end at the NUL and the rest would be dropped without a word.
+  if (s.find('\0') != std::string::npos)
+    return fail("contains a NUL byte at offset " + std::to_string(s.find('\0')));
+  out = s;
   return true;
 }
 

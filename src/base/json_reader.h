@@ -28,7 +28,8 @@ namespace base {
 
 using Json = nlohmann::json;
 
-// Parses `text`; an error names `what` (a file name or "policy") when it is not valid JSON.
+// Parses `text`; an error names `what` (a file name or "policy") and where the text stops being
+// valid JSON (line, column and the parser's reason).
 Result<Json> parse_json(std::string_view text, std::string_view what);
 
 // "a string", "an integer", "an object", ... for error messages.
@@ -58,7 +59,8 @@ class JsonField {
   std::vector<std::pair<std::string, JsonField>> members() const;
 
   // Typed reads into `out`: true when the value was present and of the right type; false when it
-  // was absent (out untouched) or wrong (error recorded, out untouched).
+  // was absent (out untouched) or wrong (error recorded, out untouched). A string holding a NUL
+  // byte is wrong: C strings would silently end there.
   bool get(std::string& out) const;
   bool get(bool& out) const;
   template <class Int>

@@ -84,6 +84,33 @@ base::Status init_container(const InitPlan& p, Sys& sys, ChildChannel& ch, std::
   return base::ok();
 }
 
+base::Status check_exec_limits(const oci::Process& process) {
+  constexpr size_t kMaxArgStrlen = 32 * 4096;  // the kernel's MAX_ARG_STRLEN
+  size_t total = 0;
+  auto each = [&](const std::vector<std::string>& list, const char* field) -> base::Status {
+    for (size_t i = 0; i < list.size(); ++i) {
+      if (list[i].size() + 1 > kMaxArgStrlen)
+        return base::Error(base::Category::invalid_argument,
+                           std::string("`") + field + "[" + std::to_string(i) + "]` is " +
+                               std::to_string(list[i].size()) +
+                               " bytes; the kernel takes at most " +
+                               std::to_string(kMaxArgStrlen - 1) + " per string",
+                           E2BIG);
+      total += list[i].size() + 1 + sizeof(char*);
+    }
+    return base::ok();
+  };
+  TRY(each(process.args, "process.args"));
+  TRY(each(process.env, "process.env"));
+  long limit = sysconf(_SC_ARG_MAX);
+  if (limit > 0 && total > static_cast<size_t>(limit))
+    return base::Error(base::Category::invalid_argument,
+                       "`process.args` and `process.env` take " + std::to_string(total) +
+                           " bytes; the kernel's exec limit is " + std::to_string(limit),
+                       E2BIG);
+  return base::ok();
+}
+
 bool wait_exec_fifo(int fd) {
   struct pollfd pfd = {fd, POLLIN, 0};
   for (;;) {

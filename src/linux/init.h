@@ -36,6 +36,11 @@ struct InitPlan {
 // `process.args[0]`.
 base::Status init_container(const InitPlan& p, Sys& sys, ChildChannel& ch, std::string& exe);
 
+// In the parent: the kernel would refuse the workload's execve with E2BIG (a string longer than
+// MAX_ARG_STRLEN, or args and env together above the exec limit); the error names the field,
+// instead of exit 127 from inside the container.
+base::Status check_exec_limits(const oci::Process& process);
+
 // Blocks until `rune start` writes to the exec fifo (held open O_RDWR, so poll() never sees a
 // hang-up). False when the fifo broke.
 bool wait_exec_fifo(int fd);

@@ -154,14 +154,23 @@ void parse_capabilities(const JsonField& c, Capabilities& caps) {
   }
 }
 
+// (uid_t)-1 tells setresuid and friends "leave this id alone": the process would stay root.
+void reject_no_change_id(const JsonField& f, uint32_t id) {
+  if (id == UINT32_MAX)
+    f.fail("4294967295 is not a usable id (the kernel reads it as \"no change\")");
+}
+
 void parse_user(const JsonField& u, User& user) {
   if (!u.is_object()) return;
-  u["uid"].get(user.uid);
-  u["gid"].get(user.gid);
+  if (u["uid"].get(user.uid)) reject_no_change_id(u["uid"], user.uid);
+  if (u["gid"].get(user.gid)) reject_no_change_id(u["gid"], user.gid);
   if (u["umask"].get(user.umask) && *user.umask > 0777) u["umask"].fail("must be at most 0777");
   for (const JsonField& g : u["additionalGids"].elements()) {
     uint32_t gid = 0;
-    if (g.need(gid)) user.additional_gids.push_back(gid);
+    if (g.need(gid)) {
+      reject_no_change_id(g, gid);
+      user.additional_gids.push_back(gid);
+    }
   }
   std::string username;
   u["username"].get(username);  // Windows only
@@ -179,8 +188,9 @@ void parse_rlimits(const JsonField& r, std::vector<Rlimit>& rlimits) {
       e["type"].fail("unknown rlimit `" + rl.type + "`");
       return;
     }
-    e["soft"].get(rl.soft);
-    e["hard"].get(rl.hard);
+    // Both are required (a missing soft limit would be 0: no open file at all for NOFILE).
+    e["soft"].need(rl.soft);
+    e["hard"].need(rl.hard);
     if (rl.soft > rl.hard) {
       e.fail("soft limit " + std::to_string(rl.soft) + " is above the hard limit " +
              std::to_string(rl.hard));

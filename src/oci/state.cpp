@@ -35,12 +35,14 @@ const char* status_name(Status s) {
 base::Status validate_id(const std::string& id) {
   if (id.empty()) return base::invalid("container id is empty");
   if (id == "." || id == "..") return base::invalid("invalid container id `" + id + "`");
-  if (id.size() > 1024) return base::invalid("container id is longer than 1024 bytes");
+  // The id names the state directory: a file name's limit applies.
+  if (id.size() > 255)
+    return base::invalid("container id `" + base::clip(id, 32) + "` is longer than 255 bytes");
   for (char c : id) {
     bool okc = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
                c == '_' || c == '+' || c == '-' || c == '.';
     if (!okc)
-      return base::invalid("invalid container id `" + id +
+      return base::invalid("invalid container id `" + base::clip(id) +
                            "`: only letters, digits and _ + - . are allowed");
   }
   return base::ok();

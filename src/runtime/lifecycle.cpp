@@ -118,9 +118,13 @@ Result<Runtime::Created> Runtime::do_create(const CreateOptions& o, Mode mode) {
   TRY(oci::validate_id(o.id));
   ASSIGN_OR_RETURN(std::string bundle, absolute_dir(o.bundle, "`--bundle`"));
   std::string cfg_path = bundle + "/config.json";
+  // A FIFO (or a device) would block the read forever.
+  if (struct stat cst; stat(cfg_path.c_str(), &cst) == 0 && !S_ISREG(cst.st_mode))
+    return base::invalid("`" + cfg_path + "` is not a regular file");
   auto text = base::read_file(cfg_path, 16 << 20);
   if (!text.ok()) return std::move(text).error().wrap("load the bundle's config");
   ASSIGN_OR_RETURN(oci::Config config, oci::parse_config(*text, cfg_path));
+  TRY_WRAP(kernel::check_exec_limits(config.process), cfg_path);
   if (config.process.capabilities)
     for (const auto& w : kernel::drop_ungrantable_capabilities(*config.process.capabilities))
       base::log::warn(w);

@@ -92,6 +92,28 @@ t_invalid_ids() {
   local left; left=$(ls "$ROOT" 2>/dev/null | grep -vx '@seccomp-cache')
   [ -z "$left" ] || fail "state left: $left"
 }
+t_config_json_that_is_a_fifo_is_refused_not_waited_on() {
+  bundle a; rm "$B/config.json"; mkfifo "$B/config.json"
+  expect_error 'is not a regular file' timeout 10 "$RUNE" --root "$ROOT" create --bundle "$B" c1 &&
+    assert_no_leftovers c1
+}
+t_args_beyond_the_exec_limit_are_a_runtime_error() {
+  bundle a
+  cfg '.process.args=["/bin/echo", ("x" * 200000)]'
+  expect_error '`process.args[1]` is 200000 bytes; the kernel takes at most 131071 per string' \
+    R run --bundle "$B" c1 && assert_no_leftovers c1 || return 1
+  cfg '.process.args=["/bin/true"] | .process.env += [range(0; 40) | "K\(.)=" + ("y" * 100000)]'
+  expect_error 'the kernel'"'"'s exec limit is' R run --bundle "$B" c2 && assert_no_leftovers c2
+}
+t_long_and_odd_ids_are_named_in_valid_log_lines() {
+  bundle a
+  local long; long=$(printf 'a%.0s' $(seq 300))
+  expect_error "container id \`$(printf 'a%.0s' $(seq 32))... (300 bytes)\` is longer than 255 bytes" \
+    R create --bundle "$B" "$long" || return 1
+  # An id that is not UTF-8: the JSON log line must still be JSON.
+  "$RUNE" --root "$ROOT" --log "$WORK/log.json" --log-format json create --bundle "$B" $'bad\xff' 2>/dev/null
+  jq -e .msg "$WORK/log.json" >/dev/null || fail "log line is not JSON: $(cat "$WORK/log.json")"
+}
 t_start_of_a_container_that_is_not_created() {
   bundle a; sh_args 'sleep 30'
   R run -d --bundle "$B" c1 || fail "run -d"

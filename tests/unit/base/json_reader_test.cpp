@@ -161,7 +161,9 @@ TEST(JsonReaderTest, RootErrorsNameTheDocumentOrItsPath) {
 TEST(JsonReaderTest, ParseErrorsNameTheInput) {
   auto j = parse_json("{", "/b/config.json");
   ASSERT_FALSE(j.ok());
-  EXPECT_EQ(j.error().message(), "`/b/config.json` is not valid JSON");
+  EXPECT_EQ(j.error().message(),
+            "`/b/config.json` is not valid JSON: line 1, column 2: syntax error while parsing "
+            "object key - unexpected end of input; expected string literal");
 }
 
 }  // namespace

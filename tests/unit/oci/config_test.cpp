@@ -61,7 +61,9 @@ TEST(ParseConfigTest, ParsesProcessFields) {
 TEST(ParseConfigTest, MalformedJsonNamesTheFile) {
   auto r = parse_config("{not json", "/b/config.json");
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().message(), "`/b/config.json` is not valid JSON");
+  EXPECT_EQ(r.error().message(),
+            "`/b/config.json` is not valid JSON: line 1, column 3: syntax error while parsing "
+            "object key - invalid literal; last read: '{no'; expected string literal");
 }
 
 TEST(ParseConfigTest, WrongTypeNamesTheField) {
@@ -216,6 +218,51 @@ TEST(ParseConfigTest, SeccompErrorsNameTheField) {
   ASSERT_TRUE(r.ok()) << r.error().message();
   EXPECT_EQ(r->linux.seccomp->default_errno_ret, 1u);
   EXPECT_EQ(r->linux.seccomp->syscalls[0].names.size(), 2u);
+}
+
+TEST(ParseConfigTest, IdsThatMeanNoChangeAreRefused) {
+  // setresuid(-1, ...) leaves the id alone: the workload would run as root.
+  for (const char* field : {"uid", "gid"}) {
+    json j = minimal();
+    j["process"]["user"] = {{"uid", 1000}, {"gid", 1000}};
+    j["process"]["user"][field] = 4294967295u;
+    EXPECT_EQ(error_of(j), std::string("config.json: `process.user.") + field +
+                               "`: 4294967295 is not a usable id (the kernel reads it as \"no "
+                               "change\")");
+  }
+  json j = minimal();
+  j["process"]["user"] = {{"uid", 0}, {"gid", 0}, {"additionalGids", {5, 4294967295u}}};
+  EXPECT_NE(error_of(j).find("`process.user.additionalGids[1]`: 4294967295"), std::string::npos);
+  j["process"]["user"]["uid"] = 4294967296u;
+  EXPECT_NE(error_of(j).find("`process.user.uid`: expected an integer from 0 to 4294967295"),
+            std::string::npos);
+}
+
+TEST(ParseConfigTest, StringsWithANulByteAreRefused) {
+  struct Case {
+    const char* pointer;
+    const char* field;
+  } cases[] = {{"/process/args/0", "`process.args[0]`"},
+               {"/process/env/0", "`process.env[0]`"},
+               {"/hostname", "`hostname`"},
+               {"/root/path", "`root.path`"},
+               {"/process/cwd", "`process.cwd`"},
+               {"/mounts/0/destination", "`mounts[0].destination`"}};
+  for (const auto& c : cases) {
+    json j = minimal();
+    j["process"]["env"] = {"A=1"};
+    j["mounts"] = {{{"destination", "/proc"}, {"type", "proc"}, {"source", "proc"}}};
+    j[json::json_pointer(c.pointer)] = std::string("/ok\0/evil", 9);
+    std::string e = error_of(j);
+    EXPECT_NE(e.find(std::string(c.field) + ": contains a NUL byte at offset 3"), std::string::npos)
+        << c.pointer << ": " << e;
+  }
+}
+
+TEST(ParseConfigTest, RlimitsNeedBothValues) {
+  json j = minimal();
+  j["process"]["rlimits"] = {{{"type", "RLIMIT_NOFILE"}, {"hard", 1024}}};
+  EXPECT_EQ(error_of(j), "config.json: `process.rlimits[0].soft`: is required");
 }
 
 TEST(ParseConfigTest, UserNamespaceIsRejectedUntilPartTwo) {

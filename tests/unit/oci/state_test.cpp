@@ -99,5 +99,18 @@ TEST_F(StoreTest, StatusFollowsProcessAndFifo) {
   EXPECT_EQ(gone.error().message(), "container `c1` does not exist");
 }
 
+TEST(ValidateIdTest, LongAndInvalidIdsAreNamedButClipped) {
+  std::string long_id(300, 'a');
+  auto e = validate_id(long_id);
+  ASSERT_FALSE(e.ok());
+  EXPECT_EQ(e.error().message(),
+            "container id `" + std::string(32, 'a') + "... (300 bytes)` is longer than 255 bytes");
+  EXPECT_TRUE(validate_id(std::string(255, 'a')).ok());
+  std::string huge(1 << 20, '/');
+  auto h = validate_id("a" + huge);
+  ASSERT_FALSE(h.ok());
+  EXPECT_LT(h.error().message().size(), 200u) << "a 1 MiB id must not make a 1 MiB message";
+}
+
 }  // namespace
 }  // namespace oci
