@@ -53,6 +53,10 @@ int cmd_delete(const Args&, const Globals&);
 int cmd_spec(const Args&, const Globals&);
 int cmd_exec(const Args&, const Globals&);
 int cmd_attest(const Args&, const Globals&);
+int cmd_pause(const Args&, const Globals&);
+int cmd_resume(const Args&, const Globals&);
+int cmd_ps(const Args&, const Globals&);
+int cmd_update(const Args&, const Globals&);
 int cmd_unsupported(const Args&, const Globals&);
 
 }  // namespace rune

@@ -11,24 +11,28 @@
 
 namespace base {
 
-Result<std::string> read_file_at(int dirfd, const std::string& path, size_t limit) {
-  UniqueFd fd(openat(dirfd, path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd.valid()) return sys_error("open `" + path + "`");
+Result<std::string> read_fd(int fd, size_t limit, const std::string& what) {
   std::string out;
   char buf[8192];
   for (;;) {
-    ssize_t n = read(fd.get(), buf, sizeof buf);
+    ssize_t n = read(fd, buf, sizeof buf);
     if (n < 0) {
       if (errno == EINTR) continue;
-      return sys_error("read `" + path + "`");
+      return sys_error("read `" + what + "`");
     }
     if (n == 0) break;
     out.append(buf, static_cast<size_t>(n));
     if (out.size() > limit)
       return Error(Category::invalid_argument,
-                   "`" + path + "` is larger than " + std::to_string(limit) + " bytes");
+                   "`" + what + "` is larger than " + std::to_string(limit) + " bytes");
   }
   return out;
+}
+
+Result<std::string> read_file_at(int dirfd, const std::string& path, size_t limit) {
+  UniqueFd fd(openat(dirfd, path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) return sys_error("open `" + path + "`");
+  return read_fd(fd.get(), limit, path);
 }
 
 Result<std::string> read_file(const std::string& path, size_t limit) {

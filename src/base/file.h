@@ -13,6 +13,8 @@ namespace base {
 
 // Reads a whole file; fails with the path in the message. `limit` bounds the size read.
 Result<std::string> read_file(const std::string& path, size_t limit = 16 << 20);
+// Everything left to read on `fd` (at most `limit` bytes); `what` names it in errors.
+Result<std::string> read_fd(int fd, size_t limit, const std::string& what);
 // Reads a whole file relative to a directory fd.
 Result<std::string> read_file_at(int dirfd, const std::string& path, size_t limit = 16 << 20);
 // Writes `data` to an existing file (O_WRONLY|O_TRUNC), as used for /proc and cgroup files.

@@ -1,8 +1,10 @@
 #include "base/process.h"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -132,6 +134,51 @@ sigset_t relayable_signals() {
 
 bool relayed_to_container(int sig) {
   return sig != SIGCHLD && sig != SIGURG && sig != SIGPIPE && sig != SIGWINCH;
+}
+
+}  // namespace base
+
+namespace base {
+
+Result<std::string> capture_output(const std::vector<std::string>& argv) {
+  if (argv.empty()) return invalid("no command to run");
+  int out[2];
+  if (pipe2(out, O_CLOEXEC) != 0) return sys_error("pipe");
+  pid_t pid = fork();
+  if (pid < 0) {
+    int e = errno;
+    close(out[0]);
+    close(out[1]);
+    return sys_error("fork to run `" + argv[0] + "`", e);
+  }
+  if (pid == 0) {
+    int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (null >= 0) dup2(null, 0);
+    dup2(out[1], 1);
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    execvp(args[0], args.data());
+    dprintf(2, "rune: run `%s`: %s\n", args[0], strerror(errno));
+    _exit(127);
+  }
+  close(out[1]);
+  std::string text;
+  char buf[4096];
+  for (;;) {
+    ssize_t n = read(out[0], buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    text.append(buf, static_cast<size_t>(n));
+  }
+  close(out[0]);
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    return Error(Category::unavailable,
+                 "`" + argv[0] + "` failed (wait status " + std::to_string(status) + ")");
+  return text;
 }
 
 }  // namespace base

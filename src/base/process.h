@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/error.h"
 
@@ -33,6 +34,10 @@ bool wait_process_gone(pid_t pid, uint64_t start_time, int timeout_ms);
 
 // Signal by name ("KILL", "SIGKILL", "sigterm") or number ("9"). Errors name the input.
 Result<int> parse_signal(std::string_view s);
+
+// Runs `argv` (argv[0] looked up in PATH) with stdin from /dev/null and stderr inherited; returns
+// what it wrote to stdout. A non-zero exit is an error naming the command and its status.
+Result<std::string> capture_output(const std::vector<std::string>& argv);
 
 // What a foreground rune (`run`, `exec`) relays to the process it waits for: every signal but
 // the uncatchable and the synchronous (fault) ones. Block this set, then wait on it.

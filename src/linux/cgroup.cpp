@@ -85,6 +85,22 @@ static std::string own_cgroup(const std::string& proc_cgroup, const Hierarchy& h
   return "/";
 }
 
+CgroupSet cgroup_set_of(const std::vector<std::string>& dirs) {
+  CgroupSet cg;
+  std::vector<Hierarchy> all = discover_hierarchies();
+  for (const auto& d : dirs) {
+    for (const auto& h : all) {
+      if (d.size() > h.mountpoint.size() && d.compare(0, h.mountpoint.size(), h.mountpoint) == 0 &&
+          d[h.mountpoint.size()] == '/') {
+        cg.hierarchies.push_back(h);
+        cg.dirs.push_back(d);
+        break;
+      }
+    }
+  }
+  return cg;
+}
+
 Result<CgroupSet> plan_cgroups(const std::string& cgroups_path, const std::string& id) {
   CgroupSet cg;
   cg.hierarchies = discover_hierarchies();
@@ -156,6 +172,60 @@ Status apply_device_rules(const CgroupSet& cg, const std::vector<oci::DeviceRule
     }
   }
   return base::ok();
+}
+
+namespace {
+
+struct Freezer {
+  std::string file;  // freezer.state (v1) or cgroup.freeze (v2)
+  bool v2 = false;
+};
+
+std::optional<Freezer> find_freezer(const std::vector<std::string>& dirs) {
+  for (const auto& d : dirs)
+    if (base::path_exists(d + "/freezer.state")) return Freezer{d + "/freezer.state", false};
+  for (const auto& d : dirs)
+    if (base::path_exists(d + "/cgroup.freeze")) return Freezer{d + "/cgroup.freeze", true};
+  return std::nullopt;
+}
+
+std::optional<bool> frozen(const Freezer& f) {
+  if (!f.v2) {
+    auto t = base::read_file(f.file);
+    if (!t.ok()) return std::nullopt;
+    return t->rfind("FROZEN", 0) == 0;
+  }
+  // cgroup.events says whether the freeze took effect ("frozen 1").
+  std::string dir = f.file.substr(0, f.file.rfind('/'));
+  auto t = base::read_file(dir + "/cgroup.events");
+  if (!t.ok()) return std::nullopt;
+  return t->find("frozen 1") != std::string::npos;
+}
+
+}  // namespace
+
+std::optional<bool> cgroup_frozen(const std::vector<std::string>& dirs) {
+  auto f = find_freezer(dirs);
+  if (!f) return std::nullopt;
+  return frozen(*f);
+}
+
+Status freeze_cgroup(const std::vector<std::string>& dirs, bool freeze) {
+  auto f = find_freezer(dirs);
+  if (!f) return base::Error(base::Category::unimplemented, "no freezer cgroup is mounted");
+  std::string value = f->v2 ? (freeze ? "1" : "0") : (freeze ? "FROZEN" : "THAWED");
+  // v1 may stay FREEZING while a task is in an uninterruptible sleep: write again and wait.
+  for (int attempt = 0; attempt < 1000; ++attempt) {
+    if (attempt % 50 == 0) TRY_WRAP(base::write_file(f->file, value), "`" + f->file + "`");
+    auto now = frozen(*f);
+    if (now && *now == freeze) return base::ok();
+    struct timespec ts = {0, 1000000};
+    nanosleep(&ts, nullptr);
+  }
+  return base::Error(base::Category::unavailable,
+                     std::string("the cgroup did not become ") + (freeze ? "frozen" : "thawed") +
+                         " within a second (`" + f->file + "`)",
+                     EBUSY);
 }
 
 Status add_process(const CgroupSet& cg, pid_t pid) {

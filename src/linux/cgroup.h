@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,10 @@ struct CgroupSet {
 
 // Where the container's cgroup goes: `cgroupsPath` if set (a relative one is relative to
 // rune's own cgroup in each hierarchy), else /<id>, as runc does.
+// The CgroupSet of existing directories (a created container's, from its state): each paired with
+// the mounted hierarchy it lies in.
+CgroupSet cgroup_set_of(const std::vector<std::string>& dirs);
+
 base::Result<CgroupSet> plan_cgroups(const std::string& cgroups_path, const std::string& id);
 
 // mkdir -p every directory (initializing cpuset.cpus/mems of new cpuset cgroups).
@@ -44,6 +49,12 @@ base::Status add_process(const CgroupSet& cg, pid_t pid);
 std::vector<pid_t> cgroup_pids(const std::vector<std::string>& dirs);
 // Sends `sig` to every process in the cgroup.
 base::Status signal_cgroup(const std::vector<std::string>& dirs, int sig);
+// The freezer of a container's cgroup directories: the v1 freezer hierarchy when one is mounted,
+// else cgroup2's cgroup.freeze. freeze_cgroup waits until every task is frozen (or thawed).
+base::Status freeze_cgroup(const std::vector<std::string>& dirs, bool freeze);
+// True when frozen, false when not, nullopt when no freezer is reachable.
+std::optional<bool> cgroup_frozen(const std::vector<std::string>& dirs);
+
 // Removes the directories; processes left in them are killed first.
 base::Status remove_cgroups(const std::vector<std::string>& dirs);
 

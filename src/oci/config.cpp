@@ -650,6 +650,20 @@ Result<Config> parse_config(std::string_view text, std::string_view what) {
   return c;
 }
 
+Result<Resources> parse_resources_json(std::string_view text, std::string_view what,
+                                       std::vector<DeviceRule>* device_rules) {
+  ASSIGN_OR_RETURN(base::Json doc, base::parse_json(text, what));
+  Linux linux;
+  // Paths as in config.json (`linux.resources.memory.limit`).
+  base::JsonReader reader(doc, std::string(what), "linux.resources");
+  if (!doc.is_object()) reader.root().wrong_type("an object");
+  parse_resources(reader.root(), linux);
+  Status s = reader.status();
+  if (!s.ok()) return std::move(s).error().wrap(what);
+  if (device_rules) *device_rules = std::move(linux.device_rules);
+  return std::move(linux.resources);
+}
+
 Result<Process> parse_process_json(std::string_view text, std::string_view what) {
   ASSIGN_OR_RETURN(base::Json doc, base::parse_json(text, what));
   Process p;

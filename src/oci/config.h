@@ -191,6 +191,11 @@ struct Config {
 base::Result<Config> parse_config(std::string_view json_text,
                                   std::string_view what = "config.json");
 
+// Parses a runtime-spec `linux.resources` object on its own (`rune update --resources FILE`):
+// its device rules go to `device_rules`, the rest is returned.
+base::Result<Resources> parse_resources_json(std::string_view json_text, std::string_view what,
+                                             std::vector<DeviceRule>* device_rules = nullptr);
+
 // Parses a runtime-spec `process` object on its own (`rune exec --process FILE`).
 base::Result<Process> parse_process_json(std::string_view json_text, std::string_view what);
 

@@ -28,6 +28,8 @@ const char* status_name(Status s) {
       return "running";
     case Status::stopped:
       return "stopped";
+    case Status::paused:
+      return "paused";
   }
   return "unknown";
 }

@@ -16,7 +16,9 @@
 
 namespace oci {
 
-enum class Status { creating, created, running, stopped };
+// runc's statuses. `paused` is a running (or created) container whose cgroup is frozen; the
+// lifecycle sets it, the store does not look at cgroups.
+enum class Status { creating, created, running, stopped, paused };
 const char* status_name(Status s);
 
 // What create decided for an enclave container; exec, kill and delete use it as recorded.

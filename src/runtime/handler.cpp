@@ -31,7 +31,15 @@ base::Status Handler::started(kernel::ParentChannel&) {
 }
 
 base::Status Handler::kill(const Container& c, int sig, bool all) {
-  if (all) return kernel::signal_cgroup(c.state.cgroup_dirs, sig);
+  if (all) {
+    // As runc: freeze, signal every process, thaw, so that none forks away in between.
+    bool was_frozen = c.status == oci::Status::paused;
+    bool froze = !was_frozen && kernel::freeze_cgroup(c.state.cgroup_dirs, true).ok();
+    base::Status s = kernel::signal_cgroup(c.state.cgroup_dirs, sig);
+    if (froze || (was_frozen && sig == SIGKILL))
+      (void)kernel::freeze_cgroup(c.state.cgroup_dirs, false);
+    return s;
+  }
   if (::kill(c.state.pid, sig) != 0)
     return base::sys_error("send signal " + std::to_string(sig) + " to container `" + c.id + "`");
   return base::ok();

@@ -253,6 +253,9 @@ Status Runtime::create(const CreateOptions& o) {
 Result<Runtime::Info> Runtime::info(const std::string& id) {
   ASSIGN_OR_RETURN(oci::ContainerState st, store_.load(id));
   oci::Status s = store_.status(st);
+  if ((s == oci::Status::running || s == oci::Status::created) &&
+      kernel::cgroup_frozen(st.cgroup_dirs).value_or(false))
+    s = oci::Status::paused;
   return Info{std::move(st), s};
 }
 
@@ -275,18 +278,64 @@ Status Runtime::start(const std::string& id) {
     case oci::Status::creating:
       return Error(base::Category::failed_precondition,
                    "cannot start container `" + id + "`: it is still being created");
+    case oci::Status::paused:
+      return Error(base::Category::failed_precondition,
+                   "cannot start container `" + id + "`: it is paused");
   }
   return handler_of(c.state)->start(c);
 }
 
 Status Runtime::kill(const std::string& id, int sig, bool all) {
   ASSIGN_OR_RETURN(Container c, load(id));
+  // "container not running" is runc's text, which engines match (containerd: NotFound).
   if (c.status == oci::Status::stopped && !all)
-    return Error(base::Category::failed_precondition, "container `" + id + "` is not running");
+    return Error(base::Category::failed_precondition,
+                 "cannot kill container `" + id + "`: container not running");
   if (c.status == oci::Status::creating)
     return Error(base::Category::failed_precondition,
                  "container `" + id + "` is still being created");
   return handler_of(c.state)->kill(c, sig, all);
+}
+
+Status Runtime::pause(const std::string& id) {
+  ASSIGN_OR_RETURN(Container c, load(id));
+  if (c.status != oci::Status::running && c.status != oci::Status::created)
+    return Error(base::Category::failed_precondition, "cannot pause container `" + id +
+                                                          "`: container not running (" +
+                                                          oci::status_name(c.status) + ")");
+  TRY_WRAP(kernel::freeze_cgroup(c.state.cgroup_dirs, true), "pause container `" + id + "`");
+  return base::ok();
+}
+
+Status Runtime::resume(const std::string& id) {
+  ASSIGN_OR_RETURN(Container c, load(id));
+  if (c.status != oci::Status::paused)
+    return Error(base::Category::failed_precondition, "cannot resume container `" + id +
+                                                          "`: container not paused (" +
+                                                          oci::status_name(c.status) + ")");
+  TRY_WRAP(kernel::freeze_cgroup(c.state.cgroup_dirs, false), "resume container `" + id + "`");
+  return base::ok();
+}
+
+Result<std::vector<pid_t>> Runtime::pids(const std::string& id) {
+  ASSIGN_OR_RETURN(Container c, load(id));
+  if (c.status == oci::Status::stopped || c.status == oci::Status::creating)
+    return std::vector<pid_t>{};
+  return kernel::cgroup_pids(c.state.cgroup_dirs);
+}
+
+Status Runtime::update(const std::string& id, const oci::Resources& resources) {
+  ASSIGN_OR_RETURN(Container c, load(id));
+  if (c.status == oci::Status::stopped || c.status == oci::Status::creating)
+    return Error(base::Category::failed_precondition, "cannot update container `" + id +
+                                                          "`: container not running (" +
+                                                          oci::status_name(c.status) + ")");
+  kernel::CgroupSet cg = kernel::cgroup_set_of(c.state.cgroup_dirs);
+  for (const auto& w : kernel::resource_warnings(resources)) base::log::warn(w);
+  auto writes = kernel::plan_resources(cg, resources, kernel::real_cgroup_files());
+  if (!writes.ok()) return std::move(writes).error().wrap("update container `" + id + "`");
+  TRY_WRAP(kernel::apply_resources(*writes), "update container `" + id + "`");
+  return base::ok();
 }
 
 Result<int> Runtime::exec(const std::string& id, const ExecOptions& o) {
@@ -322,14 +371,18 @@ Status Runtime::remove(const std::string& id, bool force) {
                      "cannot delete container `" + id + "`: it is still being created");
       return store_.remove(id);
     case oci::Status::running:
+    case oci::Status::paused:
       if (!force)
         return Error(base::Category::failed_precondition,
-                     "cannot delete container `" + id + "` that is not stopped: running");
+                     "cannot delete container `" + id +
+                         "` that is not stopped: " + oci::status_name(in->status));
       [[fallthrough]];
     case oci::Status::created:  // like runc: a created container is deleted without --force
       if (!st.own_pid_ns) (void)kernel::signal_cgroup(st.cgroup_dirs, SIGKILL);
       if (::kill(st.pid, SIGKILL) != 0 && errno != ESRCH)
         return base::sys_error("kill container `" + id + "`");
+      // Frozen tasks die only once thawed.
+      if (in->status == oci::Status::paused) (void)kernel::freeze_cgroup(st.cgroup_dirs, false);
       if (!base::wait_process_gone(st.pid, st.pid_start, 10000))
         return Error(base::Category::unavailable, "container `" + id + "`: init process " +
                                                       std::to_string(st.pid) +

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "base/error.h"
+#include "oci/config.h"
 #include "oci/state.h"
 #include "runtime/handler.h"
 
@@ -33,6 +34,13 @@ class Runtime {
   // (128+signal if killed) after deleting it; detached returns 0 once it is running.
   base::Result<int> run(const CreateOptions& o, bool detach);
   base::Status kill(const std::string& id, int sig, bool all);
+  // Freezes / thaws every process of the container (its status is then `paused` / `running`).
+  base::Status pause(const std::string& id);
+  base::Status resume(const std::string& id);
+  // The pids in the container's cgroups.
+  base::Result<std::vector<pid_t>> pids(const std::string& id);
+  // Writes new resource limits to the container's cgroups (`rune update`).
+  base::Status update(const std::string& id, const oci::Resources& resources);
   base::Status remove(const std::string& id, bool force);
   // Runs a further process in the container (enclave containers: in its runtime, PAL API v2+);
   // foreground returns its exit value.
