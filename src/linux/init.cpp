@@ -14,6 +14,7 @@
 #include "base/process.h"
 #include "linux/capabilities.h"
 #include "linux/devices.h"
+#include "linux/hooks.h"
 #include "linux/rootfs.h"
 
 #ifndef CLOSE_RANGE_CLOEXEC
@@ -36,9 +37,14 @@ base::Status write_sysctls(const std::map<std::string, std::string>& sysctl) {
 
 }  // namespace
 
-base::Status init_container(const InitPlan& p, Sys& sys, ChildChannel& ch, std::string& exe) {
+std::string init_hook_state(const InitPlan& p, oci::Status status, int init_pid) {
+  return oci::hook_state_json(p.id, status, init_pid, p.bundle, p.config->annotations);
+}
+
+base::Status init_container(const InitPlan& p, Sys& sys, ChildChannel& ch, std::string& exe,
+                            int& init_pid) {
   const oci::Config& c = *p.config;
-  TRY(ch.wait_go());
+  TRY(ch.wait_go(&init_pid));
   for (const auto& j : p.ns->joins) {
     if (j.type == oci::NsType::pid) continue;  // joined by the parent before clone
     if (sys.setns(j.fd.get(), oci::ns_clone_flag(j.type)) != 0)
@@ -59,6 +65,11 @@ base::Status init_container(const InitPlan& p, Sys& sys, ChildChannel& ch, std::
                           p.dev_is_bind ? c.linux.devices : container_devices(c.linux.devices)),
            "devices");
   TRY_WRAP(mkdir_in_root(sys, rootfd, c.process.cwd, 0755), "`process.cwd`");
+  // Hooks of the runtime's and the container's namespaces, before pivot_root.
+  if (!c.hooks.prestart.empty() || !c.hooks.create_runtime.empty()) TRY(ch.request_hooks());
+  if (!c.hooks.create_container.empty())
+    TRY(run_hooks(c.hooks.create_container, init_hook_state(p, oci::Status::creating, init_pid),
+                  "createContainer"));
   TRY(enter_rootfs(sys, rootfd, p.no_pivot));
   root.reset();
   TRY(set_root_propagation(sys, c.linux.rootfs_propagation));

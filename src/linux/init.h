@@ -15,6 +15,7 @@
 #include "linux/sync.h"
 #include "linux/sys.h"
 #include "oci/config.h"
+#include "oci/state.h"
 
 namespace kernel {
 
@@ -30,11 +31,19 @@ struct InitPlan {
   int preserve_fds = 0;
   int fifo_fd = -1;  // create: wait for `start` on the exec fifo; run: on the channel
   const SeccompProgram* seccomp = nullptr;  // compiled linux.seccomp, if any
+  // For the hooks' state: the container's id and bundle (the config has the annotations).
+  std::string id, bundle;
 };
 
+// The state JSON a hook of this container reads (status and the init's host pid).
+std::string init_hook_state(const InitPlan& p, oci::Status status, int init_pid);
+
 // Waits for Go, then sets the container up through `sys`; `exe` receives the resolved path of
-// `process.args[0]`.
-base::Status init_container(const InitPlan& p, Sys& sys, ChildChannel& ch, std::string& exe);
+// `process.args[0]`, `init_pid` the init's pid as the host sees it. Before pivot_root, rune runs
+// the prestart and createRuntime hooks (one round trip, only when there are such hooks) and the
+// init runs the createContainer hooks.
+base::Status init_container(const InitPlan& p, Sys& sys, ChildChannel& ch, std::string& exe,
+                            int& init_pid);
 
 // In the parent: the kernel would refuse the workload's execve with E2BIG (a string longer than
 // MAX_ARG_STRLEN, or args and env together above the exec limit); the error names the field,

@@ -30,6 +30,10 @@ const char* msg_name(SyncMsg m) {
       return "phase";
     case SyncMsg::started:
       return "started";
+    case SyncMsg::hooks:
+      return "hooks";
+    case SyncMsg::hooks_done:
+      return "hooks_done";
   }
   return "unknown";
 }
@@ -50,7 +54,8 @@ Status send_msg(int fd, SyncMsg type, int err = 0, int cat = 0, const std::strin
 // Receives one message; `peer` names the other side in errors. Phase messages are skipped
 // (the last one kept in `phase`); `text` and `err` receive the expected message's payload.
 Status recv_expect(int fd, SyncMsg want, const char* peer, std::string* text = nullptr,
-                   std::string* phase = nullptr, int* err = nullptr) {
+                   std::string* phase = nullptr, int* err = nullptr,
+                   const std::function<Status()>* on_hooks = nullptr) {
   for (;;) {
     char buf[4096];
     ssize_t r;
@@ -70,6 +75,11 @@ Status recv_expect(int fd, SyncMsg want, const char* peer, std::string* text = n
                          std::string(buf + sizeof h, static_cast<size_t>(r) - sizeof h), h.err);
     if (h.type == SyncMsg::phase && want != SyncMsg::phase) {
       if (phase) phase->assign(buf + sizeof h, static_cast<size_t>(r) - sizeof h);
+      continue;
+    }
+    if (h.type == SyncMsg::hooks && on_hooks && *on_hooks) {
+      TRY((*on_hooks)());
+      TRY(send_msg(fd, SyncMsg::hooks_done));
       continue;
     }
     if (h.type != want)
@@ -97,14 +107,16 @@ Status make_sync_pair(ParentChannel& parent, ChildChannel& child) {
   return base::ok();
 }
 
-Status ParentChannel::send_go() {
-  return send_msg(fd_.get(), SyncMsg::go);
+Status ParentChannel::send_go(int init_pid) {
+  return send_msg(fd_.get(), SyncMsg::go, init_pid);
 }
 Status ParentChannel::send_start() {
   return send_msg(fd_.get(), SyncMsg::start);
 }
-Status ParentChannel::wait_ready(std::string* ready_text, std::string* phase) {
-  return recv_expect(fd_.get(), SyncMsg::ready, "the container's init process", ready_text, phase);
+Status ParentChannel::wait_ready(std::string* ready_text, std::string* phase,
+                                 const std::function<Status()>& on_hooks) {
+  return recv_expect(fd_.get(), SyncMsg::ready, "the container's init process", ready_text, phase,
+                     nullptr, &on_hooks);
 }
 base::Result<int> ParentChannel::wait_started() {
   int pid = 0;
@@ -112,8 +124,12 @@ base::Result<int> ParentChannel::wait_started() {
                   &pid));
   return pid;
 }
-Status ChildChannel::wait_go() {
-  return recv_expect(fd_.get(), SyncMsg::go, "rune");
+Status ChildChannel::wait_go(int* init_pid) {
+  return recv_expect(fd_.get(), SyncMsg::go, "rune", nullptr, nullptr, init_pid);
+}
+Status ChildChannel::request_hooks() {
+  TRY(send_msg(fd_.get(), SyncMsg::hooks));
+  return recv_expect(fd_.get(), SyncMsg::hooks_done, "rune");
 }
 Status ChildChannel::wait_start() {
   return recv_expect(fd_.get(), SyncMsg::start, "rune");

@@ -7,6 +7,7 @@
 // what was expected and what arrived.
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "base/error.h"
@@ -14,7 +15,16 @@
 
 namespace kernel {
 
-enum class SyncMsg : uint32_t { go = 1, start = 2, ready = 3, failed = 4, phase = 5, started = 6 };
+enum class SyncMsg : uint32_t {
+  go = 1,
+  start = 2,
+  ready = 3,
+  failed = 4,
+  phase = 5,
+  started = 6,
+  hooks = 7,       // child -> parent: before pivot_root; run prestart and createRuntime hooks
+  hooks_done = 8,  // parent -> child: they ran; go on
+};
 
 class ParentChannel;
 class ChildChannel;
@@ -27,11 +37,14 @@ base::Status make_sync_pair(ParentChannel& parent, ChildChannel& child);
 
 class ParentChannel {
  public:
-  base::Status send_go();
+  // Go carries the init's pid as the host sees it (the init's hooks report it).
+  base::Status send_go(int init_pid);
   base::Status send_start();
   // Waits for Ready; a Failed message comes back as the child's error. Phase messages on the
-  // way are kept in `phase` (the last one), Ready's text in `ready_text`.
-  base::Status wait_ready(std::string* ready_text = nullptr, std::string* phase = nullptr);
+  // way are kept in `phase` (the last one), Ready's text in `ready_text`. A Hooks message runs
+  // `on_hooks` (its error ends the wait) and is answered with HooksDone.
+  base::Status wait_ready(std::string* ready_text = nullptr, std::string* phase = nullptr,
+                          const std::function<base::Status()>& on_hooks = nullptr);
   // Waits for Started (enclave containers in run mode); returns the runtime's pid.
   base::Result<int> wait_started();
   void close() { fd_.reset(); }
@@ -43,7 +56,9 @@ class ParentChannel {
 
 class ChildChannel {
  public:
-  base::Status wait_go();
+  base::Status wait_go(int* init_pid = nullptr);
+  // Asks rune to run the prestart and createRuntime hooks, and waits until they ran.
+  base::Status request_hooks();
   base::Status wait_start();
   base::Status send_ready(const std::string& text = "");
   base::Status send_phase(const std::string& text);

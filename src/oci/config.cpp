@@ -465,6 +465,57 @@ void parse_seccomp(const JsonField& sc, std::optional<Seccomp>& out) {
   out = std::move(s);
 }
 
+void parse_hook_list(const JsonField& list, std::vector<Hook>& out) {
+  for (const JsonField& h : list.elements()) {
+    if (!h.is_object()) return;
+    Hook hook;
+    if (h["path"].need(hook.path) && (hook.path.empty() || hook.path[0] != '/'))
+      h["path"].fail("`" + hook.path + "` is not an absolute path");
+    h["args"].get(hook.args);
+    h["env"].get(hook.env);
+    if (h["timeout"].get(hook.timeout) && *hook.timeout <= 0)
+      h["timeout"].fail("must be a positive number of seconds, not " +
+                        std::to_string(*hook.timeout));
+    out.push_back(std::move(hook));
+  }
+}
+
+}  // namespace
+
+void read_hooks(const JsonField& hooks, Hooks& out) {
+  if (!hooks.is_object()) return;
+  parse_hook_list(hooks["prestart"], out.prestart);
+  parse_hook_list(hooks["createRuntime"], out.create_runtime);
+  parse_hook_list(hooks["createContainer"], out.create_container);
+  parse_hook_list(hooks["startContainer"], out.start_container);
+  parse_hook_list(hooks["poststart"], out.poststart);
+  parse_hook_list(hooks["poststop"], out.poststop);
+}
+
+std::string hooks_json(const Hooks& hooks) {
+  base::Json j = base::Json::object();
+  auto list = [](const std::vector<Hook>& hs) {
+    base::Json a = base::Json::array();
+    for (const auto& h : hs) {
+      base::Json o = {{"path", h.path}};
+      if (!h.args.empty()) o["args"] = h.args;
+      if (!h.env.empty()) o["env"] = h.env;
+      if (h.timeout) o["timeout"] = *h.timeout;
+      a.push_back(std::move(o));
+    }
+    return a;
+  };
+  if (!hooks.prestart.empty()) j["prestart"] = list(hooks.prestart);
+  if (!hooks.create_runtime.empty()) j["createRuntime"] = list(hooks.create_runtime);
+  if (!hooks.create_container.empty()) j["createContainer"] = list(hooks.create_container);
+  if (!hooks.start_container.empty()) j["startContainer"] = list(hooks.start_container);
+  if (!hooks.poststart.empty()) j["poststart"] = list(hooks.poststart);
+  if (!hooks.poststop.empty()) j["poststop"] = list(hooks.poststop);
+  return j.dump();
+}
+
+namespace {
+
 void parse_namespaces(const JsonField& nss, Linux& linux) {
   static const std::pair<const char*, NsType> kTypes[] = {
       {"pid", NsType::pid},       {"network", NsType::network}, {"mount", NsType::mount},
@@ -641,7 +692,7 @@ Result<Config> parse_config(std::string_view text, std::string_view what) {
     parse_mounts(root["mounts"], c.mounts);
     parse_linux(root["linux"], c.linux);
     root["annotations"].get(c.annotations);
-    reject_unsupported(root["hooks"], "hooks");
+    read_hooks(root["hooks"], c.hooks);
     if (reader.ok()) check_consistency(c, root);
     return reader.status();
   };

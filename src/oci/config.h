@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "base/error.h"
+#include "base/json_reader.h"
 
 namespace oci {
 
@@ -175,6 +176,24 @@ struct Linux {
   const Namespace* find_ns(NsType t) const;
 };
 
+// A hook: `path` (absolute, in the namespace the hook runs in) with `args` (argv[0] included)
+// and `env`, killed after `timeout` seconds.
+struct Hook {
+  std::string path;
+  std::vector<std::string> args;
+  std::vector<std::string> env;
+  std::optional<int> timeout;
+};
+
+struct Hooks {
+  std::vector<Hook> prestart;  // deprecated; runs with createRuntime
+  std::vector<Hook> create_runtime, create_container, start_container, poststart, poststop;
+  bool empty() const {
+    return prestart.empty() && create_runtime.empty() && create_container.empty() &&
+           start_container.empty() && poststart.empty() && poststop.empty();
+  }
+};
+
 struct Config {
   std::string oci_version;
   std::string root_path;
@@ -185,7 +204,14 @@ struct Config {
   std::vector<Mount> mounts;
   Linux linux;
   std::map<std::string, std::string> annotations;
+  Hooks hooks;
 };
+
+// Reads a runtime-spec `hooks` object (config.json's, or the copy kept in state.json); errors go
+// to the field's reader.
+void read_hooks(const base::JsonField& hooks, Hooks& out);
+// The same hooks as JSON, in the runtime-spec's form.
+std::string hooks_json(const Hooks& hooks);
 
 // Parses and validates config.json text. `what` names the file in errors.
 base::Result<Config> parse_config(std::string_view json_text,

@@ -133,6 +133,7 @@ std::string serialize_state(const ContainerState& st) {
                     {"symbols", e.symbols},
                     {"env", e.env}};
   }
+  if (!st.hooks.empty()) j["hooks"] = json::parse(hooks_json(st.hooks));
   return j.dump();
 }
 
@@ -163,9 +164,23 @@ Result<ContainerState> deserialize_state(const std::string& text, const std::str
     enclave["env"].need(e.env);
     st.enclave = std::move(e);
   }
+  read_hooks(root["hooks"], st.hooks);
   if (base::Status s = reader.status(); !s.ok())
     return std::move(s).error().wrap("state file `" + what + "` is damaged");
   return st;
+}
+
+std::string hook_state_json(const std::string& id, Status status, pid_t pid,
+                            const std::string& bundle,
+                            const std::map<std::string, std::string>& annotations) {
+  json j;
+  j["ociVersion"] = kSpecVersion;
+  j["id"] = id;
+  j["status"] = status_name(status);
+  if (pid > 0) j["pid"] = pid;
+  j["bundle"] = bundle;
+  if (!annotations.empty()) j["annotations"] = annotations;
+  return j.dump();
 }
 
 std::string state_json(const ContainerState& st, Status status, bool indent,

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "base/error.h"
+#include "oci/config.h"
 
 namespace oci {
 
@@ -43,7 +44,14 @@ struct ContainerState {
   std::vector<std::string> cgroup_dirs;  // host cgroup directories made for the container
   bool own_pid_ns = true;                // false: kill/delete must signal every cgroup member
   std::optional<EnclaveState> enclave;   // set for enclave containers
+  Hooks hooks;  // the config's poststart and poststop hooks (run by start and delete), and
+                // whether it has startContainer hooks (start then waits for the workload)
 };
+
+// The state a hook reads on its standard input (runtime-spec runtime.md "State").
+std::string hook_state_json(const std::string& id, Status status, pid_t pid,
+                            const std::string& bundle,
+                            const std::map<std::string, std::string>& annotations);
 
 // Valid container id: non-empty, at most 1024 bytes, [A-Za-z0-9_+.-], not "." or "..".
 base::Status validate_id(const std::string& id);

@@ -173,6 +173,10 @@ class EnclaveHandler final : public Handler {
 base::Result<std::unique_ptr<Handler>> make_enclave_handler(oci::Config& config) {
   ASSIGN_OR_RETURN(auto cfg, enclave::parse(config));
   if (!cfg) return std::unique_ptr<Handler>();
+  if (!config.hooks.start_container.empty())
+    return base::Error(base::Category::unimplemented,
+                       "`hooks.startContainer`: not supported for enclave containers by this "
+                       "version of rune (the runelet starts the workload through the PAL)");
   if (cfg->type == "intelSgx") TRY(enclave::add_sgx_resources(config));
   return std::unique_ptr<Handler>(std::make_unique<EnclaveHandler>(std::move(*cfg)));
 }

@@ -17,6 +17,7 @@
 #include "linux/capabilities.h"
 #include "linux/cgroup.h"
 #include "linux/cgroup_resources.h"
+#include "linux/hooks.h"
 #include "linux/init.h"
 #include "linux/mounts.h"
 #include "linux/namespaces.h"
@@ -52,7 +53,8 @@ constexpr const char* kSeccompCache = "@seccomp-cache";
   sigprocmask(SIG_SETMASK, &none, nullptr);
   kernel::RealSys sys;
   std::string exe;
-  Status s = kernel::init_container(p, sys, ch, exe);
+  int init_pid = 0;
+  Status s = kernel::init_container(p, sys, ch, exe, init_pid);
   InitContext ctx{*p.config, ch, exe, p.fifo_fd, p.preserve_fds, p.seccomp};
   if (s.ok()) s = handler.run_in_init(ctx);
   if (!s.ok()) {
@@ -67,6 +69,16 @@ constexpr const char* kSeccompCache = "@seccomp-cache";
   if (!go) _exit(1);
   ch.close();
   if (p.fifo_fd >= 0) close(p.fifo_fd);
+  // startContainer hooks: in the container, after start, before the workload. A failing one
+  // stops the container (`rune start` waits for the workload and reports it).
+  if (const auto& hooks = p.config->hooks.start_container; !hooks.empty()) {
+    Status h = kernel::run_hooks(hooks, kernel::init_hook_state(p, oci::Status::created, init_pid),
+                                 "startContainer");
+    if (!h.ok()) {
+      dprintf(2, "rune: %s\n", h.error().what().c_str());
+      _exit(127);
+    }
+  }
   kernel::exec_process(p.config->process, exe, p.preserve_fds, p.seccomp);
 }
 
@@ -78,6 +90,40 @@ Result<std::string> absolute_dir(const std::string& path, const std::string& wha
   if (stat(buf, &st) != 0 || !S_ISDIR(st.st_mode))
     return base::sys_error(what + ": `" + path + "` is not a directory", ENOTDIR);
   return std::string(buf);
+}
+
+// Runs poststart or poststop hooks: their failures are warnings (runtime-spec; runc 1.1 instead
+// kills the container when a poststart hook fails and fails `delete` when a poststop one does).
+void run_hooks_warning(const std::vector<oci::Hook>& hooks, const std::string& state,
+                       const std::string& kind) {
+  if (Status s = kernel::run_hooks(hooks, state, kind); !s.ok()) base::log::warn(s.error().what());
+}
+
+// After `start` of a container with startContainer hooks: waits until the init has exec'd the
+// workload (its /proc/PID/exe is no longer rune) or has ended because a hook failed.
+Status wait_for_workload(const oci::ContainerState& st) {
+  char self[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+  if (n <= 0) return base::sys_error("readlink /proc/self/exe");
+  self[n] = '\0';
+  int timeout_ms = 0;
+  for (const auto& h : st.hooks.start_container) timeout_ms += h.timeout.value_or(60) * 1000;
+  std::string link = "/proc/" + std::to_string(st.pid) + "/exe";
+  for (int waited = 0; waited <= timeout_ms; ++waited) {
+    if (!base::process_alive(st.pid, st.pid_start))
+      return Error(base::Category::failed_precondition,
+                   "start container `" + st.id +
+                       "`: a startContainer hook failed and the container stopped (the hook's "
+                       "error is on the container's standard error)");
+    char exe[PATH_MAX];
+    ssize_t m = readlink(link.c_str(), exe, sizeof exe - 1);
+    if (m > 0 && (m != n || memcmp(exe, self, static_cast<size_t>(n)) != 0)) return base::ok();
+    struct timespec ts = {0, 1000000};
+    nanosleep(&ts, nullptr);
+  }
+  return Error(base::Category::deadline_exceeded,
+               "start container `" + st.id + "`: the startContainer hooks did not finish in time",
+               ETIMEDOUT);
 }
 
 // Kills and reaps `pid`; its wait status.
@@ -147,6 +193,8 @@ Result<Runtime::Created> Runtime::do_create(const CreateOptions& o, Mode mode) {
   plan.rootfs = *rootfs;
   plan.no_pivot = o.no_pivot;
   plan.preserve_fds = o.preserve_fds;
+  plan.id = o.id;
+  plan.bundle = bundle;
   auto mounts = kernel::plan_mounts(config, bundle);
   if (!mounts.ok()) return std::move(mounts).error().wrap(cfg_path);
   plan.mounts = std::move(mounts).value();
@@ -214,9 +262,17 @@ Result<Runtime::Created> Runtime::do_create(const CreateOptions& o, Mode mode) {
   handler.after_clone();
 
   TRY_WRAP(kernel::add_process(*cg, pid), "put the container's init in its cgroups");
-  TRY(out.channel.send_go());
+  TRY(out.channel.send_go(pid));
   std::string ready_text, phase;
-  Status ready = out.channel.wait_ready(&ready_text, &phase);
+  // prestart and createRuntime hooks: in rune's namespaces, when the init asks (before its
+  // pivot_root). A failing one fails the create.
+  auto runtime_hooks = [&]() -> Status {
+    std::string state =
+        oci::hook_state_json(o.id, oci::Status::creating, pid, bundle, config.annotations);
+    TRY(kernel::run_hooks(config.hooks.prestart, state, "prestart"));
+    return kernel::run_hooks(config.hooks.create_runtime, state, "createRuntime");
+  };
+  Status ready = out.channel.wait_ready(&ready_text, &phase, runtime_hooks);
   if (!ready.ok()) {
     int status = kill_and_reap(pid);
     guard.set_pid(0);
@@ -235,6 +291,9 @@ Result<Runtime::Created> Runtime::do_create(const CreateOptions& o, Mode mode) {
   st.annotations = config.annotations;
   st.cgroup_dirs = cg->dirs;
   st.own_pid_ns = (plan.ns->clone_flags & CLONE_NEWPID) != 0;
+  st.hooks.poststart = config.hooks.poststart;
+  st.hooks.poststop = config.hooks.poststop;
+  st.hooks.start_container = config.hooks.start_container;
   TRY_WRAP(handler.record(ready_text, config, st), "create container `" + o.id + "`");
   TRY(store_.save(st));
   if (!o.pid_file.empty())
@@ -282,7 +341,13 @@ Status Runtime::start(const std::string& id) {
       return Error(base::Category::failed_precondition,
                    "cannot start container `" + id + "`: it is paused");
   }
-  return handler_of(c.state)->start(c);
+  TRY(handler_of(c.state)->start(c));
+  if (!c.state.hooks.start_container.empty()) TRY(wait_for_workload(c.state));
+  run_hooks_warning(c.state.hooks.poststart,
+                    oci::hook_state_json(id, oci::Status::running, c.state.pid, c.state.bundle,
+                                         c.state.annotations),
+                    "poststart");
+  return base::ok();
 }
 
 Status Runtime::kill(const std::string& id, int sig, bool all) {
@@ -351,7 +416,11 @@ Result<std::vector<uint8_t>> Runtime::attest(const std::string& id,
 
 Status Runtime::destroy(const oci::ContainerState& st) {
   TRY(kernel::remove_cgroups(st.cgroup_dirs));
-  return store_.remove(st.id);
+  TRY(store_.remove(st.id));
+  run_hooks_warning(st.hooks.poststop,
+                    oci::hook_state_json(st.id, oci::Status::stopped, 0, st.bundle, st.annotations),
+                    "poststop");
+  return base::ok();
 }
 
 Status Runtime::remove(const std::string& id, bool force) {
@@ -421,6 +490,10 @@ Result<int> Runtime::run(const CreateOptions& o, bool detach) {
     (void)finish(true);
     return std::move(s).error();
   }
+  run_hooks_warning(
+      st.hooks.poststart,
+      oci::hook_state_json(o.id, oci::Status::running, pid, st.bundle, st.annotations),
+      "poststart");
   if (detach) return 0;
   int code = 0;
   for (;;) {

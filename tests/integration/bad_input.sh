@@ -48,8 +48,11 @@ t_field_not_supported_yet_is_rejected() {
                                  "syscalls":[{"names":["mkdir"],"action":"SCMP_ACT_NOTIFY"}]}'
   expect_error '`linux.seccomp.syscalls[0].action`: SCMP_ACT_NOTIFY is not supported' \
     R create --bundle "$B" c1 && assert_no_leftovers c1 || return 1
-  bundle a; cfg '.hooks={"prestart":[{"path":"/bin/true"}]}'
-  expect_error '`hooks`' R create --bundle "$B" c2 && assert_no_leftovers c2 || return 1
+  bundle a; cfg '.process.apparmorProfile="docker-default"'
+  expect_error '`process.apparmorProfile`' R create --bundle "$B" c2 && assert_no_leftovers c2 || return 1
+  bundle a; cfg '.hooks={"prestart":[{"path":"bin/true"}]}'
+  expect_error '`hooks.prestart[0].path`: `bin/true` is not an absolute path' \
+    R create --bundle "$B" c3 && assert_no_leftovers c3 || return 1
 }
 t_resource_no_hierarchy_can_take_is_rejected() {
   bundle a; cfg '.linux.resources.network={"classID":1048577}'

@@ -175,6 +175,71 @@ t_kill_all_and_kill_when_stopped_use_runcs_texts() {
   grep -q 'container not running' "$B/err" || fail "kill error: $(cat "$B/err")" || return 1
   R delete c1 && assert_no_leftovers c1
 }
+# hook KIND NAME [TIMEOUT] [SCRIPT]: a hook object writing its stdin (the state) and $HOOK_ENV to
+# DIR/NAME.json and DIR/NAME.env (DIR: $WORK/hooks on the host, /hooks in the container).
+hook() {
+  local dir=$WORK/hooks; [ "$1" = startContainer ] && dir=/hooks
+  local script=${4:-"cat > $dir/$2.json; echo \$HOOK_ENV > $dir/$2.env"}
+  jq -n --arg s "$script" --argjson t "${3:-null}" \
+    '{path:"/bin/sh", args:["sh","-c",$s], env:["HOOK_ENV=set"]} + (if $t then {timeout:$t} else {} end)'
+}
+t_hooks_run_where_and_when_the_spec_says() {
+  bundle a; sh_args 'sleep 30'; mkdir -p "$WORK/hooks"; rm -f "$WORK/hooks"/*
+  local k hooks='{}'
+  for k in prestart createRuntime createContainer startContainer poststart poststop; do
+    hooks=$(jq --arg k $k --argjson h "$(hook $k $k)" '.[$k] = [$h]' <<<"$hooks")
+  done
+  cfg --argjson h "$hooks" --arg d "$WORK/hooks" '.hooks=$h | .annotations={"a":"b"}
+       | .mounts += [{"destination":"/hooks","type":"bind","source":$d,"options":["rbind","rw"]}]'
+  R create --bundle "$B" c1 </dev/null || fail "create" || return 1
+  local pid; pid=$(R state c1 | jq .pid)
+  for k in prestart createRuntime createContainer; do
+    [ -f "$WORK/hooks/$k.json" ] || fail "$k did not run at create" || return 1
+    jq -e --argjson p "$pid" '.id=="c1" and .status=="creating" and .pid==$p and .annotations.a=="b"' \
+      "$WORK/hooks/$k.json" >/dev/null || fail "$k state: $(cat "$WORK/hooks/$k.json")" || return 1
+    [ "$(cat "$WORK/hooks/$k.env")" = set ] || fail "$k env" || return 1
+  done
+  [ -f "$WORK/hooks/startContainer.json" ] && { fail "startContainer ran before start"; return 1; }
+  R start c1 || fail "start" || return 1
+  jq -e '.id=="c1"' "$WORK/hooks/startContainer.json" >/dev/null || fail "startContainer" || return 1
+  jq -e '.status=="running"' "$WORK/hooks/poststart.json" >/dev/null || fail "poststart" || return 1
+  [ -f "$WORK/hooks/poststop.json" ] && { fail "poststop ran before delete"; return 1; }
+  R delete -f c1 || fail "delete" || return 1
+  jq -e '.status=="stopped" and .id=="c1"' "$WORK/hooks/poststop.json" >/dev/null || fail "poststop" || return 1
+  assert_no_leftovers c1
+}
+t_failing_or_hanging_hooks() {
+  mkdir -p "$WORK/hooks"
+  local k
+  for k in prestart createRuntime createContainer; do
+    bundle a; cfg --arg k $k --argjson h "$(hook $k x null 'echo no; exit 3')" '.hooks={($k): [$h]}'
+    R create --bundle "$B" c1 </dev/null 2>"$B/err" && { fail "$k failing: create succeeded"; return 1; }
+    grep -q "hooks.$k\[0\]" "$B/err" && grep -q 'exited with status 3' "$B/err" && grep -q 'printed: no' "$B/err" ||
+      fail "$k error: $(cat "$B/err")" || return 1
+    assert_no_leftovers c1 || return 1
+  done
+  bundle a; cfg --argjson h "$(hook createContainer x 1 'sleep 30')" '.hooks={createContainer: [$h]}'
+  local t0=$SECONDS
+  R create --bundle "$B" c1 </dev/null 2>"$B/err" && { fail "hanging hook: create succeeded"; return 1; }
+  grep -q 'did not finish within its timeout of 1 s' "$B/err" || fail "timeout error: $(cat "$B/err")" || return 1
+  [ $((SECONDS - t0)) -lt 10 ] || fail "the timeout took $((SECONDS - t0)) s" || return 1
+  assert_no_leftovers c1 || return 1
+  # startContainer failing: start fails and the container stops.
+  bundle a; sh_args 'sleep 30'; cfg --argjson h "$(hook startContainer x null 'exit 1')" '.hooks={startContainer: [$h]}'
+  R create --bundle "$B" c2 </dev/null || fail "create" || return 1
+  R start c2 2>"$B/err" && { fail "start with a failing startContainer hook succeeded"; return 1; }
+  grep -q 'startContainer hook failed' "$B/err" || fail "start error: $(cat "$B/err")" || return 1
+  wait_status c2 stopped || fail "not stopped: $(status_of c2)" || return 1
+  R delete c2 || return 1
+  # poststart and poststop failing: warnings, the commands succeed.
+  bundle a; sh_args 'sleep 30'
+  cfg --argjson h "$(hook poststart x null 'exit 1')" '.hooks={poststart: [$h], poststop: [$h]}'
+  R run -d --bundle "$B" c3 </dev/null 2>"$B/err" || fail "run with failing poststart: $(cat "$B/err")" || return 1
+  grep -q 'hooks.poststart\[0\]' "$B/err" || fail "no poststart warning: $(cat "$B/err")" || return 1
+  R delete -f c3 2>"$B/err" || fail "delete with failing poststop" || return 1
+  grep -q 'hooks.poststop\[0\]' "$B/err" || fail "no poststop warning: $(cat "$B/err")" || return 1
+  assert_no_leftovers c3
+}
 t_hostname_and_domainname() { bundle a; cfg '.hostname="box" | .domainname="example.org"'; expect_out 'hostname; cat /proc/sys/kernel/domainname' "box
 example.org"; }
 t_pid_1_and_new_namespaces() {

@@ -108,7 +108,6 @@ TEST(ParseConfigTest, FieldsOfPartTwoAreRejectedByName) {
     json value;
     const char* field;
   } cases[] = {
-      {"/hooks", {{"prestart", {{{"path", "/bin/true"}}}}}, "`hooks`"},
       {"/linux/uidMappings",
        {{{"containerID", 0}, {"hostID", 1000}, {"size", 1}}},
        "`linux.uidMappings`"},
