@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include "base/file.h"
+#include "base/json.h"
+#include "base/json_reader.h"
 #include "base/log.h"
 #include "base/process.h"
 #include "linux/capabilities.h"
@@ -90,6 +92,44 @@ Result<std::string> absolute_dir(const std::string& path, const std::string& wha
   if (stat(buf, &st) != 0 || !S_ISDIR(st.st_mode))
     return base::sys_error(what + ": `" + path + "` is not a directory", ENOTDIR);
   return std::string(buf);
+}
+
+// What `rune create` has made, written to <state dir>/create.json before each step that makes
+// something (the cgroups, the init), so that `delete --force` can undo a create that was killed
+// midway, or a container whose state.json is gone or damaged.
+struct CreateRecord {
+  std::vector<std::string> cgroup_dirs;
+  pid_t pid = 0;
+  uint64_t pid_start = 0;
+};
+
+constexpr const char* kCreateRecord = "create.json";
+
+Status save_record(const std::string& dir, const CreateRecord& r) {
+  std::string text = "{\"cgroup_dirs\":[";
+  for (size_t i = 0; i < r.cgroup_dirs.size(); ++i)
+    text += (i ? "," : "") + base::json_quote(r.cgroup_dirs[i]);
+  text +=
+      "],\"pid\":" + std::to_string(r.pid) + ",\"pid_start\":" + std::to_string(r.pid_start) + "}";
+  return base::write_file_atomic(dir + "/" + kCreateRecord, text, 0600);
+}
+
+std::optional<CreateRecord> load_record(const std::string& dir) {
+  auto text = base::read_file(dir + "/" + kCreateRecord, 1 << 20);
+  if (!text.ok()) return std::nullopt;
+  auto j = base::parse_json(*text, kCreateRecord);
+  if (!j.ok()) return std::nullopt;
+  base::JsonReader reader(*j);
+  CreateRecord r;
+  reader.root()["cgroup_dirs"].need(r.cgroup_dirs);
+  reader.root()["pid"].need(r.pid);
+  reader.root()["pid_start"].need(r.pid_start);
+  if (!reader.ok()) return std::nullopt;
+  // Only cgroup directories, never anything else, are removed from a record.
+  for (const auto& d : r.cgroup_dirs)
+    if (d.rfind("/sys/fs/cgroup/", 0) != 0 || d.find("/../") != std::string::npos)
+      return std::nullopt;
+  return r;
 }
 
 // Runs poststart or poststop hooks: their failures are warnings (runtime-spec; runc 1.1 instead
@@ -223,6 +263,8 @@ Result<Runtime::Created> Runtime::do_create(const CreateOptions& o, Mode mode) {
   TRY(store_.reserve(o.id));
   CreateGuard guard(store_, o.id);
   guard.set_cgroups(cg->dirs);
+  CreateRecord record{cg->dirs, 0, 0};
+  TRY(save_record(store_.dir(o.id), record));
   TRY(kernel::create_cgroups(*cg));
   TRY(kernel::apply_device_rules(*cg, config.linux.device_rules));
   if (!config.linux.device_rules.empty() && !kernel::has_v1_controller(*cg, "devices"))
@@ -258,6 +300,12 @@ Result<Runtime::Created> Runtime::do_create(const CreateOptions& o, Mode mode) {
   }
   guard.set_pid(pid);
   child_ch.close();
+  // The init waits for Go: record it before anything else can happen to this process.
+  if (auto ps = base::read_proc_stat(pid)) {
+    record.pid = pid;
+    record.pid_start = ps->start_time;
+    TRY(save_record(store_.dir(o.id), record));
+  }
   fifo.reset();
   handler.after_clone();
 
@@ -423,11 +471,29 @@ Status Runtime::destroy(const oci::ContainerState& st) {
   return base::ok();
 }
 
+// `delete --force` without a usable state.json (a create killed midway, or the file deleted or
+// damaged): undoes what create.json says was made — the init, the cgroups and whatever runs in
+// them — then the state directory.
+Status Runtime::force_remove_by_record(const std::string& id) {
+  std::string dir = store_.dir(id);
+  if (auto r = load_record(dir)) {
+    if (r->pid > 0 && base::process_alive(r->pid, r->pid_start)) {
+      ::kill(r->pid, SIGKILL);
+      (void)base::wait_process_gone(r->pid, r->pid_start, 10000);
+    }
+    (void)kernel::freeze_cgroup(r->cgroup_dirs, false);  // frozen tasks die only once thawed
+    TRY(kernel::remove_cgroups(r->cgroup_dirs));
+  }
+  return store_.remove(id);
+}
+
 Status Runtime::remove(const std::string& id, bool force) {
   auto in = info(id);
   if (!in.ok()) {
     // Like runc, `delete --force` of a container that does not exist succeeds.
     if (force && in.error().category() == base::Category::not_found) return base::ok();
+    // A damaged state.json: what create recorded still says what to undo.
+    if (force && oci::validate_id(id).ok() && store_.exists(id)) return force_remove_by_record(id);
     return std::move(in).error();
   }
   const oci::ContainerState& st = in->state;
@@ -438,7 +504,7 @@ Status Runtime::remove(const std::string& id, bool force) {
       if (!force)
         return Error(base::Category::failed_precondition,
                      "cannot delete container `" + id + "`: it is still being created");
-      return store_.remove(id);
+      return force_remove_by_record(id);
     case oci::Status::running:
     case oci::Status::paused:
       if (!force)

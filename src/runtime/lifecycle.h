@@ -63,6 +63,7 @@ class Runtime {
   base::Result<Created> do_create(const CreateOptions& o, Mode mode);
   base::Result<Container> load(const std::string& id);
   base::Status destroy(const oci::ContainerState& st);
+  base::Status force_remove_by_record(const std::string& id);
 
   oci::StateStore store_;
 };
