@@ -11,10 +11,10 @@ namespace kernel {
 
 using base::Status;
 
-Status set_rlimits(const std::vector<oci::Rlimit>& rlimits) {
+Status set_rlimits(pid_t pid, const std::vector<oci::Rlimit>& rlimits) {
   for (const auto& r : rlimits) {
     struct rlimit rl = {r.soft, r.hard};
-    if (setrlimit(static_cast<__rlimit_resource>(r.resource), &rl) != 0)
+    if (prlimit(pid, static_cast<__rlimit_resource>(r.resource), &rl, nullptr) != 0)
       return base::sys_error("`process.rlimits`: set " + r.type + " to " + std::to_string(r.soft) +
                              ":" + std::to_string(r.hard));
   }

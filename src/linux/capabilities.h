@@ -1,12 +1,16 @@
 // Process identity before exec: rlimits, user and groups, and the five capability sets.
 #pragma once
 
+#include <sys/types.h>
+
 #include "base/error.h"
 #include "oci/config.h"
 
 namespace kernel {
 
-base::Status set_rlimits(const std::vector<oci::Rlimit>& rlimits);
+// Sets `process.rlimits` on process `pid` (the init, from rune before Go: inside a user
+// namespace the init could not raise them).
+base::Status set_rlimits(pid_t pid, const std::vector<oci::Rlimit>& rlimits);
 
 // Planned in the parent: removes from `caps` what the kernel cannot give and returns a warning
 // for each, as runc does — every set loses the names above this kernel's cap_last_cap, and the

@@ -1,6 +1,7 @@
 #include "linux/devices.h"
 
 #include <fcntl.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -20,7 +21,22 @@ std::vector<oci::Device> container_devices(const std::vector<oci::Device>& extra
   return d;
 }
 
-base::Status create_devices(Sys& sys, int rootfd, const std::vector<oci::Device>& devices) {
+namespace {
+
+base::Status bind_host_device(Sys& sys, int rootfd, const oci::Device& dev) {
+  int fd = sys.open_in_root(rootfd, dev.path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0);
+  if (fd < 0) return base::sys_error("create the mount point for device `" + dev.path + "`");
+  base::UniqueFd f(fd);
+  std::string target = "/proc/self/fd/" + std::to_string(fd);
+  if (sys.mount(dev.path.c_str(), target.c_str(), nullptr, MS_BIND, nullptr) != 0)
+    return base::sys_error("bind-mount the host's `" + dev.path + "`");
+  return base::ok();
+}
+
+}  // namespace
+
+base::Status create_devices(Sys& sys, int rootfd, const std::vector<oci::Device>& devices,
+                            bool bind_host) {
   for (const auto& dev : devices) {
     auto slash = dev.path.find_last_of('/');
     std::string dir = slash == 0 ? "/" : dev.path.substr(0, slash);
@@ -29,6 +45,10 @@ base::Status create_devices(Sys& sys, int rootfd, const std::vector<oci::Device>
     int dfd = sys.open_in_root(rootfd, dir.c_str(), O_PATH | O_DIRECTORY, 0);
     if (dfd < 0) return base::sys_error("open `" + dir + "` in the rootfs");
     base::UniqueFd d(dfd);
+    if (bind_host) {
+      TRY(bind_host_device(sys, rootfd, dev));
+      continue;
+    }
     mode_t type = dev.type == 'b' ? S_IFBLK : dev.type == 'p' ? S_IFIFO : S_IFCHR;
     mode_t perm = dev.file_mode.value_or(0666) & 07777;
     dev_t num = makedev(static_cast<unsigned>(dev.major), static_cast<unsigned>(dev.minor));

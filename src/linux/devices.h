@@ -14,8 +14,11 @@ namespace kernel {
 // The devices every container gets (null, zero, full, random, urandom, tty), then `extra`.
 std::vector<oci::Device> container_devices(const std::vector<oci::Device>& extra);
 
-// Creates the device nodes in the rootfs at `rootfd` and the standard /dev symlinks.
-base::Status create_devices(Sys& sys, int rootfd, const std::vector<oci::Device>& devices);
+// Creates the device nodes in the rootfs at `rootfd` and the standard /dev symlinks. With
+// `bind_host` (in a user namespace, where mknod is refused) each node is the host's device at
+// the same path, bind-mounted on an empty file, as runc does.
+base::Status create_devices(Sys& sys, int rootfd, const std::vector<oci::Device>& devices,
+                            bool bind_host = false);
 
 // The lines to write to devices.allow / devices.deny, in order: the config's rules, then the
 // devices a container always needs (as runc appends them). `allow` tells which file.

@@ -45,24 +45,27 @@ base::Status init_container(const InitPlan& p, Sys& sys, ChildChannel& ch, std::
                             int& init_pid) {
   const oci::Config& c = *p.config;
   TRY(ch.wait_go(&init_pid));
-  for (const auto& j : p.ns->joins) {
-    if (j.type == oci::NsType::pid) continue;  // joined by the parent before clone
-    if (sys.setns(j.fd.get(), oci::ns_clone_flag(j.type)) != 0)
-      return base::sys_error(std::string("join the `") + oci::ns_config_name(j.type) +
-                             "` namespace");
+  if (!p.ns->joins_in_helper) {
+    for (const auto& j : p.ns->joins) {
+      if (j.type == oci::NsType::pid) continue;  // joined by the parent before clone
+      if (sys.setns(j.fd.get(), oci::ns_clone_flag(j.type)) != 0)
+        return base::sys_error(std::string("join the `") + oci::ns_config_name(j.type) +
+                               "` namespace");
+    }
   }
+  // In a user namespace, become its root (rune wrote the maps before Go), as runc does.
+  if (p.ns->user && (setresgid(0, 0, 0) != 0 || setresuid(0, 0, 0) != 0))
+    return base::sys_error("become root in the user namespace (is id 0 mapped?)");
   if (p.ns->new_cgroup_ns && sys.unshare(CLONE_NEWCGROUP) != 0)
     return base::sys_error("create the `cgroup` namespace");
   umask(0);
-  if (c.process.oom_score_adj)
-    TRY_WRAP(base::write_file("/proc/self/oom_score_adj", std::to_string(*c.process.oom_score_adj)),
-             "`process.oomScoreAdj`");
 
   ASSIGN_OR_RETURN(int rootfd, prepare_rootfs(sys, p.rootfs, c.linux.rootfs_propagation));
   base::UniqueFd root(rootfd);
   for (const auto& m : p.mounts) TRY(apply_mount(sys, rootfd, m, p.cgroup_binds));
   TRY_WRAP(create_devices(sys, rootfd,
-                          p.dev_is_bind ? c.linux.devices : container_devices(c.linux.devices)),
+                          p.dev_is_bind ? c.linux.devices : container_devices(c.linux.devices),
+                          p.ns->user),
            "devices");
   TRY_WRAP(mkdir_in_root(sys, rootfd, c.process.cwd, 0755), "`process.cwd`");
   // Hooks of the runtime's and the container's namespaces, before pivot_root.
@@ -83,7 +86,6 @@ base::Status init_container(const InitPlan& p, Sys& sys, ChildChannel& ch, std::
   TRY(mask_paths(sys, c.linux.masked_paths));
   if (c.root_readonly) TRY(readonly_root(sys));
 
-  TRY(set_rlimits(c.process.rlimits));
   if (sys.chdir(c.process.cwd.c_str()) != 0)
     return base::sys_error("`process.cwd`: chdir to `" + c.process.cwd + "`");
   ASSIGN_OR_RETURN(exe,

@@ -4,14 +4,24 @@
 #include <linux/nsfs.h>
 #include <sched.h>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "base/file.h"
 
 namespace kernel {
 
 base::Result<NamespacePlan> plan_namespaces(const std::vector<oci::Namespace>& nss) {
   NamespacePlan p;
+  bool join_user = false;
   for (size_t i = 0; i < nss.size(); ++i) {
     const auto& ns = nss[i];
     int flag = oci::ns_clone_flag(ns.type);
+    if (ns.type == oci::NsType::user) p.user = true;
     if (ns.path.empty()) {
       if (ns.type == oci::NsType::cgroup)
         p.new_cgroup_ns = true;
@@ -29,9 +39,104 @@ base::Result<NamespacePlan> plan_namespaces(const std::vector<oci::Namespace>& n
     if (type != flag)
       return base::invalid(field + ": `" + ns.path + "` is not a " + oci::ns_config_name(ns.type) +
                            " namespace");
-    p.joins.push_back({ns.type, std::move(owned)});
+    // The user namespace is joined first: the others may belong to it.
+    if (ns.type == oci::NsType::user) {
+      join_user = true;
+      p.joins.insert(p.joins.begin(), {ns.type, std::move(owned)});
+    } else {
+      p.joins.push_back({ns.type, std::move(owned)});
+    }
   }
+  p.joins_in_helper = join_user || ((p.clone_flags & CLONE_NEWUSER) && !p.joins.empty());
   return p;
+}
+
+namespace {
+
+// What the helper tells rune: the init's pid, or the join that failed.
+struct HelperReply {
+  pid_t pid;
+  int err;
+  int join;  // index into NamespacePlan::joins, or -1 for the clone
+};
+
+}  // namespace
+
+base::Result<pid_t> clone_init(const NamespacePlan& ns, const std::function<void()>& child) {
+  if (!ns.joins_in_helper) {
+    for (const auto& j : ns.joins)
+      if (j.type == oci::NsType::pid && setns(j.fd.get(), CLONE_NEWPID) != 0)
+        return base::sys_error("join the `pid` namespace");
+    pid_t pid = static_cast<pid_t>(
+        syscall(SYS_clone, ns.clone_flags | SIGCHLD, nullptr, nullptr, nullptr, nullptr));
+    if (pid < 0) return base::sys_error("clone the container's init process");
+    if (pid == 0) {
+      child();
+      _exit(127);
+    }
+    return pid;
+  }
+  int pfd[2];
+  if (pipe2(pfd, O_CLOEXEC) != 0) return base::sys_error("create a pipe");
+  base::UniqueFd rd(pfd[0]), wr(pfd[1]);
+  pid_t helper =
+      static_cast<pid_t>(syscall(SYS_clone, SIGCHLD, nullptr, nullptr, nullptr, nullptr));
+  if (helper < 0) return base::sys_error("fork a helper to join the namespaces");
+  if (helper == 0) {
+    HelperReply r{0, 0, -1};
+    for (size_t i = 0; i < ns.joins.size() && !r.err; ++i)
+      if (setns(ns.joins[i].fd.get(), oci::ns_clone_flag(ns.joins[i].type)) != 0)
+        r = {0, errno, static_cast<int>(i)};
+    if (!r.err) {
+      pid_t pid = static_cast<pid_t>(syscall(SYS_clone, ns.clone_flags | CLONE_PARENT | SIGCHLD,
+                                             nullptr, nullptr, nullptr, nullptr));
+      if (pid == 0) {
+        child();
+        _exit(127);
+      }
+      r = pid < 0 ? HelperReply{0, errno, -1} : HelperReply{pid, 0, -1};
+    }
+    ssize_t n = write(wr.get(), &r, sizeof r);
+    _exit(n == sizeof r ? 0 : 1);
+  }
+  wr.reset();
+  HelperReply r{0, EPIPE, -1};
+  ssize_t n;
+  do n = read(rd.get(), &r, sizeof r);
+  while (n < 0 && errno == EINTR);
+  if (n != sizeof r) r = {0, n < 0 ? errno : EPIPE, -1};
+  int status;
+  while (waitpid(helper, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (r.err) {
+    errno = r.err;
+    if (r.join >= 0)
+      return base::sys_error(std::string("join the `") +
+                             oci::ns_config_name(ns.joins[r.join].type) + "` namespace");
+    return base::sys_error("clone the container's init process");
+  }
+  return r.pid;
+}
+
+namespace {
+
+std::string map_text(const std::vector<oci::IdMapping>& ms) {
+  std::string s;
+  for (const auto& m : ms)
+    s += std::to_string(m.container_id) + ' ' + std::to_string(m.host_id) + ' ' +
+         std::to_string(m.size) + '\n';
+  return s;
+}
+
+}  // namespace
+
+base::Status write_id_maps(pid_t pid, const std::vector<oci::IdMapping>& uid_mappings,
+                           const std::vector<oci::IdMapping>& gid_mappings) {
+  std::string dir = "/proc/" + std::to_string(pid) + "/";
+  // One write each: the kernel takes a map in a single write only.
+  TRY_WRAP(base::write_file(dir + "uid_map", map_text(uid_mappings)), "`linux.uidMappings`");
+  TRY_WRAP(base::write_file(dir + "gid_map", map_text(gid_mappings)), "`linux.gidMappings`");
+  return base::ok();
 }
 
 }  // namespace kernel

@@ -2,6 +2,9 @@
 // the parent, where errors can name the config field, and joined with setns().
 #pragma once
 
+#include <sys/types.h>
+
+#include <functional>
 #include <vector>
 
 #include "base/error.h"
@@ -18,8 +21,24 @@ struct NamespacePlan {
     base::UniqueFd fd;
   };
   std::vector<Join> joins;  // setns() by the child (pid: by the parent, before clone)
+  // A user namespace, new (CLONE_NEWUSER in clone_flags) or joined: the init becomes its root,
+  // and device nodes are bind-mounted from the host (mknod is refused there).
+  bool user = false;
+  // Joins that must happen before the namespaces the clone creates (a joined user namespace, or
+  // a new one beside other joins): a short-lived helper joins them all, user first, and clones
+  // the init; the init then joins nothing itself.
+  bool joins_in_helper = false;
 };
 
 base::Result<NamespacePlan> plan_namespaces(const std::vector<oci::Namespace>& nss);
+
+// Starts the container's init with the plan's clone flags and runs `child` in it (which must
+// not return). The pid is as rune sees it; the init is rune's child either way.
+base::Result<pid_t> clone_init(const NamespacePlan& ns, const std::function<void()>& child);
+
+// Writes /proc/<pid>/uid_map and gid_map for the init's new user namespace (from rune, before
+// Go: the init is then root in it).
+base::Status write_id_maps(pid_t pid, const std::vector<oci::IdMapping>& uid_mappings,
+                           const std::vector<oci::IdMapping>& gid_mappings);
 
 }  // namespace kernel

@@ -533,10 +533,6 @@ void parse_namespaces(const JsonField& nss, Linux& linux) {
       type_field.fail("unknown namespace type `" + type + "`");
       return;
     }
-    if (*t == NsType::user) {
-      type_field.fail("user namespaces are not supported by this version of rune");
-      return;
-    }
     if (*t == NsType::time) {
       type_field.fail("time namespaces are not supported by this version of rune");
       return;
@@ -551,6 +547,27 @@ void parse_namespaces(const JsonField& nss, Linux& linux) {
       n["path"].fail("`" + nsp.path + "` is not an absolute path");
     linux.namespaces.push_back(nsp);
   }
+}
+
+void parse_id_mappings(const JsonField& ms, std::vector<IdMapping>& out) {
+  for (const JsonField& m : ms.elements()) {
+    if (!m.is_object()) return;
+    IdMapping im;
+    m["containerID"].need(im.container_id);
+    m["hostID"].need(im.host_id);
+    m["size"].need(im.size);
+    if (im.size == 0) m["size"].fail("must be at least 1");
+    // The last id of each range must fit in 32 bits and not be 4294967295 (the kernel's "none").
+    else if (uint64_t{im.container_id} + im.size > 0xffffffffULL)
+      m["size"].fail("the range from containerID " + std::to_string(im.container_id) +
+                     " does not fit in 32-bit ids");
+    else if (uint64_t{im.host_id} + im.size > 0xffffffffULL)
+      m["size"].fail("the range from hostID " + std::to_string(im.host_id) +
+                     " does not fit in 32-bit ids");
+    out.push_back(im);
+  }
+  // The kernel takes at most 340 lines per map.
+  if (out.size() > 340) ms.fail("has " + std::to_string(out.size()) + " ranges; at most 340");
 }
 
 void parse_devices(const JsonField& ds, std::vector<Device>& devices) {
@@ -608,8 +625,8 @@ void parse_linux(const JsonField& lx, Linux& linux) {
     if (!okp)
       lx["rootfsPropagation"].fail("unknown propagation `" + linux.rootfs_propagation + "`");
   }
-  reject_unsupported(lx["uidMappings"], "user namespace mapping");
-  reject_unsupported(lx["gidMappings"], "user namespace mapping");
+  parse_id_mappings(lx["uidMappings"], linux.uid_mappings);
+  parse_id_mappings(lx["gidMappings"], linux.gid_mappings);
   parse_seccomp(lx["seccomp"], linux.seccomp);
   reject_unsupported(lx["personality"], "personality");
   reject_unsupported(lx["mountLabel"], "SELinux");
@@ -622,6 +639,19 @@ void parse_linux(const JsonField& lx, Linux& linux) {
 void check_consistency(const Config& c, const JsonField& root) {
   if (!c.linux.find_ns(NsType::mount))
     root["linux"]["namespaces"].fail("a `mount` namespace is required");
+  // As runc: mappings need a user namespace; a new one needs both maps.
+  const Namespace* user = c.linux.find_ns(NsType::user);
+  if (!user) {
+    if (!c.linux.uid_mappings.empty())
+      root["linux"]["uidMappings"].fail("is set but there is no `user` namespace");
+    if (!c.linux.gid_mappings.empty())
+      root["linux"]["gidMappings"].fail("is set but there is no `user` namespace");
+  } else if (user->path.empty()) {
+    if (c.linux.uid_mappings.empty())
+      root["linux"]["uidMappings"].fail("is required for a new `user` namespace");
+    if (c.linux.gid_mappings.empty())
+      root["linux"]["gidMappings"].fail("is required for a new `user` namespace");
+  }
   // As runc: a UTS namespace of the container's own, new or joined by path.
   if (!c.linux.find_ns(NsType::uts)) {
     if (!c.hostname.empty()) root["hostname"].fail("setting it needs a `uts` namespace");

@@ -31,6 +31,12 @@ struct Namespace {
   std::string path;  // empty: create a new one
 };
 
+// One line of /proc/<pid>/uid_map or gid_map: `size` ids from `container_id` in the container
+// are `host_id` onwards outside it.
+struct IdMapping {
+  uint32_t container_id = 0, host_id = 0, size = 0;
+};
+
 struct Rlimit {
   std::string type;  // RLIMIT_NOFILE
   int resource = 0;
@@ -172,6 +178,7 @@ struct Linux {
   std::vector<std::string> masked_paths;
   std::vector<std::string> readonly_paths;
   std::string rootfs_propagation;
+  std::vector<IdMapping> uid_mappings, gid_mappings;  // for a new user namespace
 
   const Namespace* find_ns(NsType t) const;
 };

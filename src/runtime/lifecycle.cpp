@@ -287,17 +287,10 @@ Result<Runtime::Created> Runtime::do_create(const CreateOptions& o, Mode mode) {
   }
   kernel::ChildChannel child_ch;
   TRY(kernel::make_sync_pair(out.channel, child_ch));
-  for (const auto& j : plan.ns->joins)
-    if (j.type == oci::NsType::pid && setns(j.fd.get(), CLONE_NEWPID) != 0)
-      return base::sys_error("join the `pid` namespace");
-
-  pid_t pid = static_cast<pid_t>(
-      syscall(SYS_clone, plan.ns->clone_flags | SIGCHLD, nullptr, nullptr, nullptr, nullptr));
-  if (pid < 0) return base::sys_error("clone the container's init process");
-  if (pid == 0) {
-    out.channel.close();
-    container_main(plan, handler, child_ch);
-  }
+  ASSIGN_OR_RETURN(pid_t pid, kernel::clone_init(*plan.ns, [&] {
+                     out.channel.close();
+                     container_main(plan, handler, child_ch);
+                   }));
   guard.set_pid(pid);
   child_ch.close();
   // The init waits for Go: record it before anything else can happen to this process.
@@ -310,6 +303,14 @@ Result<Runtime::Created> Runtime::do_create(const CreateOptions& o, Mode mode) {
   handler.after_clone();
 
   TRY_WRAP(kernel::add_process(*cg, pid), "put the container's init in its cgroups");
+  // What the init could not do from inside a user namespace: set from here, before Go.
+  if (plan.ns->clone_flags & CLONE_NEWUSER)
+    TRY(kernel::write_id_maps(pid, config.linux.uid_mappings, config.linux.gid_mappings));
+  TRY(kernel::set_rlimits(pid, config.process.rlimits));
+  if (config.process.oom_score_adj)
+    TRY_WRAP(base::write_file("/proc/" + std::to_string(pid) + "/oom_score_adj",
+                              std::to_string(*config.process.oom_score_adj)),
+             "`process.oomScoreAdj`");
   TRY(out.channel.send_go(pid));
   std::string ready_text, phase;
   // prestart and createRuntime hooks: in rune's namespaces, when the init asks (before its

@@ -386,4 +386,39 @@ t_signals_are_forwarded_in_foreground_run() {
   [ $rc = 3 ] || fail "rc=$rc out=$(cat "$B/out")"; grep -q got-term "$B/out" || fail "out=$(cat "$B/out")"
 }
 
+USERNS_MAPS='.linux.uidMappings=[{"containerID":0,"hostID":100000,"size":65536}] | .linux.gidMappings=[{"containerID":0,"hostID":100000,"size":65536}]'
+t_new_user_namespace_with_mappings() {
+  bundle a; cfg ".linux.namespaces+=[{\"type\":\"user\"}] | $USERNS_MAPS"
+  # runc spec's mounts (sysfs, cgroup) and devices, from inside the user namespace.
+  expect_out 'cat /proc/self/uid_map /proc/self/gid_map | tr -s " " | sed "s/^ //"; id -u; id -g
+echo x > /dev/null && head -c 3 /dev/zero | wc -c; hostname; test -f /sys/fs/cgroup/memory/memory.limit_in_bytes && echo cg' "0 100000 65536
+0 100000 65536
+0
+0
+3
+rune
+cg" || return 1
+  [ -z "$(R list -q)" ] || fail "left: $(R list -q)"
+}
+t_user_namespace_joined_by_path() {
+  unshare -U sleep 30 & local holder=$!
+  local i; for i in $(seq 50); do [ "$(readlink /proc/$holder/ns/user)" != "$(readlink /proc/self/ns/user)" ] && break; sleep 0.02; done
+  echo "0 200000 65536" > /proc/$holder/uid_map; echo "0 200000 65536" > /proc/$holder/gid_map
+  local want; want=$(readlink /proc/$holder/ns/user)
+  bundle a; cfg --arg p /proc/$holder/ns/user '.linux.namespaces+=[{"type":"user","path":$p}]'
+  # The new namespaces belong to the joined one: proc and sysfs mount, the hostname is set.
+  expect_out 'readlink /proc/self/ns/user; cat /proc/self/uid_map | tr -s " " | sed "s/^ //"; id -u; hostname' "$want
+0 200000 65536
+0
+rune"; local rc=$?
+  kill $holder; wait $holder 2>/dev/null
+  [ $rc = 0 ] && { [ -z "$(R list -q)" ] || fail "left: $(R list -q)"; }
+}
+t_user_namespace_without_root_mapped_fails_cleanly() {
+  bundle a; cfg '.linux.namespaces+=[{"type":"user"}] | .linux.uidMappings=[{"containerID":1,"hostID":100000,"size":10}] | .linux.gidMappings=[{"containerID":0,"hostID":100000,"size":10}]'
+  R run --bundle "$B" a >/dev/null 2>"$B/err" && fail "run succeeded"
+  grep -q "become root in the user namespace" "$B/err" || fail "error: $(cat "$B/err")"
+  assert_no_leftovers a
+}
+
 run_tests

@@ -8,6 +8,7 @@ command -v jq >/dev/null || { echo "jq is required (scripts/install-deps.sh)" >&
 [ -x /bin/busybox ] || { echo "busybox-static is required (scripts/install-deps.sh)" >&2; exit 2; }
 
 WORK=$(mktemp -d /tmp/rune-it.XXXXXX)
+chmod 755 "$WORK"  # a container root mapped to another host uid must reach its bundle
 ROOT=$WORK/state
 R() { "$RUNE" --root "$ROOT" "$@"; }
 

@@ -26,6 +26,12 @@ std::string error_of(const json& j) {
   return r.ok() ? "" : r.error().message();
 }
 
+Config parse_ok(const json& j) {
+  auto r = parse_config(j.dump(), "config.json");
+  EXPECT_TRUE(r.ok()) << r.error().message();
+  return r.ok() ? std::move(r).value() : Config{};
+}
+
 TEST(ParseConfigTest, ParsesAMinimalConfig) {
   auto r = parse_config(minimal().dump());
   ASSERT_TRUE(r.ok()) << r.error().message();
@@ -100,6 +106,44 @@ TEST(ParseConfigTest, MountNamespaceIsRequired) {
   json j = minimal();
   j["linux"]["namespaces"] = {{{"type", "pid"}}};
   EXPECT_NE(error_of(j).find("a `mount` namespace is required"), std::string::npos);
+}
+
+TEST(ParseConfigTest, UserNamespaceMappings) {
+  json j = minimal();
+  j["linux"]["namespaces"].push_back({{"type", "user"}});
+  EXPECT_EQ(error_of(j),
+            "config.json: `linux.uidMappings`: is required for a new `user` namespace");
+  json map = {{{"containerID", 0}, {"hostID", 100000}, {"size", 65536}}};
+  j["linux"]["uidMappings"] = map;
+  j["linux"]["gidMappings"] = map;
+  Config c = parse_ok(j);
+  ASSERT_EQ(c.linux.uid_mappings.size(), 1u);
+  EXPECT_EQ(c.linux.uid_mappings[0].host_id, 100000u);
+  EXPECT_EQ(c.linux.gid_mappings[0].size, 65536u);
+
+  json bad = j;
+  bad["linux"]["uidMappings"][0]["size"] = 0;
+  EXPECT_EQ(error_of(bad), "config.json: `linux.uidMappings[0].size`: must be at least 1");
+  bad = j;
+  bad["linux"]["gidMappings"][0]["hostID"] = 4294967000u;
+  EXPECT_EQ(error_of(bad),
+            "config.json: `linux.gidMappings[0].size`: the range from hostID 4294967000 does "
+            "not fit in 32-bit ids");
+  bad = j;
+  bad["linux"]["uidMappings"][0].erase("hostID");
+  EXPECT_EQ(error_of(bad), "config.json: `linux.uidMappings[0].hostID`: is required");
+  bad = j;
+  bad["linux"]["uidMappings"][0]["containerID"] = -1;
+  EXPECT_NE(error_of(bad).find("`linux.uidMappings[0].containerID`"), std::string::npos);
+
+  // A joined user namespace needs no mappings; mappings without a user namespace are an error.
+  json joined = minimal();
+  joined["linux"]["namespaces"].push_back({{"type", "user"}, {"path", "/proc/1/ns/user"}});
+  EXPECT_TRUE(parse_ok(joined).linux.uid_mappings.empty());
+  json none = minimal();
+  none["linux"]["gidMappings"] = map;
+  EXPECT_EQ(error_of(none),
+            "config.json: `linux.gidMappings`: is set but there is no `user` namespace");
 }
 
 TEST(ParseConfigTest, FieldsOfPartTwoAreRejectedByName) {
@@ -262,12 +306,6 @@ TEST(ParseConfigTest, RlimitsNeedBothValues) {
   json j = minimal();
   j["process"]["rlimits"] = {{{"type", "RLIMIT_NOFILE"}, {"hard", 1024}}};
   EXPECT_EQ(error_of(j), "config.json: `process.rlimits[0].soft`: is required");
-}
-
-TEST(ParseConfigTest, UserNamespaceIsRejectedUntilPartTwo) {
-  json j = minimal();
-  j["linux"]["namespaces"].push_back({{"type", "user"}});
-  EXPECT_NE(error_of(j).find("user namespaces are not supported"), std::string::npos);
 }
 
 TEST(ParseConfigTest, EmptyPartTwoObjectsAreAccepted) {
