@@ -12,29 +12,29 @@ expect_out() {
 
 t_output_and_exit_code() {
   bundle a; sh_args 'echo out; echo err >&2; exit 7'
-  local out rc; out=$(R run --bundle "$B" c1 2>"$B/err"); rc=$?
+  local out rc; out=$(R run --bundle "$B" ${c1} 2>"$B/err"); rc=$?
   [ $rc = 7 ] || fail "rc=$rc"; [ "$out" = out ] || fail "stdout=$out"; grep -qx err "$B/err" || fail "stderr=$(cat "$B/err")"
-  assert_no_leftovers c1
+  assert_no_leftovers ${c1}
 }
 t_killed_container_exits_128_plus_signal() {
   # PID 1 cannot SIGKILL itself inside its namespace: kill it from outside, as an operator would.
   bundle a; sh_args 'echo ready; sleep 30'
-  "$RUNE" --root "$ROOT" run --bundle "$B" c1 >"$B/out" 2>&1 </dev/null & local rp=$!
+  "$RUNE" --root "$ROOT" run --bundle "$B" ${c1} >"$B/out" 2>&1 </dev/null & local rp=$!
   for i in $(seq 100); do grep -q ready "$B/out" && break; sleep 0.05; done
-  R kill c1 KILL || fail "kill"
+  R kill ${c1} KILL || fail "kill"
   wait $rp; local rc=$?
   [ $rc = 137 ] || fail "rc=$rc, want 137"
-  assert_no_leftovers c1
+  assert_no_leftovers ${c1}
 }
 t_config_from_runc_spec_runs() {
   # Debian's `runc spec` lists ambient capabilities that are not inheritable: runc and crun run
   # it, skipping them with a warning; so does rune.
   bundle a; (cd "$B" && rm config.json && runc spec) || fail "runc spec" || return 1
   cfg '.process.terminal=false | .process.args=["/bin/sh","-c","grep CapAmb /proc/self/status"] | .root.readonly=false'
-  local out; out=$(R run --bundle "$B" c1 2>"$B/err") || fail "run: $(cat "$B/err")" || return 1
+  local out; out=$(R run --bundle "$B" ${c1} 2>"$B/err") || fail "run: $(cat "$B/err")" || return 1
   echo "$out" | grep -qE '^CapAmb:\s+0+$' || fail "ambient set: $out"
   grep -q 'process.capabilities.ambient' "$B/err" || fail "no warning naming the field: $(cat "$B/err")"
-  assert_no_leftovers c1
+  assert_no_leftovers ${c1}
 }
 t_hostname_in_a_joined_uts_namespace() {
   # hostname with the UTS namespace joined by path is valid (runc sets it in that namespace).
@@ -51,8 +51,8 @@ t_resources_engines_send_by_default_are_accepted() {
   for r in '{"memory":{"disableOOMKiller":false},"cpu":{"shares":0},"blockIO":{"weight":0}}' \
            '{"pids":{"limit":2048}}' '{"pids":{"limit":0}}' '{"cpu":{"shares":1024}}'; do
     bundle a; cfg --argjson r "$r" '.linux.resources += $r'
-    R run --bundle "$B" c1 </dev/null >"$B/out" 2>&1 || fail "$r: $(cat "$B/out")" || return 1
-    assert_no_leftovers c1 || return 1
+    R run --bundle "$B" ${c1} </dev/null >"$B/out" 2>&1 || fail "$r: $(cat "$B/out")" || return 1
+    assert_no_leftovers ${c1} || return 1
   done
 }
 t_v1_resource_files_hold_their_values() {
@@ -60,33 +60,33 @@ t_v1_resource_files_hold_their_values() {
   cfg '.linux.resources += {"memory":{"limit":33554432,"reservation":16777216,"swappiness":20},
                             "cpu":{"shares":512,"quota":20000,"period":100000,"cpus":"0"},
                             "pids":{"limit":50}}'
-  R run -d --bundle "$B" c1 </dev/null || fail "run -d" || return 1
+  R run -d --bundle "$B" ${c1} </dev/null || fail "run -d" || return 1
   local want f got
   for want in memory/memory.limit_in_bytes=33554432 memory/memory.soft_limit_in_bytes=16777216 \
               memory/memory.swappiness=20 cpu/cpu.shares=512 cpu/cpu.cfs_quota_us=20000 \
               cpu/cpu.cfs_period_us=100000 cpuset/cpuset.cpus=0 pids/pids.max=50; do
-    f=${want%%=*}; got=$(cat "/sys/fs/cgroup/${f%%/*}/c1/${f#*/}")
+    f=${want%%=*}; got=$(cat "/sys/fs/cgroup/${f%%/*}/${c1}/${f#*/}")
     [ "$got" = "${want#*=}" ] || fail "$f = $got, want ${want#*=}" || return 1
   done
-  R delete -f c1 && assert_no_leftovers c1
+  R delete -f ${c1} && assert_no_leftovers ${c1}
 }
 t_memory_limit_kills_a_hog() {
   bundle a; cfg '.linux.resources.memory={"limit":16777216}'
   # dd with a 64 MiB block holds 64 MiB: the OOM killer ends it (SIGKILL, 137).
   sh_args 'dd if=/dev/zero of=/dev/null bs=64M count=1 2>/dev/null; echo "dd $?"'
-  local out; out=$(R run --bundle "$B" c1 2>&1 </dev/null)
+  local out; out=$(R run --bundle "$B" ${c1} 2>&1 </dev/null)
   [ "$out" = "dd 137" ] || fail "want dd killed (137) under a 16 MiB limit, got: $out" || return 1
   bundle a; sh_args 'dd if=/dev/zero of=/dev/null bs=64M count=1 2>/dev/null; echo "dd $?"'
-  out=$(R run --bundle "$B" c2 2>&1 </dev/null)
+  out=$(R run --bundle "$B" ${c2} 2>&1 </dev/null)
   [ "$out" = "dd 0" ] || fail "without the limit dd should pass: $out" || return 1
-  assert_no_leftovers c1 && assert_no_leftovers c2
+  assert_no_leftovers ${c1} && assert_no_leftovers ${c2}
 }
 t_pids_limit_stops_a_fork_bomb() {
   bundle a; cfg '.linux.resources.pids={"limit":8}'
   sh_args 'for i in $(seq 20); do sleep 5 & done; echo all started'
-  local out; out=$(R run --bundle "$B" c1 2>&1 </dev/null)
+  local out; out=$(R run --bundle "$B" ${c1} 2>&1 </dev/null)
   echo "$out" | grep -q "can't fork" || fail "20 forks under pids.limit 8: $out" || return 1
-  assert_no_leftovers c1
+  assert_no_leftovers ${c1}
 }
 t_hugetlb_on_the_hybrid_cgroup2() {
   [ -d /sys/kernel/mm/hugepages/hugepages-2048kB ] || { echo "no 2MB huge pages here: not tested"; return 0; }
@@ -97,13 +97,13 @@ t_hugetlb_on_the_hybrid_cgroup2() {
   bundle a; sh_args 'sleep 30'
   cfg '.linux.resources.hugepageLimits=[{"pageSize":"2MB","limit":4194304}]
        | .linux.resources.unified={"cgroup.max.descendants":"7"}'
-  R run -d --bundle "$B" c1 </dev/null || fail "run -d" || return 1
-  local got; got=$(cat "$v2/c1/hugetlb.2MB.max"); local d; d=$(cat "$v2/c1/cgroup.max.descendants")
-  R delete -f c1
+  R run -d --bundle "$B" ${c1} </dev/null || fail "run -d" || return 1
+  local got; got=$(cat "$v2/${c1}/hugetlb.2MB.max"); local d; d=$(cat "$v2/${c1}/cgroup.max.descendants")
+  R delete -f ${c1}
   grep -qw hugetlb <<<"$before" || echo -hugetlb > "$v2/cgroup.subtree_control"
   [ "$got" = 4194304 ] || fail "hugetlb.2MB.max = $got" || return 1
   [ "$d" = 7 ] || fail "cgroup.max.descendants = $d (unified)" || return 1
-  assert_no_leftovers c1
+  assert_no_leftovers ${c1}
 }
 t_seccomp_errno_ret_with_and_without_no_new_privs() {
   # Without noNewPrivileges the filter is loaded before the capabilities drop, with it just
@@ -142,38 +142,38 @@ $want" || { echo "$f"; return 1; }
 }
 t_pause_resume_ps_update() {
   bundle a; sh_args 'sleep 60 & sleep 60'
-  R run -d --bundle "$B" c1 </dev/null || fail "run -d" || return 1
-  R pause c1 || fail "pause" || return 1
-  [ "$(status_of c1)" = paused ] || fail "status after pause: $(status_of c1)" || return 1
-  grep -q FROZEN /sys/fs/cgroup/freezer/c1/freezer.state || fail "freezer: $(cat /sys/fs/cgroup/freezer/c1/freezer.state)" || return 1
-  R pause c1 2>/dev/null && { fail "a second pause succeeded"; return 1; }
-  R delete c1 2>"$B/err" && { fail "delete of a paused container without --force succeeded"; return 1; }
+  R run -d --bundle "$B" ${c1} </dev/null || fail "run -d" || return 1
+  R pause ${c1} || fail "pause" || return 1
+  [ "$(status_of ${c1})" = paused ] || fail "status after pause: $(status_of ${c1})" || return 1
+  grep -q FROZEN /sys/fs/cgroup/freezer/${c1}/freezer.state || fail "freezer: $(cat /sys/fs/cgroup/freezer/${c1}/freezer.state)" || return 1
+  R pause ${c1} 2>/dev/null && { fail "a second pause succeeded"; return 1; }
+  R delete ${c1} 2>"$B/err" && { fail "delete of a paused container without --force succeeded"; return 1; }
   grep -q 'that is not stopped: paused' "$B/err" || fail "delete error: $(cat "$B/err")" || return 1
-  R resume c1 || fail "resume" || return 1
-  [ "$(status_of c1)" = running ] || fail "status after resume: $(status_of c1)" || return 1
-  local pids; pids=$(R ps --format json c1) || fail "ps json" || return 1
+  R resume ${c1} || fail "resume" || return 1
+  [ "$(status_of ${c1})" = running ] || fail "status after resume: $(status_of ${c1})" || return 1
+  local pids; pids=$(R ps --format json ${c1}) || fail "ps json" || return 1
   [ "$(jq length <<<"$pids")" = 2 ] || fail "ps json: $pids" || return 1
-  local table; table=$(R ps c1) || fail "ps" || return 1
+  local table; table=$(R ps ${c1}) || fail "ps" || return 1
   [ "$(echo "$table" | grep -c 'sleep 60')" = 2 ] || fail "ps table: $table" || return 1
   echo "$table" | head -1 | grep -q PID || fail "ps header: $table" || return 1
-  R update --memory 64m --pids-limit 20 c1 || fail "update flags" || return 1
-  [ "$(cat /sys/fs/cgroup/memory/c1/memory.limit_in_bytes)" = 67108864 ] || fail "memory after update" || return 1
-  [ "$(cat /sys/fs/cgroup/pids/c1/pids.max)" = 20 ] || fail "pids after update" || return 1
-  echo '{"pids":{"limit":12},"cpu":{"shares":256}}' | R update -r - c1 || fail "update -r -" || return 1
-  [ "$(cat /sys/fs/cgroup/pids/c1/pids.max)" = 12 ] || fail "pids after update -r" || return 1
-  [ "$(cat /sys/fs/cgroup/cpu/c1/cpu.shares)" = 256 ] || fail "shares after update -r" || return 1
-  R pause c1 && R delete -f c1 || fail "delete -f of a paused container" || return 1
-  assert_no_leftovers c1
+  R update --memory 64m --pids-limit 20 ${c1} || fail "update flags" || return 1
+  [ "$(cat /sys/fs/cgroup/memory/${c1}/memory.limit_in_bytes)" = 67108864 ] || fail "memory after update" || return 1
+  [ "$(cat /sys/fs/cgroup/pids/${c1}/pids.max)" = 20 ] || fail "pids after update" || return 1
+  echo '{"pids":{"limit":12},"cpu":{"shares":256}}' | R update -r - ${c1} || fail "update -r -" || return 1
+  [ "$(cat /sys/fs/cgroup/pids/${c1}/pids.max)" = 12 ] || fail "pids after update -r" || return 1
+  [ "$(cat /sys/fs/cgroup/cpu/${c1}/cpu.shares)" = 256 ] || fail "shares after update -r" || return 1
+  R pause ${c1} && R delete -f ${c1} || fail "delete -f of a paused container" || return 1
+  assert_no_leftovers ${c1}
 }
 t_kill_all_and_kill_when_stopped_use_runcs_texts() {
   bundle a; sh_args 'sleep 60 & sleep 60 & wait'
-  R run -d --bundle "$B" c1 </dev/null || fail "run -d" || return 1
-  R kill --all c1 KILL || fail "kill --all" || return 1
-  wait_status c1 stopped || fail "not stopped after kill --all: $(status_of c1)" || return 1
-  [ -z "$(cat /sys/fs/cgroup/pids/c1/cgroup.procs 2>/dev/null)" ] || fail "processes left" || return 1
-  R kill c1 TERM 2>"$B/err" && { fail "kill of a stopped container succeeded"; return 1; }
+  R run -d --bundle "$B" ${c1} </dev/null || fail "run -d" || return 1
+  R kill --all ${c1} KILL || fail "kill --all" || return 1
+  wait_status ${c1} stopped || fail "not stopped after kill --all: $(status_of ${c1})" || return 1
+  [ -z "$(cat /sys/fs/cgroup/pids/${c1}/cgroup.procs 2>/dev/null)" ] || fail "processes left" || return 1
+  R kill ${c1} TERM 2>"$B/err" && { fail "kill of a stopped container succeeded"; return 1; }
   grep -q 'container not running' "$B/err" || fail "kill error: $(cat "$B/err")" || return 1
-  R delete c1 && assert_no_leftovers c1
+  R delete ${c1} && assert_no_leftovers ${c1}
 }
 # hook KIND NAME [TIMEOUT] [SCRIPT]: a hook object writing its stdin (the state) and $HOOK_ENV to
 # DIR/NAME.json and DIR/NAME.env (DIR: $WORK/hooks on the host, /hooks in the container).
@@ -191,61 +191,61 @@ t_hooks_run_where_and_when_the_spec_says() {
   done
   cfg --argjson h "$hooks" --arg d "$WORK/hooks" '.hooks=$h | .annotations={"a":"b"}
        | .mounts += [{"destination":"/hooks","type":"bind","source":$d,"options":["rbind","rw"]}]'
-  R create --bundle "$B" c1 </dev/null || fail "create" || return 1
-  local pid; pid=$(R state c1 | jq .pid)
+  R create --bundle "$B" ${c1} </dev/null || fail "create" || return 1
+  local pid; pid=$(R state ${c1} | jq .pid)
   for k in prestart createRuntime createContainer; do
     [ -f "$WORK/hooks/$k.json" ] || fail "$k did not run at create" || return 1
-    jq -e --argjson p "$pid" '.id=="c1" and .status=="creating" and .pid==$p and .annotations.a=="b"' \
+    jq -e --argjson p "$pid" --arg id "${c1}" '.id==$id and .status=="creating" and .pid==$p and .annotations.a=="b"' \
       "$WORK/hooks/$k.json" >/dev/null || fail "$k state: $(cat "$WORK/hooks/$k.json")" || return 1
     [ "$(cat "$WORK/hooks/$k.env")" = set ] || fail "$k env" || return 1
   done
   [ -f "$WORK/hooks/startContainer.json" ] && { fail "startContainer ran before start"; return 1; }
-  R start c1 || fail "start" || return 1
-  jq -e '.id=="c1"' "$WORK/hooks/startContainer.json" >/dev/null || fail "startContainer" || return 1
+  R start ${c1} || fail "start" || return 1
+  jq -e --arg id "${c1}" '.id==$id' "$WORK/hooks/startContainer.json" >/dev/null || fail "startContainer" || return 1
   jq -e '.status=="running"' "$WORK/hooks/poststart.json" >/dev/null || fail "poststart" || return 1
   [ -f "$WORK/hooks/poststop.json" ] && { fail "poststop ran before delete"; return 1; }
-  R delete -f c1 || fail "delete" || return 1
-  jq -e '.status=="stopped" and .id=="c1"' "$WORK/hooks/poststop.json" >/dev/null || fail "poststop" || return 1
-  assert_no_leftovers c1
+  R delete -f ${c1} || fail "delete" || return 1
+  jq -e --arg id "${c1}" '.status=="stopped" and .id==$id' "$WORK/hooks/poststop.json" >/dev/null || fail "poststop" || return 1
+  assert_no_leftovers ${c1}
 }
 t_failing_or_hanging_hooks() {
   mkdir -p "$WORK/hooks"
   local k
   for k in prestart createRuntime createContainer; do
     bundle a; cfg --arg k $k --argjson h "$(hook $k x null 'echo no; exit 3')" '.hooks={($k): [$h]}'
-    R create --bundle "$B" c1 </dev/null 2>"$B/err" && { fail "$k failing: create succeeded"; return 1; }
+    R create --bundle "$B" ${c1} </dev/null 2>"$B/err" && { fail "$k failing: create succeeded"; return 1; }
     grep -q "hooks.$k\[0\]" "$B/err" && grep -q 'exited with status 3' "$B/err" && grep -q 'printed: no' "$B/err" ||
       fail "$k error: $(cat "$B/err")" || return 1
-    assert_no_leftovers c1 || return 1
+    assert_no_leftovers ${c1} || return 1
   done
   bundle a; cfg --argjson h "$(hook createContainer x 1 'sleep 30')" '.hooks={createContainer: [$h]}'
   local t0=$SECONDS
-  R create --bundle "$B" c1 </dev/null 2>"$B/err" && { fail "hanging hook: create succeeded"; return 1; }
+  R create --bundle "$B" ${c1} </dev/null 2>"$B/err" && { fail "hanging hook: create succeeded"; return 1; }
   grep -q 'did not finish within its timeout of 1 s' "$B/err" || fail "timeout error: $(cat "$B/err")" || return 1
   [ $((SECONDS - t0)) -lt 10 ] || fail "the timeout took $((SECONDS - t0)) s" || return 1
-  assert_no_leftovers c1 || return 1
+  assert_no_leftovers ${c1} || return 1
   # startContainer failing: start fails and the container stops.
   bundle a; sh_args 'sleep 30'; cfg --argjson h "$(hook startContainer x null 'exit 1')" '.hooks={startContainer: [$h]}'
-  R create --bundle "$B" c2 </dev/null || fail "create" || return 1
-  R start c2 2>"$B/err" && { fail "start with a failing startContainer hook succeeded"; return 1; }
+  R create --bundle "$B" ${c2} </dev/null || fail "create" || return 1
+  R start ${c2} 2>"$B/err" && { fail "start with a failing startContainer hook succeeded"; return 1; }
   grep -q 'startContainer hook failed' "$B/err" || fail "start error: $(cat "$B/err")" || return 1
-  wait_status c2 stopped || fail "not stopped: $(status_of c2)" || return 1
-  R delete c2 || return 1
+  wait_status ${c2} stopped || fail "not stopped: $(status_of ${c2})" || return 1
+  R delete ${c2} || return 1
   # poststart and poststop failing: warnings, the commands succeed.
   bundle a; sh_args 'sleep 30'
   cfg --argjson h "$(hook poststart x null 'exit 1')" '.hooks={poststart: [$h], poststop: [$h]}'
-  R run -d --bundle "$B" c3 </dev/null 2>"$B/err" || fail "run with failing poststart: $(cat "$B/err")" || return 1
+  R run -d --bundle "$B" ${c3} </dev/null 2>"$B/err" || fail "run with failing poststart: $(cat "$B/err")" || return 1
   grep -q 'hooks.poststart\[0\]' "$B/err" || fail "no poststart warning: $(cat "$B/err")" || return 1
-  R delete -f c3 2>"$B/err" || fail "delete with failing poststop" || return 1
+  R delete -f ${c3} 2>"$B/err" || fail "delete with failing poststop" || return 1
   grep -q 'hooks.poststop\[0\]' "$B/err" || fail "no poststop warning: $(cat "$B/err")" || return 1
-  assert_no_leftovers c3
+  assert_no_leftovers ${c3}
 }
 t_hostname_and_domainname() { bundle a; cfg '.hostname="box" | .domainname="example.org"'; expect_out 'hostname; cat /proc/sys/kernel/domainname' "box
 example.org"; }
 t_pid_1_and_new_namespaces() {
   bundle a; local host_net; host_net=$(readlink /proc/self/ns/net)
   sh_args 'echo $$; readlink /proc/self/ns/net'
-  local out; out=$(R run --bundle "$B" c1) || fail "run"
+  local out; out=$(R run --bundle "$B" ${c1}) || fail "run"
   [ "$(echo "$out" | head -1)" = 1 ] || fail "pid=$out"
   [ "$(echo "$out" | tail -1)" != "$host_net" ] || fail "shares the host's net ns"
 }
@@ -310,61 +310,61 @@ pts/ptmx
 denied"
 }
 t_cgroup_mount_shows_the_containers_cgroup() {
-  bundle a; cfg '.linux.cgroupsPath="/rune-it/cg1"'
+  local p=rune-it-$$; bundle a; cfg --arg p "/$p/cg1" '.linux.cgroupsPath=$p'
   sh_args 'cat /sys/fs/cgroup/pids/cgroup.procs; touch /sys/fs/cgroup/pids/x 2>/dev/null && echo rw || echo ro; sleep 1'
-  R run -d --bundle "$B" c1 || fail "run -d"
-  local pid; pid=$(R state c1 | jq .pid)
-  grep -q ":/rune-it/cg1$" /proc/$pid/cgroup || fail "not in /rune-it/cg1: $(cat /proc/$pid/cgroup)"
-  [ -d /sys/fs/cgroup/unified/rune-it/cg1 ] || [ ! -d /sys/fs/cgroup/unified ] || fail "no cgroup2 directory"
-  R delete -f c1 || fail "delete -f"
-  [ -e /sys/fs/cgroup/pids/rune-it/cg1 ] && fail "cgroup left"
-  rmdir /sys/fs/cgroup/*/rune-it /sys/fs/cgroup/rune-it 2>/dev/null; true
+  R run -d --bundle "$B" ${c1} || fail "run -d"
+  local pid; pid=$(R state ${c1} | jq .pid)
+  grep -q ":/$p/cg1\$" /proc/$pid/cgroup || fail "not in /$p/cg1: $(cat /proc/$pid/cgroup)"
+  [ -d /sys/fs/cgroup/unified/$p/cg1 ] || [ ! -d /sys/fs/cgroup/unified ] || fail "no cgroup2 directory"
+  R delete -f ${c1} || fail "delete -f"
+  [ -e /sys/fs/cgroup/pids/$p/cg1 ] && fail "cgroup left"
+  rmdir /sys/fs/cgroup/*/$p /sys/fs/cgroup/$p 2>/dev/null; true
 }
 t_lifecycle_created_running_stopped_deleted() {
   bundle a; sh_args 'touch /started; sleep 30'
-  R create --bundle "$B" --pid-file "$B/pid" c1 || fail "create"
-  [ "$(status_of c1)" = created ] || fail "after create: $(status_of c1)"
+  R create --bundle "$B" --pid-file "$B/pid" ${c1} || fail "create"
+  [ "$(status_of ${c1})" = created ] || fail "after create: $(status_of ${c1})"
   [ -e "$B/rootfs/started" ] && fail "process ran before start"
-  local pid; pid=$(R state c1 | jq .pid); [ "$(cat "$B/pid")" = "$pid" ] || fail "pid file $(cat "$B/pid") != $pid"
-  R start c1 || fail "start"
-  wait_status c1 running || fail "not running: $(status_of c1)"
+  local pid; pid=$(R state ${c1} | jq .pid); [ "$(cat "$B/pid")" = "$pid" ] || fail "pid file $(cat "$B/pid") != $pid"
+  R start ${c1} || fail "start"
+  wait_status ${c1} running || fail "not running: $(status_of ${c1})"
   for i in $(seq 50); do [ -e "$B/rootfs/started" ] && break; sleep 0.05; done
   [ -e "$B/rootfs/started" ] || fail "process did not run"
-  R start c1 2>/dev/null && fail "second start succeeded"
-  R delete c1 2>"$B/err" && fail "delete of a running container without --force succeeded"
+  R start ${c1} 2>/dev/null && fail "second start succeeded"
+  R delete ${c1} 2>"$B/err" && fail "delete of a running container without --force succeeded"
   grep -q "not stopped" "$B/err" || fail "message: $(cat "$B/err")"
-  R kill c1 KILL || fail "kill"
-  wait_status c1 stopped || fail "not stopped: $(status_of c1)"
-  R kill c1 TERM 2>/dev/null && fail "kill of a stopped container succeeded"
-  R delete c1 || fail "delete"
-  R state c1 2>/dev/null && fail "state after delete"
-  assert_no_leftovers c1
+  R kill ${c1} KILL || fail "kill"
+  wait_status ${c1} stopped || fail "not stopped: $(status_of ${c1})"
+  R kill ${c1} TERM 2>/dev/null && fail "kill of a stopped container succeeded"
+  R delete ${c1} || fail "delete"
+  R state ${c1} 2>/dev/null && fail "state after delete"
+  assert_no_leftovers ${c1}
 }
 t_delete_created_without_force_like_runc() {
   bundle a; sh_args 'sleep 30'
-  R create --bundle "$B" c1 || fail create
-  local pid; pid=$(R state c1 | jq .pid)
-  R delete c1 || fail "delete of created container failed"
+  R create --bundle "$B" ${c1} || fail create
+  local pid; pid=$(R state ${c1} | jq .pid)
+  R delete ${c1} || fail "delete of created container failed"
   kill -0 "$pid" 2>/dev/null && fail "init $pid still alive"
-  assert_no_leftovers c1
+  assert_no_leftovers ${c1}
 }
 t_kill_all_reaches_every_process() {
   bundle a; sh_args 'sleep 100 & sleep 100 & wait'
-  R run -d --bundle "$B" c1 || fail "run -d"; sleep 0.3
-  local n; n=$(cat /sys/fs/cgroup/pids/c1/cgroup.procs | wc -l); [ "$n" -ge 3 ] || fail "only $n processes"
-  R kill --all c1 KILL || fail "kill --all"
-  wait_status c1 stopped || fail "status $(status_of c1)"
-  R delete c1 || fail delete
-  assert_no_leftovers c1
+  R run -d --bundle "$B" ${c1} || fail "run -d"; sleep 0.3
+  local n; n=$(cat /sys/fs/cgroup/pids/${c1}/cgroup.procs | wc -l); [ "$n" -ge 3 ] || fail "only $n processes"
+  R kill --all ${c1} KILL || fail "kill --all"
+  wait_status ${c1} stopped || fail "status $(status_of ${c1})"
+  R delete ${c1} || fail delete
+  assert_no_leftovers ${c1}
 }
 t_list_formats() {
   bundle a; sh_args 'sleep 30'
-  R create --bundle "$B" c1 || fail create
-  R list | grep -qE "^c1 +[0-9]+ +created +$B " || fail "table: $(R list)"
-  [ "$(R list -q)" = c1 ] || fail "quiet: $(R list -q)"
-  R list --format json | jq -e '.[0].id=="c1" and .[0].status=="created" and .[0].owner=="root"' >/dev/null || fail "json: $(R list --format json)"
+  R create --bundle "$B" ${c1} || fail create
+  R list | grep -qE "^${c1} +[0-9]+ +created +$B " || fail "table: $(R list)"
+  [ "$(R list -q)" = ${c1} ] || fail "quiet: $(R list -q)"
+  R list --format json | jq -e --arg id "${c1}" '.[0].id==$id and .[0].status=="created" and .[0].owner=="root"' >/dev/null || fail "json: $(R list --format json)"
 }
-t_no_pivot() { bundle a; sh_args 'echo ok'; [ "$(R run --no-pivot --bundle "$B" c1)" = ok ] || fail "no-pivot run"; }
+t_no_pivot() { bundle a; sh_args 'echo ok'; [ "$(R run --no-pivot --bundle "$B" ${c1})" = ok ] || fail "no-pivot run"; }
 t_join_network_namespace_by_path() {
   local ns=/run/rune-it-netns-$$; touch $ns; unshare --net=$ns true || fail "unshare"
   local want; want=$(nsenter --net=$ns readlink /proc/self/ns/net)
@@ -374,13 +374,13 @@ t_join_network_namespace_by_path() {
 }
 t_log_file_json() {
   bundle a; cfg '.process.args=["/nonexistent"]'
-  R --log "$B/log.json" --log-format json run --bundle "$B" c1 2>"$B/err" && fail "run succeeded"
+  R --log "$B/log.json" --log-format json run --bundle "$B" ${c1} 2>"$B/err" && fail "run succeeded"
   jq -e '.level=="error" and (.msg|contains("/nonexistent")) and (.time|length>0)' "$B/log.json" >/dev/null || fail "log: $(cat "$B/log.json")"
   grep -q /nonexistent "$B/err" || fail "stderr: $(cat "$B/err")"
 }
 t_signals_are_forwarded_in_foreground_run() {
   bundle a; sh_args 'trap "echo got-term; exit 3" TERM; echo ready; while :; do sleep 0.1; done'
-  "$RUNE" --root "$ROOT" run --bundle "$B" c1 >"$B/out" 2>&1 </dev/null & local rp=$!
+  "$RUNE" --root "$ROOT" run --bundle "$B" ${c1} >"$B/out" 2>&1 </dev/null & local rp=$!
   for i in $(seq 100); do grep -q ready "$B/out" && break; sleep 0.05; done
   kill -TERM $rp; wait $rp; local rc=$?
   [ $rc = 3 ] || fail "rc=$rc out=$(cat "$B/out")"; grep -q got-term "$B/out" || fail "out=$(cat "$B/out")"
@@ -416,9 +416,9 @@ rune"; local rc=$?
 }
 t_user_namespace_without_root_mapped_fails_cleanly() {
   bundle a; cfg '.linux.namespaces+=[{"type":"user"}] | .linux.uidMappings=[{"containerID":1,"hostID":100000,"size":10}] | .linux.gidMappings=[{"containerID":0,"hostID":100000,"size":10}]'
-  R run --bundle "$B" a >/dev/null 2>"$B/err" && fail "run succeeded"
+  R run --bundle "$B" ${c1} >/dev/null 2>"$B/err" && fail "run succeeded"
   grep -q "become root in the user namespace" "$B/err" || fail "error: $(cat "$B/err")"
-  assert_no_leftovers a
+  assert_no_leftovers ${c1}
 }
 
 run_tests

@@ -33,26 +33,26 @@ t_create_killed_at_random_moments() {
 
 t_state_json_deleted_under_a_running_container() {
   bundle a; sh_args 'sleep 30'
-  R run -d --bundle "$B" c1 </dev/null || fail "run -d" || return 1
-  local pid; pid=$(R state c1 | jq .pid)
-  rm "$ROOT/c1/state.json"
-  R delete -f c1 || fail "delete -f" || return 1
+  R run -d --bundle "$B" ${c1} </dev/null || fail "run -d" || return 1
+  local pid; pid=$(R state ${c1} | jq .pid)
+  rm "$ROOT/${c1}/state.json"
+  R delete -f ${c1} || fail "delete -f" || return 1
   alive "$pid" && { fail "the container's init $pid still runs"; return 1; }
-  nothing_left c1
+  nothing_left ${c1}
 }
 
 t_state_json_damaged_under_a_running_container() {
   local damage
   for damage in garbage truncated; do
     bundle a; sh_args 'sleep 30'
-    R run -d --bundle "$B" c1 </dev/null || fail "run -d" || return 1
-    local pid; pid=$(R state c1 | jq .pid)
-    if [ $damage = garbage ]; then echo 'not json {' > "$ROOT/c1/state.json"
-    else truncate -s 20 "$ROOT/c1/state.json"; fi
-    R state c1 >/dev/null 2>&1 && { fail "state of a damaged ($damage) state.json succeeded"; return 1; }
-    R delete -f c1 || fail "delete -f ($damage)" || return 1
+    R run -d --bundle "$B" ${c1} </dev/null || fail "run -d" || return 1
+    local pid; pid=$(R state ${c1} | jq .pid)
+    if [ $damage = garbage ]; then echo 'not json {' > "$ROOT/${c1}/state.json"
+    else truncate -s 20 "$ROOT/${c1}/state.json"; fi
+    R state ${c1} >/dev/null 2>&1 && { fail "state of a damaged ($damage) state.json succeeded"; return 1; }
+    R delete -f ${c1} || fail "delete -f ($damage)" || return 1
     alive "$pid" && { fail "$damage: the container's init $pid still runs"; return 1; }
-    nothing_left c1 || return 1
+    nothing_left ${c1} || return 1
   done
 }
 

@@ -10,6 +10,9 @@ command -v jq >/dev/null || { echo "jq is required (scripts/install-deps.sh)" >&
 WORK=$(mktemp -d /tmp/rune-it.XXXXXX)
 chmod 755 "$WORK"  # a container root mapped to another host uid must reach its bundle
 ROOT=$WORK/state
+# Container ids, unique to this run: cgroups are named after them and are the host's, shared
+# with any other suite running at the same time.
+c1=c1-$$ c2=c2-$$ c3=c3-$$
 R() { "$RUNE" --root "$ROOT" "$@"; }
 
 cleanup() {
