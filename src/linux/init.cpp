@@ -60,7 +60,8 @@ base::Status init_container(const InitPlan& p, Sys& sys, ChildChannel& ch, std::
     return base::sys_error("create the `cgroup` namespace");
   umask(0);
 
-  ASSIGN_OR_RETURN(int rootfd, prepare_rootfs(sys, p.rootfs, c.linux.rootfs_propagation));
+  ASSIGN_OR_RETURN(int rootfd,
+                   prepare_rootfs(sys, p.rootfs, c.linux.rootfs_propagation, p.host_mount_ns));
   base::UniqueFd root(rootfd);
   for (const auto& m : p.mounts) TRY(apply_mount(sys, rootfd, m, p.cgroup_binds));
   TRY_WRAP(create_devices(sys, rootfd,
@@ -73,7 +74,7 @@ base::Status init_container(const InitPlan& p, Sys& sys, ChildChannel& ch, std::
   if (!c.hooks.create_container.empty())
     TRY(run_hooks(c.hooks.create_container, init_hook_state(p, oci::Status::creating, init_pid),
                   "createContainer"));
-  TRY(enter_rootfs(sys, rootfd, p.no_pivot));
+  TRY(enter_rootfs(sys, rootfd, p.no_pivot, p.host_mount_ns));
   root.reset();
   TRY(set_root_propagation(sys, c.linux.rootfs_propagation));
 

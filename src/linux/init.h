@@ -28,6 +28,7 @@ struct InitPlan {
   NamespacePlan* ns = nullptr;
   bool dev_is_bind = false;
   bool no_pivot = false;
+  bool host_mount_ns = false;  // no mount namespace: mounts go below rune's rootfs bind, chroot
   int preserve_fds = 0;
   int fifo_fd = -1;  // create: wait for `start` on the exec fifo; run: on the channel
   const SeccompProgram* seccomp = nullptr;  // compiled linux.seccomp, if any

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 
 #include "base/fd.h"
 #include "linux/mounts.h"
@@ -11,7 +12,12 @@ namespace kernel {
 using base::Status;
 
 base::Result<int> prepare_rootfs(Sys& sys, const std::string& rootfs,
-                                 const std::string& propagation) {
+                                 const std::string& propagation, bool host_ns) {
+  if (host_ns) {  // rune made the rootfs bind (bind_rootfs_in_host); the host's "/" is not ours
+    int fd = sys.open(rootfs.c_str(), O_PATH | O_DIRECTORY, 0);
+    if (fd < 0) return base::sys_error("open rootfs `" + rootfs + "`");
+    return fd;
+  }
   unsigned long prop = MS_SLAVE | MS_REC;
   unsigned long requested = propagation_flags(propagation);
   if (requested & MS_PRIVATE) prop = requested | MS_REC;
@@ -24,9 +30,11 @@ base::Result<int> prepare_rootfs(Sys& sys, const std::string& rootfs,
   return fd;
 }
 
-Status enter_rootfs(Sys& sys, int rootfd, bool no_pivot) {
+Status enter_rootfs(Sys& sys, int rootfd, bool no_pivot, bool host_ns) {
   if (sys.fchdir(rootfd) != 0) return base::sys_error("chdir to the rootfs");
-  if (no_pivot) {
+  if (host_ns) {
+    if (sys.chroot(".") != 0) return base::sys_error("chroot to the rootfs");
+  } else if (no_pivot) {
     if (sys.mount(".", "/", nullptr, MS_MOVE, nullptr) != 0)
       return base::sys_error("move the rootfs mount to `/` (--no-pivot)");
     if (sys.chroot(".") != 0) return base::sys_error("chroot to the rootfs (--no-pivot)");
@@ -42,6 +50,38 @@ Status enter_rootfs(Sys& sys, int rootfd, bool no_pivot) {
     if (sys.umount2(".", MNT_DETACH) != 0) return base::sys_error("unmount the old root");
   }
   if (sys.chdir("/") != 0) return base::sys_error("chdir to `/` in the rootfs");
+  return base::ok();
+}
+
+base::Result<uint64_t> bind_rootfs_in_host(const std::string& rootfs) {
+  if (mount(rootfs.c_str(), rootfs.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0)
+    return base::sys_error("bind-mount the rootfs `" + rootfs + "` on itself");
+  // Private: the container's mounts below it reach no other mount namespace.
+  if (mount(nullptr, rootfs.c_str(), nullptr, MS_PRIVATE | MS_REC, nullptr) != 0) {
+    Status e = base::sys_error("make the rootfs mount `" + rootfs + "` private");
+    umount2(rootfs.c_str(), MNT_DETACH);
+    return std::move(e).error();
+  }
+  auto id = mount_id_of(rootfs);
+  if (!id.ok()) umount2(rootfs.c_str(), MNT_DETACH);
+  return id;
+}
+
+base::Result<uint64_t> mount_id_of(const std::string& path) {
+  struct statx sx;
+  if (statx(AT_FDCWD, path.c_str(), AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &sx) != 0)
+    return base::sys_error("statx `" + path + "`");
+  if (!(sx.stx_mask & STATX_MNT_ID))
+    return base::Error(base::Category::unimplemented, "the kernel gives no mount id", ENOSYS);
+  return uint64_t{sx.stx_mnt_id};
+}
+
+Status unmount_host_rootfs(const std::string& rootfs, uint64_t mount_id) {
+  auto top = mount_id_of(rootfs);
+  if (!top.ok()) return errno == ENOENT ? base::ok() : std::move(top).error();
+  if (*top != mount_id) return base::ok();  // gone already (or never made)
+  if (umount2(rootfs.c_str(), MNT_DETACH) != 0)
+    return base::sys_error("unmount the container's rootfs mount `" + rootfs + "`");
   return base::ok();
 }
 

@@ -637,8 +637,6 @@ void parse_linux(const JsonField& lx, Linux& linux) {
 
 // Rules across fields, checked once every field has been read.
 void check_consistency(const Config& c, const JsonField& root) {
-  if (!c.linux.find_ns(NsType::mount))
-    root["linux"]["namespaces"].fail("a `mount` namespace is required");
   // As runc: mappings need a user namespace; a new one needs both maps.
   const Namespace* user = c.linux.find_ns(NsType::user);
   if (!user) {

@@ -23,6 +23,7 @@
 #include "linux/init.h"
 #include "linux/mounts.h"
 #include "linux/namespaces.h"
+#include "linux/rootfs.h"
 #include "linux/seccomp_program.h"
 #include "linux/sync.h"
 #include "linux/sys.h"
@@ -101,7 +102,21 @@ struct CreateRecord {
   std::vector<std::string> cgroup_dirs;
   pid_t pid = 0;
   uint64_t pid_start = 0;
+  // A container without a mount namespace of its own: rune's rootfs bind in the host's, by its
+  // id, or before that is known, by the id of the mount it goes on (`rootfs_under_id`).
+  std::string rootfs;
+  uint64_t rootfs_mount_id = 0, rootfs_under_id = 0;
 };
+
+// Undoes the rootfs bind a record names: the one with the recorded id, or when create was killed
+// before it recorded the id, whatever is on top of the mount that was there before.
+Status unmount_recorded_rootfs(const CreateRecord& r) {
+  if (r.rootfs_mount_id) return kernel::unmount_host_rootfs(r.rootfs, r.rootfs_mount_id);
+  if (!r.rootfs_under_id) return base::ok();
+  auto top = kernel::mount_id_of(r.rootfs);
+  if (!top.ok() || *top == r.rootfs_under_id) return base::ok();
+  return kernel::unmount_host_rootfs(r.rootfs, *top);
+}
 
 constexpr const char* kCreateRecord = "create.json";
 
@@ -109,8 +124,12 @@ Status save_record(const std::string& dir, const CreateRecord& r) {
   std::string text = "{\"cgroup_dirs\":[";
   for (size_t i = 0; i < r.cgroup_dirs.size(); ++i)
     text += (i ? "," : "") + base::json_quote(r.cgroup_dirs[i]);
-  text +=
-      "],\"pid\":" + std::to_string(r.pid) + ",\"pid_start\":" + std::to_string(r.pid_start) + "}";
+  text += "],\"pid\":" + std::to_string(r.pid) + ",\"pid_start\":" + std::to_string(r.pid_start);
+  if (!r.rootfs.empty())
+    text += ",\"rootfs\":" + base::json_quote(r.rootfs) +
+            ",\"rootfs_mount_id\":" + std::to_string(r.rootfs_mount_id) +
+            ",\"rootfs_under_id\":" + std::to_string(r.rootfs_under_id);
+  text += "}";
   return base::write_file_atomic(dir + "/" + kCreateRecord, text, 0600);
 }
 
@@ -124,7 +143,12 @@ std::optional<CreateRecord> load_record(const std::string& dir) {
   reader.root()["cgroup_dirs"].need(r.cgroup_dirs);
   reader.root()["pid"].need(r.pid);
   reader.root()["pid_start"].need(r.pid_start);
+  if (reader.root()["rootfs"].get(r.rootfs)) {
+    reader.root()["rootfs_mount_id"].need(r.rootfs_mount_id);
+    reader.root()["rootfs_under_id"].need(r.rootfs_under_id);
+  }
   if (!reader.ok()) return std::nullopt;
+  if (!r.rootfs.empty() && r.rootfs[0] != '/') return std::nullopt;
   // Only cgroup directories, never anything else, are removed from a record.
   for (const auto& d : r.cgroup_dirs)
     if (d.rfind("/sys/fs/cgroup/", 0) != 0 || d.find("/../") != std::string::npos)
@@ -183,11 +207,16 @@ class CreateGuard {
     if (dismissed_) return;
     if (pid_ > 0) kill_and_reap(pid_);
     if (!cgroups_.empty()) (void)kernel::remove_cgroups(cgroups_);
+    if (rootfs_mount_id_) (void)kernel::unmount_host_rootfs(rootfs_, rootfs_mount_id_);
     if (!store_.remove(id_).ok())
       base::log::warn("could not remove state directory of `" + id_ + "`");
   }
   void set_pid(pid_t p) { pid_ = p; }
   void set_cgroups(std::vector<std::string> d) { cgroups_ = std::move(d); }
+  void set_rootfs_mount(std::string rootfs, uint64_t id) {
+    rootfs_ = std::move(rootfs);
+    rootfs_mount_id_ = id;
+  }
   void dismiss() { dismissed_ = true; }
 
  private:
@@ -195,6 +224,8 @@ class CreateGuard {
   std::string id_;
   pid_t pid_ = 0;
   std::vector<std::string> cgroups_;
+  std::string rootfs_;
+  uint64_t rootfs_mount_id_ = 0;
   bool dismissed_ = false;
 };
 
@@ -276,6 +307,21 @@ Result<Runtime::Created> Runtime::do_create(const CreateOptions& o, Mode mode) {
   if (!writes.ok()) return std::move(writes).error().wrap(cfg_path);
   TRY(kernel::apply_resources(*writes));
   TRY(handler.prepare(store_.dir(o.id)));
+  // No mount namespace of its own (as runc allows): the container mounts in the host's, below a
+  // private bind of the rootfs that rune makes and records first, so that delete undoes it all.
+  plan.host_mount_ns = !config.linux.find_ns(oci::NsType::mount);
+  if (plan.host_mount_ns) {
+    record.rootfs = *rootfs;
+    auto under = kernel::mount_id_of(*rootfs);
+    if (!under.ok()) return std::move(under).error().wrap(cfg_path);
+    record.rootfs_under_id = *under;
+    TRY(save_record(store_.dir(o.id), record));
+    auto mid = kernel::bind_rootfs_in_host(*rootfs);
+    if (!mid.ok()) return std::move(mid).error().wrap(cfg_path);
+    record.rootfs_mount_id = *mid;
+    guard.set_rootfs_mount(*rootfs, *mid);
+    TRY(save_record(store_.dir(o.id), record));
+  }
 
   base::UniqueFd fifo;
   if (mode == Mode::create) {
@@ -340,6 +386,7 @@ Result<Runtime::Created> Runtime::do_create(const CreateOptions& o, Mode mode) {
   st.annotations = config.annotations;
   st.cgroup_dirs = cg->dirs;
   st.own_pid_ns = (plan.ns->clone_flags & CLONE_NEWPID) != 0;
+  st.rootfs_mount_id = record.rootfs_mount_id;
   st.hooks.poststart = config.hooks.poststart;
   st.hooks.poststop = config.hooks.poststop;
   st.hooks.start_container = config.hooks.start_container;
@@ -465,6 +512,7 @@ Result<std::vector<uint8_t>> Runtime::attest(const std::string& id,
 
 Status Runtime::destroy(const oci::ContainerState& st) {
   TRY(kernel::remove_cgroups(st.cgroup_dirs));
+  if (st.rootfs_mount_id) TRY(kernel::unmount_host_rootfs(st.rootfs, st.rootfs_mount_id));
   TRY(store_.remove(st.id));
   run_hooks_warning(st.hooks.poststop,
                     oci::hook_state_json(st.id, oci::Status::stopped, 0, st.bundle, st.annotations),
@@ -484,6 +532,7 @@ Status Runtime::force_remove_by_record(const std::string& id) {
     }
     (void)kernel::freeze_cgroup(r->cgroup_dirs, false);  // frozen tasks die only once thawed
     TRY(kernel::remove_cgroups(r->cgroup_dirs));
+    TRY(unmount_recorded_rootfs(*r));
   }
   return store_.remove(id);
 }

@@ -421,4 +421,26 @@ t_user_namespace_without_root_mapped_fails_cleanly() {
   assert_no_leftovers ${c1}
 }
 
+t_no_namespaces_leaves_the_hosts_mount_table_as_it_was() {
+  # No namespace at all (valid; runc runs it): the container mounts in the host's namespace,
+  # below rune's private bind of the rootfs; delete and the end of run take every mount away.
+  bundle a; cfg '.linux.namespaces=[] | del(.hostname)'
+  local before; before=$(awk '{print $5}' /proc/self/mountinfo | sort)
+  sh_args 'test -c /dev/null && grep -q " /proc proc " /proc/self/mounts && echo mounted; sleep 30'
+  R run -d --bundle "$B" ${c1} </dev/null >"$B/out" || fail "run -d: $(cat "$B/out")" || return 1
+  local i; for i in $(seq 100); do grep -q mounted "$B/out" 2>/dev/null && break; sleep 0.05; done
+  grep -q mounted "$B/out" || fail "not mounted inside: $(cat "$B/out")" || return 1
+  grep -qF " $B/rootfs/proc " /proc/self/mountinfo || fail "the container's /proc is not in the host's table" || return 1
+  R delete -f ${c1} || fail "delete -f" || return 1
+  [ "$(awk '{print $5}' /proc/self/mountinfo | sort)" = "$before" ] || fail "mount table changed: $(grep -F "$B" /proc/self/mountinfo)" || return 1
+  sh_args 'echo ran'
+  [ "$(R run --bundle "$B" ${c2} </dev/null)" = ran ] || fail "run" || return 1
+  [ "$(awk '{print $5}' /proc/self/mountinfo | sort)" = "$before" ] || fail "mount table changed after run: $(grep -F "$B" /proc/self/mountinfo)" || return 1
+  # A failed create undoes the bind too.
+  cfg '.process.args=["/nonexistent"]'
+  R run --bundle "$B" ${c3} </dev/null 2>/dev/null && fail "run of /nonexistent succeeded"
+  [ "$(awk '{print $5}' /proc/self/mountinfo | sort)" = "$before" ] || fail "mount table changed after a failed create" || return 1
+  assert_no_leftovers ${c3}
+}
+
 run_tests

@@ -46,6 +46,18 @@ TEST(RootfsTest, NoPivotMovesTheMountAndChroots) {
   EXPECT_EQ(sys.calls, want);
 }
 
+TEST(RootfsTest, WithoutAMountNamespaceTheHostsRootIsLeftAloneAndTheInitChroots) {
+  RecordingSys sys;
+  // rune bound the rootfs already: nothing is mounted, "/" keeps the host's propagation.
+  auto fd = prepare_rootfs(sys, "/b/rootfs", "rprivate", true);
+  ASSERT_TRUE(fd.ok());
+  EXPECT_EQ(sys.calls, std::vector<std::string>{"open /b/rootfs"});
+  sys.calls.clear();
+  ASSERT_TRUE(enter_rootfs(sys, 7, false, true).ok());
+  std::vector<std::string> want = {"fchdir 7", "chroot .", "chdir /"};
+  EXPECT_EQ(sys.calls, want);
+}
+
 TEST(RootfsTest, MaskedDirectoryGetsAReadOnlyTmpfsAndMissingPathsAreSkipped) {
   RecordingSys sys;
   sys.bind_errno["/dev/null /sys/firmware"] = ENOTDIR;

@@ -102,10 +102,12 @@ TEST(ParseConfigTest, DuplicateNamespaceIsRejected) {
   EXPECT_NE(error_of(j).find("listed twice"), std::string::npos);
 }
 
-TEST(ParseConfigTest, MountNamespaceIsRequired) {
+TEST(ParseConfigTest, NoNamespacesAtAllIsAccepted) {
   json j = minimal();
-  j["linux"]["namespaces"] = {{{"type", "pid"}}};
-  EXPECT_NE(error_of(j).find("a `mount` namespace is required"), std::string::npos);
+  j["linux"]["namespaces"] = json::array();  // valid, and runc runs it
+  EXPECT_TRUE(parse_ok(j).linux.namespaces.empty());
+  j["hostname"] = "box";  // but a hostname needs a UTS namespace
+  EXPECT_EQ(error_of(j), "config.json: `hostname`: setting it needs a `uts` namespace");
 }
 
 TEST(ParseConfigTest, UserNamespaceMappings) {
