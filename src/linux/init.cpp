@@ -15,6 +15,7 @@
 #include "linux/capabilities.h"
 #include "linux/devices.h"
 #include "linux/hooks.h"
+#include "linux/process_attrs.h"
 #include "linux/rootfs.h"
 
 #ifndef CLOSE_RANGE_CLOEXEC
@@ -58,6 +59,7 @@ base::Status init_container(const InitPlan& p, Sys& sys, ChildChannel& ch, std::
     return base::sys_error("become root in the user namespace (is id 0 mapped?)");
   if (p.ns->new_cgroup_ns && sys.unshare(CLONE_NEWCGROUP) != 0)
     return base::sys_error("create the `cgroup` namespace");
+  if (p.ns->new_time_ns) TRY(new_time_namespace(c.linux.time_offsets));
   umask(0);
 
   ASSIGN_OR_RETURN(int rootfd,
@@ -91,6 +93,10 @@ base::Status init_container(const InitPlan& p, Sys& sys, ChildChannel& ch, std::
     return base::sys_error("`process.cwd`: chdir to `" + c.process.cwd + "`");
   ASSIGN_OR_RETURN(exe,
                    base::find_executable(c.process.args[0], c.process.env, "`process.args[0]`"));
+  // Kept across execve; set while the init still has its capabilities (CAP_SYS_NICE).
+  if (c.process.scheduler) TRY(set_scheduler(*c.process.scheduler));
+  if (c.process.io_priority) TRY(set_io_priority(*c.process.io_priority));
+  if (c.linux.personality) TRY(set_personality(*c.linux.personality));
   // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: before the capabilities drop.
   if (p.seccomp && !c.process.no_new_privileges) TRY(load_seccomp(*p.seccomp));
   TRY(set_user_and_capabilities(c.process.user, c.process.capabilities));

@@ -25,6 +25,8 @@ base::Result<NamespacePlan> plan_namespaces(const std::vector<oci::Namespace>& n
     if (ns.path.empty()) {
       if (ns.type == oci::NsType::cgroup)
         p.new_cgroup_ns = true;
+      else if (ns.type == oci::NsType::time)
+        p.new_time_ns = true;
       else
         p.clone_flags |= flag;
       continue;

@@ -16,6 +16,7 @@ namespace kernel {
 struct NamespacePlan {
   int clone_flags = 0;         // CLONE_NEW* for the namespaces to create at clone time
   bool new_cgroup_ns = false;  // unshared by the child once it is in its cgroups
+  bool new_time_ns = false;    // unshared by the child (CLONE_NEWTIME is no clone() flag)
   struct Join {
     oci::NsType type;
     base::UniqueFd fd;

@@ -205,6 +205,63 @@ void parse_rlimits(const JsonField& r, std::vector<Rlimit>& rlimits) {
   }
 }
 
+// Looks `name` up in `table`; records an error naming `f` and listing the names otherwise.
+template <class T, size_t N>
+bool lookup_name(const JsonField& f, const std::string& name,
+                 const std::pair<const char*, T> (&table)[N], T& out) {
+  std::string known;
+  for (const auto& [n, v] : table) {
+    if (name == n) {
+      out = v;
+      return true;
+    }
+    known += known.empty() ? n : std::string(", ") + n;
+  }
+  return f.fail("`" + name + "` is not one of " + known);
+}
+
+void parse_scheduler(const JsonField& f, std::optional<Scheduler>& out) {
+  if (!f.is_object()) return;
+  static const std::pair<const char*, uint32_t> kPolicies[] = {
+      {"SCHED_OTHER", 0}, {"SCHED_FIFO", 1}, {"SCHED_RR", 2},      {"SCHED_BATCH", 3},
+      {"SCHED_ISO", 4},   {"SCHED_IDLE", 5}, {"SCHED_DEADLINE", 6}};
+  static const std::pair<const char*, uint64_t> kFlags[] = {
+      {"SCHED_FLAG_RESET_ON_FORK", 0x01}, {"SCHED_FLAG_RECLAIM", 0x02},
+      {"SCHED_FLAG_DL_OVERRUN", 0x04},    {"SCHED_FLAG_KEEP_POLICY", 0x08},
+      {"SCHED_FLAG_KEEP_PARAMS", 0x10},   {"SCHED_FLAG_UTIL_CLAMP_MIN", 0x20},
+      {"SCHED_FLAG_UTIL_CLAMP_MAX", 0x40}};
+  Scheduler s;
+  if (f["policy"].need(s.policy_name) &&
+      !lookup_name(f["policy"], s.policy_name, kPolicies, s.policy))
+    return;
+  if (f["nice"].get(s.nice) && (s.nice < -20 || s.nice > 19))
+    f["nice"].fail("must be between -20 and 19");
+  f["priority"].get(s.priority);
+  std::vector<std::string> flags;
+  f["flags"].get(flags);
+  for (size_t i = 0; i < flags.size(); ++i) {
+    uint64_t bit = 0;
+    if (!lookup_name(f["flags"][i], flags[i], kFlags, bit)) return;
+    s.flags |= bit;
+  }
+  f["runtime"].get(s.runtime);
+  f["deadline"].get(s.deadline);
+  f["period"].get(s.period);
+  out = s;
+}
+
+void parse_io_priority(const JsonField& f, std::optional<IoPriority>& out) {
+  if (!f.is_object()) return;
+  static const std::pair<const char*, int> kClasses[] = {
+      {"IOPRIO_CLASS_RT", 1}, {"IOPRIO_CLASS_BE", 2}, {"IOPRIO_CLASS_IDLE", 3}};
+  IoPriority io;
+  std::string klass;
+  if (f["class"].need(klass) && !lookup_name(f["class"], klass, kClasses, io.klass)) return;
+  if (f["priority"].get(io.priority) && (io.priority < 0 || io.priority > 7))
+    f["priority"].fail("must be between 0 and 7");
+  out = io;
+}
+
 void parse_process(const JsonField& p, Process& proc) {
   if (!p.is_object()) return;
   p["terminal"].get(proc.terminal);
@@ -244,8 +301,8 @@ void parse_process(const JsonField& p, Process& proc) {
     p["oomScoreAdj"].fail("must be between -1000 and 1000");
   reject_unsupported(p["apparmorProfile"], "AppArmor");
   reject_unsupported(p["selinuxLabel"], "SELinux");
-  reject_unsupported(p["scheduler"], "scheduling policy");
-  reject_unsupported(p["ioPriority"], "I/O priority");
+  parse_scheduler(p["scheduler"], proc.scheduler);
+  parse_io_priority(p["ioPriority"], proc.io_priority);
   reject_unsupported(p["execCPUAffinity"], "CPU affinity");
 }
 
@@ -533,10 +590,6 @@ void parse_namespaces(const JsonField& nss, Linux& linux) {
       type_field.fail("unknown namespace type `" + type + "`");
       return;
     }
-    if (*t == NsType::time) {
-      type_field.fail("time namespaces are not supported by this version of rune");
-      return;
-    }
     if (linux.find_ns(*t)) {
       type_field.fail("namespace `" + type + "` is listed twice");
       return;
@@ -628,15 +681,42 @@ void parse_linux(const JsonField& lx, Linux& linux) {
   parse_id_mappings(lx["uidMappings"], linux.uid_mappings);
   parse_id_mappings(lx["gidMappings"], linux.gid_mappings);
   parse_seccomp(lx["seccomp"], linux.seccomp);
-  reject_unsupported(lx["personality"], "personality");
+  if (JsonField per = lx["personality"]; per.is_object()) {
+    static const std::pair<const char*, unsigned long> kDomains[] = {{"LINUX", 0x0000},
+                                                                     {"LINUX32", 0x0008}};
+    std::string domain;
+    unsigned long d = 0;
+    if (per["domain"].need(domain) && lookup_name(per["domain"], domain, kDomains, d))
+      linux.personality = d;
+    std::vector<std::string> flags;
+    if (per["flags"].get(flags) && !flags.empty())
+      per["flags"][0].fail("`" + flags[0] + "`: the runtime-spec defines no personality flags");
+  }
   reject_unsupported(lx["mountLabel"], "SELinux");
   reject_unsupported(lx["intelRdt"], "Intel RDT");
-  reject_unsupported(lx["timeOffsets"], "time namespace offsets");
+  for (const auto& [clock, off] : lx["timeOffsets"].members()) {
+    if (clock != "monotonic" && clock != "boottime") {
+      lx["timeOffsets"].fail("`" + clock + "` is not a clock with an offset (monotonic, boottime)");
+      break;
+    }
+    TimeOffset t;
+    off["secs"].get(t.secs);
+    if (off["nanosecs"].get(t.nanosecs) && t.nanosecs >= 1000000000)
+      off["nanosecs"].fail("must be below 1000000000");
+    linux.time_offsets[clock] = t;
+  }
   reject_unsupported(lx["memoryPolicy"], "memory policy");
 }
 
 // Rules across fields, checked once every field has been read.
 void check_consistency(const Config& c, const JsonField& root) {
+  if (!c.linux.time_offsets.empty()) {
+    const Namespace* t = c.linux.find_ns(NsType::time);
+    if (!t)
+      root["linux"]["timeOffsets"].fail("is set but there is no `time` namespace");
+    else if (!t->path.empty())
+      root["linux"]["timeOffsets"].fail("apply to a new `time` namespace, not one joined by path");
+  }
   // As runc: mappings need a user namespace; a new one needs both maps.
   const Namespace* user = c.linux.find_ns(NsType::user);
   if (!user) {

@@ -53,6 +53,28 @@ struct User {
   std::vector<uint32_t> additional_gids;
 };
 
+// process.scheduler: sched_setattr(2)'s attributes, names resolved.
+struct Scheduler {
+  std::string policy_name;  // SCHED_FIFO, ... (for messages)
+  uint32_t policy = 0;
+  int32_t nice = 0;
+  uint32_t priority = 0;
+  uint64_t flags = 0;
+  uint64_t runtime = 0, deadline = 0, period = 0;
+};
+
+// process.ioPriority: ioprio_set(2)'s class and level.
+struct IoPriority {
+  int klass = 0;  // IOPRIO_CLASS_RT 1, BE 2, IDLE 3
+  int priority = 0;
+};
+
+// linux.timeOffsets: one clock's offset in the new time namespace.
+struct TimeOffset {
+  int64_t secs = 0;
+  uint32_t nanosecs = 0;
+};
+
 struct Process {
   bool terminal = false;
   User user;
@@ -63,6 +85,8 @@ struct Process {
   std::vector<Rlimit> rlimits;
   bool no_new_privileges = false;
   std::optional<int> oom_score_adj;
+  std::optional<Scheduler> scheduler;
+  std::optional<IoPriority> io_priority;
 };
 
 struct Mount {
@@ -179,6 +203,8 @@ struct Linux {
   std::vector<std::string> readonly_paths;
   std::string rootfs_propagation;
   std::vector<IdMapping> uid_mappings, gid_mappings;  // for a new user namespace
+  std::optional<unsigned long> personality;           // PER_LINUX or PER_LINUX32
+  std::map<std::string, TimeOffset> time_offsets;     // "monotonic", "boottime"
 
   const Namespace* find_ns(NsType t) const;
 };

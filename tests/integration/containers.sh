@@ -425,22 +425,47 @@ t_no_namespaces_leaves_the_hosts_mount_table_as_it_was() {
   # No namespace at all (valid; runc runs it): the container mounts in the host's namespace,
   # below rune's private bind of the rootfs; delete and the end of run take every mount away.
   bundle a; cfg '.linux.namespaces=[] | del(.hostname)'
-  local before; before=$(awk '{print $5}' /proc/self/mountinfo | sort)
+  # Mount points under this suite's directory (other suites may mount elsewhere meanwhile).
+  ours() { awk -v w="$WORK" 'index($5, w) == 1 {print $5}' /proc/self/mountinfo | sort; }
+  local before; before=$(ours)
   sh_args 'test -c /dev/null && grep -q " /proc proc " /proc/self/mounts && echo mounted; sleep 30'
   R run -d --bundle "$B" ${c1} </dev/null >"$B/out" || fail "run -d: $(cat "$B/out")" || return 1
   local i; for i in $(seq 100); do grep -q mounted "$B/out" 2>/dev/null && break; sleep 0.05; done
   grep -q mounted "$B/out" || fail "not mounted inside: $(cat "$B/out")" || return 1
   grep -qF " $B/rootfs/proc " /proc/self/mountinfo || fail "the container's /proc is not in the host's table" || return 1
   R delete -f ${c1} || fail "delete -f" || return 1
-  [ "$(awk '{print $5}' /proc/self/mountinfo | sort)" = "$before" ] || fail "mount table changed: $(grep -F "$B" /proc/self/mountinfo)" || return 1
+  [ "$(ours)" = "$before" ] || fail "mount table changed: $(grep -F "$B" /proc/self/mountinfo)" || return 1
   sh_args 'echo ran'
   [ "$(R run --bundle "$B" ${c2} </dev/null)" = ran ] || fail "run" || return 1
-  [ "$(awk '{print $5}' /proc/self/mountinfo | sort)" = "$before" ] || fail "mount table changed after run: $(grep -F "$B" /proc/self/mountinfo)" || return 1
+  [ "$(ours)" = "$before" ] || fail "mount table changed after run: $(grep -F "$B" /proc/self/mountinfo)" || return 1
   # A failed create undoes the bind too.
   cfg '.process.args=["/nonexistent"]'
   R run --bundle "$B" ${c3} </dev/null 2>/dev/null && fail "run of /nonexistent succeeded"
-  [ "$(awk '{print $5}' /proc/self/mountinfo | sort)" = "$before" ] || fail "mount table changed after a failed create" || return 1
+  [ "$(ours)" = "$before" ] || fail "mount table changed after a failed create" || return 1
   assert_no_leftovers ${c3}
+}
+
+t_scheduler_io_priority_personality_and_time_offsets() {
+  bundle a
+  cfg '.linux.namespaces+=[{"type":"time"}] | .linux.timeOffsets={"boottime":{"secs":86400},"monotonic":{"secs":-10,"nanosecs":5}} | .linux.personality={"domain":"LINUX32"} | .process.scheduler={"policy":"SCHED_BATCH","nice":5} | .process.ioPriority={"class":"IOPRIO_CLASS_IDLE","priority":7}'
+  local host_up; host_up=$(cut -d. -f1 /proc/uptime)
+  expect_out 'uname -m; tr -s " " < /proc/self/timens_offsets; cut -d" " -f19,41 /proc/self/stat; ionice; cut -d. -f1 /proc/uptime > /tmp/up' "i686
+monotonic -10 5
+boottime 86400 0
+5 3
+idle" || return 1
+  local up; up=$(cat "$B/rootfs/tmp/up")
+  [ "$up" -ge $((host_up + 86400)) ] || fail "uptime inside $up, host $host_up: boottime offset not applied" || return 1
+  # A real-time policy needs a real-time budget in the cgroup on this kernel: said, or it runs.
+  bundle a; cfg '.process.scheduler={"policy":"SCHED_FIFO","priority":10}'
+  sh_args 'cut -d" " -f41 /proc/self/stat'
+  if ! R run --bundle "$B" ${c1} >"$B/out" 2>"$B/err"; then
+    grep -q "realtimeRuntime" "$B/err" || fail "FIFO error: $(cat "$B/err")" || return 1
+    [ -e /sys/fs/cgroup/cpu/cpu.rt_runtime_us ] || return 0
+    cfg '.linux.resources.cpu={"realtimeRuntime":10000,"realtimePeriod":1000000}'
+    R run --bundle "$B" ${c1} >"$B/out" 2>"$B/err" || fail "FIFO with a budget: $(cat "$B/err")" || return 1
+  fi
+  [ "$(cat "$B/out")" = 1 ] || fail "policy: $(cat "$B/out")"
 }
 
 run_tests

@@ -102,6 +102,55 @@ TEST(ParseConfigTest, DuplicateNamespaceIsRejected) {
   EXPECT_NE(error_of(j).find("listed twice"), std::string::npos);
 }
 
+TEST(ParseConfigTest, SchedulerIoPriorityPersonalityAndTimeOffsets) {
+  json j = minimal();
+  j["process"]["scheduler"] = {{"policy", "SCHED_DEADLINE"},
+                               {"flags", {"SCHED_FLAG_RESET_ON_FORK"}},
+                               {"runtime", 10},
+                               {"deadline", 20},
+                               {"period", 30}};
+  j["process"]["ioPriority"] = {{"class", "IOPRIO_CLASS_BE"}, {"priority", 4}};
+  j["linux"]["personality"] = {{"domain", "LINUX32"}};
+  j["linux"]["namespaces"].push_back({{"type", "time"}});
+  j["linux"]["timeOffsets"] = {{"boottime", {{"secs", 5}, {"nanosecs", 7}}}};
+  Config c = parse_ok(j);
+  ASSERT_TRUE(c.process.scheduler && c.process.io_priority && c.linux.personality);
+  EXPECT_EQ(c.process.scheduler->policy, 6u);
+  EXPECT_EQ(c.process.scheduler->flags, 1u);
+  EXPECT_EQ(c.process.scheduler->period, 30u);
+  EXPECT_EQ(c.process.io_priority->klass, 2);
+  EXPECT_EQ(*c.linux.personality, 8u);
+  EXPECT_EQ(c.linux.time_offsets.at("boottime").nanosecs, 7u);
+
+  struct Case {
+    const char* pointer;
+    json value;
+    const char* error;
+  } cases[] = {
+      {"/process/scheduler/policy", "SCHED_X",
+       "`process.scheduler.policy`: `SCHED_X` is not one of SCHED_OTHER, SCHED_FIFO"},
+      {"/process/scheduler/nice", 20, "`process.scheduler.nice`: must be between -20 and 19"},
+      {"/process/scheduler/flags", {"NOPE"}, "`process.scheduler.flags[0]`: `NOPE` is not one of"},
+      {"/process/ioPriority/priority", 8, "`process.ioPriority.priority`: must be between 0 and 7"},
+      {"/process/ioPriority/class", "RT", "`process.ioPriority.class`: `RT` is not one of"},
+      {"/linux/personality/domain", "LINUX64", "`linux.personality.domain`: `LINUX64`"},
+      {"/linux/personality/flags", {"X"}, "`linux.personality.flags[0]`: `X`: the runtime-spec"},
+      {"/linux/timeOffsets/realtime", {{"secs", 1}}, "`linux.timeOffsets`: `realtime` is not"},
+      {"/linux/timeOffsets/boottime/nanosecs", 1000000000,
+       "`linux.timeOffsets.boottime.nanosecs`: must be below 1000000000"},
+  };
+  for (const auto& k : cases) {
+    json b = j;
+    b[json::json_pointer(k.pointer)] = k.value;
+    std::string e = error_of(b);
+    EXPECT_NE(e.find(k.error), std::string::npos) << k.pointer << " -> " << e;
+  }
+  json no_ns = minimal();
+  no_ns["linux"]["timeOffsets"] = {{"monotonic", {{"secs", 1}}}};
+  EXPECT_EQ(error_of(no_ns),
+            "config.json: `linux.timeOffsets`: is set but there is no `time` namespace");
+}
+
 TEST(ParseConfigTest, NoNamespacesAtAllIsAccepted) {
   json j = minimal();
   j["linux"]["namespaces"] = json::array();  // valid, and runc runs it
@@ -159,7 +208,6 @@ TEST(ParseConfigTest, FieldsOfPartTwoAreRejectedByName) {
        "`linux.uidMappings`"},
       {"/process/apparmorProfile", "x", "`process.apparmorProfile`"},
       {"/process/selinuxLabel", "x", "`process.selinuxLabel`"},
-      {"/linux/personality", {{"domain", "LINUX32"}}, "`linux.personality`"},
       {"/process/terminal", true, "`process.terminal`"},
   };
   for (const auto& c : cases) {
