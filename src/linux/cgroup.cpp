@@ -280,6 +280,12 @@ std::vector<pid_t> cgroup_pids(const std::vector<std::string>& dirs) {
 }
 
 Status signal_cgroup(const std::vector<std::string>& dirs, int sig) {
+  // SIGKILL through cgroup2's cgroup.kill (Linux 5.14): the kernel kills every member at once,
+  // including those forked while the list below would be walked.
+  if (sig == SIGKILL)
+    for (const auto& d : dirs)
+      if (base::path_exists(d + "/cgroup.kill") && base::write_file(d + "/cgroup.kill", "1").ok())
+        return base::ok();
   for (pid_t p : cgroup_pids(dirs))
     if (kill(p, sig) != 0 && errno != ESRCH)
       return base::sys_error("send signal " + std::to_string(sig) + " to pid " + std::to_string(p));

@@ -57,7 +57,8 @@ base::Status apply_device_rules(const CgroupSet& cg, const std::vector<oci::Devi
 base::Status add_process(const CgroupSet& cg, pid_t pid);
 // Pids in the cgroup (from the first directory that can be read).
 std::vector<pid_t> cgroup_pids(const std::vector<std::string>& dirs);
-// Sends `sig` to every process in the cgroup.
+// Sends `sig` to every process in the cgroup (SIGKILL by cgroup2's cgroup.kill where there is
+// one).
 base::Status signal_cgroup(const std::vector<std::string>& dirs, int sig);
 // The freezer of a container's cgroup directories: the v1 freezer hierarchy when one is mounted,
 // else cgroup2's cgroup.freeze. freeze_cgroup waits until every task is frozen (or thawed).
