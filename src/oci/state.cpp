@@ -123,6 +123,7 @@ std::string serialize_state(const ContainerState& st) {
   j["annotations"] = st.annotations;
   j["cgroup_dirs"] = st.cgroup_dirs;
   j["own_pid_ns"] = st.own_pid_ns;
+  if (st.memory_check_before_update) j["memory_check_before_update"] = true;
   if (st.enclave) {
     const EnclaveState& e = *st.enclave;
     j["enclave"] = {{"type", e.type},
@@ -153,6 +154,7 @@ Result<ContainerState> deserialize_state(const std::string& text, const std::str
   root["annotations"].need(st.annotations);
   root["cgroup_dirs"].need(st.cgroup_dirs);
   root["own_pid_ns"].need(st.own_pid_ns);
+  root["memory_check_before_update"].get(st.memory_check_before_update);
   if (base::JsonField enclave = root["enclave"]; enclave.present()) {
     EnclaveState e;
     enclave["type"].need(e.type);

@@ -41,9 +41,10 @@ struct ContainerState {
   std::string rootfs;
   std::string created;  // RFC 3339
   std::map<std::string, std::string> annotations;
-  std::vector<std::string> cgroup_dirs;  // host cgroup directories made for the container
-  bool own_pid_ns = true;                // false: kill/delete must signal every cgroup member
-  std::optional<EnclaveState> enclave;   // set for enclave containers
+  std::vector<std::string> cgroup_dirs;     // host cgroup directories made for the container
+  bool own_pid_ns = true;                   // false: kill/delete must signal every cgroup member
+  bool memory_check_before_update = false;  // linux.resources.memory.checkBeforeUpdate
+  std::optional<EnclaveState> enclave;      // set for enclave containers
   Hooks hooks;  // the config's poststart and poststop hooks (run by start and delete), and
                 // whether it has startContainer hooks (start then waits for the workload)
 };

@@ -341,6 +341,8 @@ Result<Runtime::Created> Runtime::do_create(const CreateOptions& o, Mode mode) {
   st.annotations = config.annotations;
   st.cgroup_dirs = cg->dirs;
   st.own_pid_ns = (plan.ns->clone_flags & CLONE_NEWPID) != 0;
+  if (const auto& m = config.linux.resources.memory)
+    st.memory_check_before_update = m->check_before_update.value_or(false);
   st.hooks.poststart = config.hooks.poststart;
   st.hooks.poststop = config.hooks.poststop;
   st.hooks.start_container = config.hooks.start_container;
@@ -456,7 +458,11 @@ Status Runtime::update(const std::string& id, const oci::Resources& resources,
             "(cgroup v2); this container has " +
             (kernel::device_control(cg) == kernel::DeviceControl::v1 ? "a v1 devices cgroup"
                                                                      : "no devices cgroup"));
-  auto writes = kernel::plan_resources(cg, resources, kernel::real_cgroup_files());
+  // checkBeforeUpdate: from the update if it says, else from the container's config.
+  oci::Resources r = resources;
+  if (r.memory && !r.memory->check_before_update)
+    r.memory->check_before_update = c.state.memory_check_before_update;
+  auto writes = kernel::plan_resources(cg, r, kernel::real_cgroup_files());
   if (!writes.ok()) return std::move(writes).error().wrap("update container `" + id + "`");
   // The new device program replaces the one attached at create (or by an earlier update).
   TRY_WRAP(kernel::apply_device_rules(cg, device_rules), "update container `" + id + "`");
