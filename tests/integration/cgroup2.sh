@@ -202,7 +202,16 @@ t_net_cls_and_net_prio_where_mounted() {
   local out
   out=$(unshare -m --propagation private env RUNE="$RUNE" ROOT="$ROOT" B="$B" ID="$ID" bash -c '
     hier=/sys/fs/cgroup/net_cls,net_prio
-    trap "\"$RUNE\" --root \"$ROOT\" delete -f $ID-1 2>/dev/null; rmdir $hier/$ID-1 2>/dev/null; umount $hier" EXIT
+    # A hierarchy whose child was just removed outlives its umount; a later mount and umount ends
+    # it, and net_cls/net_prio are free again.
+    release() {
+      "$RUNE" --root "$ROOT" delete -f $ID-1 2>/dev/null; rmdir $hier/$ID-1 2>/dev/null; umount $hier
+      for i in $(seq 50); do
+        awk "\$1==\"net_cls\" && \$2!=0 {b=1} END {exit !b}" /proc/cgroups || return 0
+        sleep 0.1; mount -t cgroup -o net_cls,net_prio cgroup $hier 2>/dev/null && umount $hier
+      done
+    }
+    trap release EXIT
     umount -l /sys/fs/cgroup && mount -t tmpfs tmpfs /sys/fs/cgroup && mkdir $hier &&
       mount -t cgroup -o net_cls,net_prio cgroup $hier || { echo "mount net_cls,net_prio failed"; exit 1; }
     "$RUNE" --root "$ROOT" run -d --bundle "$B" $ID-1 </dev/null 2>"$B/err" || { echo "run -d: $(cat "$B/err")"; exit 1; }
