@@ -48,19 +48,15 @@ base::Result<Int> number(const std::string& flag, const std::string& v) {
 
 int cmd_update(const Args& a, const Globals& g) {
   oci::Resources r;
+  std::vector<oci::DeviceRule> devices;
   if (a.has("resources")) {
     std::string path = a.get("resources");
     auto text = path == "-" ? base::read_fd(STDIN_FILENO, 1 << 20, "standard input")
                             : base::read_file(path, 1 << 20);
     if (!text.ok()) return fail(std::move(text).error().wrap("`--resources`"), g);
-    std::vector<oci::DeviceRule> devices;
     auto parsed = oci::parse_resources_json(*text, path == "-" ? "standard input" : path, &devices);
     if (!parsed.ok()) return fail(parsed.error(), g);
     r = std::move(parsed).value();
-    if (!devices.empty())
-      return fail(base::Error(base::Category::unimplemented,
-                              "`--resources`: `devices` cannot be updated by this version of rune"),
-                  g);
   }
   // Flags override the file, as in runc.
   auto mem = [&]() -> oci::MemoryResources& { return r.memory ? *r.memory : r.memory.emplace(); };
@@ -123,7 +119,7 @@ int cmd_update(const Args& a, const Globals& g) {
                                                          "version of rune"),
           g);
   runtime::Runtime rt(g.root);
-  auto s = rt.update(a.positional[0], r);
+  auto s = rt.update(a.positional[0], r, devices);
   return s.ok() ? 0 : fail(s.error(), g);
 }
 

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "base/file.h"
+#include "linux/device_filter.h"
 #include "linux/devices.h"
 
 namespace kernel {
@@ -162,14 +163,45 @@ bool has_v1_controller(const CgroupSet& cg, const std::string& controller) {
   return false;
 }
 
+DeviceControl device_control(const CgroupSet& cg) {
+  if (has_v1_controller(cg, "devices")) return DeviceControl::v1;
+  for (const auto& h : cg.hierarchies)
+    if (h.v2) return DeviceControl::program;
+  return DeviceControl::none;
+}
+
+Result<std::vector<bpf_insn>> device_program_for(const std::vector<oci::DeviceRule>& rules) {
+  std::vector<oci::DeviceRule> all = container_device_rules(rules);
+  std::vector<std::string> fields;
+  for (size_t i = 0; i < all.size(); ++i)
+    fields.push_back(i < rules.size()
+                         ? "linux.resources.devices[" + std::to_string(i) + "]"
+                         : "linux.resources.devices (the devices every container may use)");
+  ASSIGN_OR_RETURN(DeviceRuleSet set, reduce_device_rules(all, fields));
+  return device_filter_program(set);
+}
+
 Status apply_device_rules(const CgroupSet& cg, const std::vector<oci::DeviceRule>& rules) {
   if (rules.empty()) return base::ok();
-  for (size_t i = 0; i < cg.hierarchies.size(); ++i) {
-    if (cg.hierarchies[i].v2 || !cg.hierarchies[i].has("devices")) continue;
-    for (const auto& l : device_cgroup_lines(rules)) {
-      std::string f = cg.dirs[i] + (l.allow ? "/devices.allow" : "/devices.deny");
-      TRY_WRAP(base::write_file(f, l.rule), "`linux.resources.devices`: rule `" + l.rule + "`");
+  switch (device_control(cg)) {
+    case DeviceControl::v1:
+      for (size_t i = 0; i < cg.hierarchies.size(); ++i) {
+        if (cg.hierarchies[i].v2 || !cg.hierarchies[i].has("devices")) continue;
+        for (const auto& l : device_cgroup_lines(rules)) {
+          std::string f = cg.dirs[i] + (l.allow ? "/devices.allow" : "/devices.deny");
+          TRY_WRAP(base::write_file(f, l.rule), "`linux.resources.devices`: rule `" + l.rule + "`");
+        }
+      }
+      return base::ok();
+    case DeviceControl::program: {
+      ASSIGN_OR_RETURN(std::vector<bpf_insn> program, device_program_for(rules));
+      for (size_t i = 0; i < cg.hierarchies.size(); ++i)
+        if (cg.hierarchies[i].v2)
+          TRY_WRAP(attach_device_filter(cg.dirs[i], program), "`linux.resources.devices`");
+      return base::ok();
     }
+    case DeviceControl::none:
+      break;
   }
   return base::ok();
 }
@@ -248,6 +280,12 @@ std::vector<pid_t> cgroup_pids(const std::vector<std::string>& dirs) {
 }
 
 Status signal_cgroup(const std::vector<std::string>& dirs, int sig) {
+  // SIGKILL through cgroup2's cgroup.kill (Linux 5.14): the kernel kills every member at once,
+  // including those forked while the list below would be walked.
+  if (sig == SIGKILL)
+    for (const auto& d : dirs)
+      if (base::path_exists(d + "/cgroup.kill") && base::write_file(d + "/cgroup.kill", "1").ok())
+        return base::ok();
   for (pid_t p : cgroup_pids(dirs))
     if (kill(p, sig) != 0 && errno != ESRCH)
       return base::sys_error("send signal " + std::to_string(sig) + " to pid " + std::to_string(p));

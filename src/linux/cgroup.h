@@ -1,8 +1,10 @@
 // cgroups, as runc's cgroupfs driver does on a v1, hybrid or v2 host: the container gets its own
-// cgroup in every mounted v1 hierarchy and in the cgroup2 mount. The v1 devices controller
-// enforces `linux.resources.devices`.
+// cgroup in every mounted v1 hierarchy and in the cgroup2 mount. `linux.resources.devices` is
+// enforced by the v1 devices controller where one is mounted, else by a device program (BPF) on
+// the container's cgroup2 directory.
 #pragma once
 
+#include <linux/bpf.h>
 #include <sys/types.h>
 
 #include <optional>
@@ -43,11 +45,20 @@ base::Result<CgroupSet> plan_cgroups(const std::string& cgroups_path, const std:
 base::Status create_cgroups(const CgroupSet& cg);
 // Whether a v1 hierarchy of `cg` has `controller`.
 bool has_v1_controller(const CgroupSet& cg, const std::string& controller);
+// What enforces `linux.resources.devices` for `cg`: the v1 devices controller, a device program
+// on the cgroup2 directory (no v1 devices hierarchy), or nothing (neither is mounted).
+enum class DeviceControl { v1, program, none };
+DeviceControl device_control(const CgroupSet& cg);
+// The device program for `rules` (with the devices every container may use appended).
+base::Result<std::vector<bpf_insn>> device_program_for(const std::vector<oci::DeviceRule>& rules);
+// Enforces `rules` (nothing when empty): devices.allow/deny lines on v1, else the device program
+// attached to the cgroup2 directory, replacing the one attached before (`rune update`).
 base::Status apply_device_rules(const CgroupSet& cg, const std::vector<oci::DeviceRule>& rules);
 base::Status add_process(const CgroupSet& cg, pid_t pid);
 // Pids in the cgroup (from the first directory that can be read).
 std::vector<pid_t> cgroup_pids(const std::vector<std::string>& dirs);
-// Sends `sig` to every process in the cgroup.
+// Sends `sig` to every process in the cgroup (SIGKILL by cgroup2's cgroup.kill where there is
+// one).
 base::Status signal_cgroup(const std::vector<std::string>& dirs, int sig);
 // The freezer of a container's cgroup directories: the v1 freezer hierarchy when one is mounted,
 // else cgroup2's cgroup.freeze. freeze_cgroup waits until every task is frozen (or thawed).

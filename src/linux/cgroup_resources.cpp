@@ -174,6 +174,20 @@ void plan_memory(Planner& p, const oci::MemoryResources& m) {
       p.write(at->dir, "memory.use_hierarchy", *m.use_hierarchy ? "1" : "0", f + ".useHierarchy");
     return;
   }
+  // checkBeforeUpdate (runc, cgroup v2 only: v1's kernel refuses a limit below the usage by
+  // itself, v2's would OOM-kill instead): a new limit must be above the current usage.
+  if (m.check_before_update.value_or(false) && (limit > 0 || swap > 0)) {
+    auto text = p.read(at->dir, "memory.current");
+    uint64_t usage = text ? std::strtoull(text->c_str(), nullptr, 10) : 0;
+    if (text && swap > 0 && static_cast<uint64_t>(swap) <= usage)
+      return p.fail(f + ".swap", "memory+swap limit " + num(swap) +
+                                     " is not above the current usage " + std::to_string(usage) +
+                                     " (checkBeforeUpdate)");
+    if (text && limit > 0 && static_cast<uint64_t>(limit) <= usage)
+      return p.fail(f + ".limit", "memory limit " + num(limit) +
+                                      " is not above the current usage " + std::to_string(usage) +
+                                      " (checkBeforeUpdate)");
+  }
   // cgroup2: swap is memory.swap.max = (memory + swap) - memory.
   if (swap != 0 || limit == -1) {
     if (limit == -1 && swap == 0) {

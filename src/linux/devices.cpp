@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "base/fd.h"
+#include "linux/device_filter.h"
 #include "linux/mounts.h"
 
 namespace kernel {
@@ -91,7 +92,7 @@ std::vector<DeviceCgroupLine> device_cgroup_lines(const std::vector<oci::DeviceR
   auto num = [](const std::optional<int64_t>& v) {
     return v ? std::to_string(*v) : std::string("*");
   };
-  for (const auto& r : rules) {
+  for (const auto& r : container_device_rules(rules)) {
     if (r.type == 'a' && !r.major && !r.minor && r.access.size() == 3) {
       out.push_back({r.allow, "a"});  // switches the default: allow all / deny all
       continue;
@@ -100,12 +101,6 @@ std::vector<DeviceCgroupLine> device_cgroup_lines(const std::vector<oci::DeviceR
     line += ' ' + num(r.major) + ':' + num(r.minor) + ' ' + r.access;
     out.push_back({r.allow, line});
   }
-  static const char* kAlways[] = {
-      "c *:* m",   "b *:* m",   "c 1:3 rwm", "c 1:8 rwm",   "c 1:7 rwm", "c 5:0 rwm",
-      "c 1:5 rwm", "c 1:9 rwm", "c 5:1 rwm", "c 136:* rwm", "c 5:2 rwm", "c 10:200 rwm",
-  };
-  if (!rules.empty())
-    for (const char* a : kAlways) out.push_back({true, a});
   return out;
 }
 

@@ -124,6 +124,7 @@ std::string serialize_state(const ContainerState& st) {
   j["cgroup_dirs"] = st.cgroup_dirs;
   j["own_pid_ns"] = st.own_pid_ns;
   if (st.rootfs_mount_id) j["rootfs_mount_id"] = st.rootfs_mount_id;
+  if (st.memory_check_before_update) j["memory_check_before_update"] = true;
   if (st.enclave) {
     const EnclaveState& e = *st.enclave;
     j["enclave"] = {{"type", e.type},
@@ -155,6 +156,7 @@ Result<ContainerState> deserialize_state(const std::string& text, const std::str
   root["cgroup_dirs"].need(st.cgroup_dirs);
   root["own_pid_ns"].need(st.own_pid_ns);
   root["rootfs_mount_id"].get(st.rootfs_mount_id);
+  root["memory_check_before_update"].get(st.memory_check_before_update);
   if (base::JsonField enclave = root["enclave"]; enclave.present()) {
     EnclaveState e;
     enclave["type"].need(e.type);

@@ -297,11 +297,13 @@ Result<Runtime::Created> Runtime::do_create(const CreateOptions& o, Mode mode) {
   CreateRecord record{cg->dirs, 0, 0};
   TRY(save_record(store_.dir(o.id), record));
   TRY(kernel::create_cgroups(*cg));
+  // Before the init joins the cgroup: the workload never runs without its device rules.
   TRY(kernel::apply_device_rules(*cg, config.linux.device_rules));
-  if (!config.linux.device_rules.empty() && !kernel::has_v1_controller(*cg, "devices"))
+  if (!config.linux.device_rules.empty() &&
+      kernel::device_control(*cg) == kernel::DeviceControl::none)
     base::log::warn(
-        "`linux.resources.devices`: not enforced: no v1 devices controller is mounted and the "
-        "cgroup v2 device program is not implemented yet");
+        "`linux.resources.devices`: not enforced: neither a v1 devices controller nor a cgroup2 "
+        "hierarchy is mounted");
   for (const auto& w : kernel::resource_warnings(config.linux.resources)) base::log::warn(w);
   auto writes = kernel::plan_resources(*cg, config.linux.resources, kernel::real_cgroup_files());
   if (!writes.ok()) return std::move(writes).error().wrap(cfg_path);
@@ -387,6 +389,8 @@ Result<Runtime::Created> Runtime::do_create(const CreateOptions& o, Mode mode) {
   st.cgroup_dirs = cg->dirs;
   st.own_pid_ns = (plan.ns->clone_flags & CLONE_NEWPID) != 0;
   st.rootfs_mount_id = record.rootfs_mount_id;
+  if (const auto& m = config.linux.resources.memory)
+    st.memory_check_before_update = m->check_before_update.value_or(false);
   st.hooks.poststart = config.hooks.poststart;
   st.hooks.poststop = config.hooks.poststop;
   st.hooks.start_container = config.hooks.start_container;
@@ -485,7 +489,8 @@ Result<std::vector<pid_t>> Runtime::pids(const std::string& id) {
   return kernel::cgroup_pids(c.state.cgroup_dirs);
 }
 
-Status Runtime::update(const std::string& id, const oci::Resources& resources) {
+Status Runtime::update(const std::string& id, const oci::Resources& resources,
+                       const std::vector<oci::DeviceRule>& device_rules) {
   ASSIGN_OR_RETURN(Container c, load(id));
   if (c.status == oci::Status::stopped || c.status == oci::Status::creating)
     return Error(base::Category::failed_precondition, "cannot update container `" + id +
@@ -493,8 +498,22 @@ Status Runtime::update(const std::string& id, const oci::Resources& resources) {
                                                           oci::status_name(c.status) + ")");
   kernel::CgroupSet cg = kernel::cgroup_set_of(c.state.cgroup_dirs);
   for (const auto& w : kernel::resource_warnings(resources)) base::log::warn(w);
-  auto writes = kernel::plan_resources(cg, resources, kernel::real_cgroup_files());
+  if (!device_rules.empty() && kernel::device_control(cg) != kernel::DeviceControl::program)
+    return Error(
+        base::Category::unimplemented,
+        "update container `" + id +
+            "`: `devices` can be updated only where a device program enforces them "
+            "(cgroup v2); this container has " +
+            (kernel::device_control(cg) == kernel::DeviceControl::v1 ? "a v1 devices cgroup"
+                                                                     : "no devices cgroup"));
+  // checkBeforeUpdate: from the update if it says, else from the container's config.
+  oci::Resources r = resources;
+  if (r.memory && !r.memory->check_before_update)
+    r.memory->check_before_update = c.state.memory_check_before_update;
+  auto writes = kernel::plan_resources(cg, r, kernel::real_cgroup_files());
   if (!writes.ok()) return std::move(writes).error().wrap("update container `" + id + "`");
+  // The new device program replaces the one attached at create (or by an earlier update).
+  TRY_WRAP(kernel::apply_device_rules(cg, device_rules), "update container `" + id + "`");
   TRY_WRAP(kernel::apply_resources(*writes), "update container `" + id + "`");
   return base::ok();
 }

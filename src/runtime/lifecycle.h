@@ -39,8 +39,10 @@ class Runtime {
   base::Status resume(const std::string& id);
   // The pids in the container's cgroups.
   base::Result<std::vector<pid_t>> pids(const std::string& id);
-  // Writes new resource limits to the container's cgroups (`rune update`).
-  base::Status update(const std::string& id, const oci::Resources& resources);
+  // Writes new resource limits to the container's cgroups (`rune update`). Non-empty
+  // `device_rules` replace the container's device program (cgroup v2 only).
+  base::Status update(const std::string& id, const oci::Resources& resources,
+                      const std::vector<oci::DeviceRule>& device_rules = {});
   base::Status remove(const std::string& id, bool force);
   // Runs a further process in the container (enclave containers: in its runtime, PAL API v2+);
   // foreground returns its exit value.

@@ -105,6 +105,40 @@ t_hugetlb_on_the_hybrid_cgroup2() {
   [ "$d" = 7 ] || fail "cgroup.max.descendants = $d (unified)" || return 1
   assert_no_leftovers ${c1}
 }
+t_blkio_weight_device_on_a_bfq_loop_device() {
+  # A loop device switched to BFQ: weightDevice goes to blkio.bfq.weight_device (v1) or
+  # io.bfq.weight (v2), as runc writes it.
+  truncate -s 16M "$WORK/bfq.img"
+  local dev; dev=$(losetup -f --show "$WORK/bfq.img") || fail "losetup" || return 1
+  local sched=/sys/block/${dev#/dev/}/queue/scheduler mm
+  grep -qw bfq "$sched" || { command -v modprobe >/dev/null && modprobe bfq 2>/dev/null; }
+  if ! grep -qw bfq "$sched"; then
+    losetup -d "$dev"
+    echo "SKIPPED: no BFQ I/O scheduler here (schedulers: $(cat "$sched"); kernel built without CONFIG_IOSCHED_BFQ or no module): weightDevice not tested for real"
+    return 0
+  fi
+  echo bfq > "$sched" || { losetup -d "$dev"; fail "cannot switch $dev to bfq"; return 1; }
+  mm=$(cat "/sys/block/${dev#/dev/}/dev")
+  bundle a; sh_args 'sleep 30'
+  cfg --argjson ma "${mm%:*}" --argjson mi "${mm#*:}" '.linux.resources.blockIO={"weightDevice":[{"major":$ma,"minor":$mi,"weight":500}]}'
+  local file=/sys/fs/cgroup/blkio/c1/blkio.bfq.weight_device got
+  [ -d /sys/fs/cgroup/blkio ] || file=/sys/fs/cgroup/c1/io.bfq.weight
+  R run -d --bundle "$B" c1 </dev/null 2>"$B/err" || { losetup -d "$dev"; fail "run -d: $(cat "$B/err")"; return 1; }
+  got=$(cat "$file"); R delete -f c1; losetup -d "$dev"
+  grep -qx "$mm 500" <<<"$got" || fail "$file: [$got], want [$mm 500]" || return 1
+  assert_no_leftovers c1
+}
+t_device_rules_are_not_updated_on_v1() {
+  # On v1, rune update leaves the devices cgroup alone and says so (cgroup v2 replaces the device
+  # program: tests/integration/cgroup2.sh).
+  [ -d /sys/fs/cgroup/devices ] || { echo "SKIPPED: no v1 devices controller here"; return 0; }
+  bundle a; sh_args 'sleep 30'
+  R run -d --bundle "$B" c1 </dev/null || fail "run -d" || return 1
+  echo '{"devices":[{"allow":true,"access":"rwm"}]}' | R update -r - c1 2>"$B/err" && { fail "update of devices on v1 succeeded"; return 1; }
+  grep -q 'a v1 devices cgroup' "$B/err" || fail "error: $(cat "$B/err")" || return 1
+  grep -qx 'a \*:\* rwm' /sys/fs/cgroup/devices/c1/devices.list && { fail "the devices cgroup changed"; return 1; }
+  R delete -f c1 && assert_no_leftovers c1
+}
 t_seccomp_errno_ret_with_and_without_no_new_privs() {
   # Without noNewPrivileges the filter is loaded before the capabilities drop, with it just
   # before execve: both must give the rule's errno.

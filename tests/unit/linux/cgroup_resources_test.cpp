@@ -250,5 +250,171 @@ TEST(CgroupResourcesTest, V2RefusesWhatItCannotExpress) {
             "file `cgroup.nosuchfile`");
 }
 
+TEST(CgroupResourcesTest, V2MemoryEdgesAsRunc) {
+  // -1 alone: both unlimited. swap == limit: no swap (0). swap -1: unlimited swap.
+  auto mem = [](std::optional<int64_t> limit, std::optional<int64_t> swap) {
+    oci::Resources r;
+    r.memory = oci::MemoryResources{};
+    r.memory->limit = limit;
+    r.memory->swap = swap;
+    return r;
+  };
+  EXPECT_EQ(plan(v2_only(), mem(-1, {}), v2_files()),
+            (std::vector<std::string>{"/sys/fs/cgroup/kube/c1/memory.swap.max=max",
+                                      "/sys/fs/cgroup/kube/c1/memory.max=max"}));
+  EXPECT_EQ(plan(v2_only(), mem(32 << 20, 32 << 20), v2_files()),
+            (std::vector<std::string>{"/sys/fs/cgroup/kube/c1/memory.swap.max=0",
+                                      "/sys/fs/cgroup/kube/c1/memory.max=33554432"}));
+  EXPECT_EQ(plan(v2_only(), mem(32 << 20, -1), v2_files()),
+            (std::vector<std::string>{"/sys/fs/cgroup/kube/c1/memory.swap.max=max",
+                                      "/sys/fs/cgroup/kube/c1/memory.max=33554432"}));
+  oci::Resources oom = mem(32 << 20, {});
+  oom.memory->disable_oom_killer = true;
+  std::string err;
+  plan(v2_only(), oom, v2_files(), &err);
+  EXPECT_EQ(err,
+            "`linux.resources.memory.disableOOMKiller`: cgroup v2 has no switch to disable the OOM "
+            "killer");
+}
+
+TEST(CgroupResourcesTest, V2CpuMaxForms) {
+  auto cpu = [](std::optional<int64_t> quota, std::optional<uint64_t> period) {
+    oci::Resources r;
+    r.cpu = oci::CpuResources{};
+    r.cpu->quota = quota;
+    r.cpu->period = period;
+    return r;
+  };
+  EXPECT_EQ(plan(v2_only(), cpu(20000, {}), v2_files()),
+            (std::vector<std::string>{"/sys/fs/cgroup/kube/c1/cpu.max=20000"}));
+  EXPECT_EQ(plan(v2_only(), cpu(-1, 100000), v2_files()),
+            (std::vector<std::string>{"/sys/fs/cgroup/kube/c1/cpu.max=max 100000"}));
+  EXPECT_EQ(plan(v2_only(), cpu({}, 50000), v2_files()),
+            (std::vector<std::string>{"/sys/fs/cgroup/kube/c1/cpu.max=max 50000"}));
+  oci::Resources r = cpu({}, {});
+  r.cpu->shares = 2;
+  r.cpu->burst = 1000;
+  r.cpu->idle = 1;
+  r.cpu->cpus = "0-1";
+  r.cpu->mems = "0";
+  r.pids_limit = -1;
+  // cpuset is not enabled in the fixture's subtree_control: enabled on the way down.
+  EXPECT_EQ(plan(v2_only(), r, v2_files()),
+            (std::vector<std::string>{
+                "/sys/fs/cgroup/kube/c1/cpu.weight=1",
+                "/sys/fs/cgroup/kube/c1/cpu.max.burst=1000",
+                "/sys/fs/cgroup/kube/c1/cpu.idle=1",
+                "/sys/fs/cgroup/cgroup.subtree_control=+cpuset",
+                "/sys/fs/cgroup/kube/cgroup.subtree_control=+cpuset",
+                "/sys/fs/cgroup/kube/c1/cpuset.cpus=0-1",
+                "/sys/fs/cgroup/kube/c1/cpuset.mems=0",
+                "/sys/fs/cgroup/kube/c1/pids.max=max",
+            }));
+}
+
+TEST(CgroupResourcesTest, V2BlockIoAsRunc) {
+  oci::Resources r;
+  r.block_io = oci::BlockIoResources{};
+  r.block_io->weight = 500;
+  r.block_io->throttle_read_bps = {{8, 0, {}, {}, 1048576}};
+  r.block_io->throttle_write_iops = {{8, 16, {}, {}, 100}};
+  // Without BFQ: io.weight on its 1-10000 scale (runc's conversion of 10-1000).
+  EXPECT_EQ(plan(v2_only(), r, v2_files()), (std::vector<std::string>{
+                                                "/sys/fs/cgroup/cgroup.subtree_control=+io",
+                                                "/sys/fs/cgroup/kube/cgroup.subtree_control=+io",
+                                                "/sys/fs/cgroup/kube/c1/io.weight=default 4950",
+                                                "/sys/fs/cgroup/kube/c1/io.max=8:0 rbps=1048576",
+                                                "/sys/fs/cgroup/kube/c1/io.max=8:16 wiops=100",
+                                            }));
+  EXPECT_EQ(blkio_weight_to_io_weight(500), 4950u);
+  // With BFQ: io.bfq.weight takes the weight as is, and the per-device weights.
+  FakeFs bfq = v2_files();
+  bfq.files.insert("/sys/fs/cgroup/kube/c1/io.bfq.weight");
+  r.block_io->throttle_read_bps.clear();
+  r.block_io->throttle_write_iops.clear();
+  r.block_io->weight_device = {{7, 3, 300, {}, 0}};
+  EXPECT_EQ(plan(v2_only(), r, bfq), (std::vector<std::string>{
+                                         "/sys/fs/cgroup/cgroup.subtree_control=+io",
+                                         "/sys/fs/cgroup/kube/cgroup.subtree_control=+io",
+                                         "/sys/fs/cgroup/kube/c1/io.bfq.weight=500",
+                                         "/sys/fs/cgroup/kube/c1/io.bfq.weight=7:3 300",
+                                     }));
+  std::string err;
+  plan(v2_only(), r, v2_files(), &err);
+  EXPECT_EQ(err,
+            "`linux.resources.blockIO.weightDevice[0]`: per-device weights need the BFQ I/O "
+            "scheduler (`io.bfq.weight`)");
+}
+
+TEST(CgroupResourcesTest, V1WeightDeviceGoesToBfqsFile) {
+  oci::Resources r;
+  r.block_io = oci::BlockIoResources{};
+  r.block_io->weight_device = {{7, 3, 300, {}, 0}};
+  std::string err;
+  plan(hybrid(), r, hybrid_files(), &err);
+  EXPECT_EQ(err,
+            "`linux.resources.blockIO.weightDevice[0]`: this kernel has no "
+            "`blkio.bfq.weight_device`");
+  FakeFs bfq = hybrid_files();
+  bfq.files.insert("/sys/fs/cgroup/blkio/c1/blkio.bfq.weight_device");
+  EXPECT_EQ(plan(hybrid(), r, bfq),
+            (std::vector<std::string>{"/sys/fs/cgroup/blkio/c1/blkio.bfq.weight_device=7:3 300"}));
+}
+
+TEST(CgroupResourcesTest, NetClsAndNetPrioWhereMounted) {
+  CgroupSet cg = hybrid();
+  cg.hierarchies.push_back(v1("net_cls,net_prio"));
+  cg.dirs.push_back("/sys/fs/cgroup/net_cls,net_prio/c1");
+  oci::Resources r;
+  r.network = oci::NetworkResources{};
+  r.network->class_id = 0x100001;
+  r.network->priorities = {{"lo", 5}, {"eth0", 2}};
+  EXPECT_EQ(plan(cg, r, hybrid_files()),
+            (std::vector<std::string>{
+                "/sys/fs/cgroup/net_cls,net_prio/c1/net_cls.classid=1048577",
+                "/sys/fs/cgroup/net_cls,net_prio/c1/net_prio.ifpriomap=lo 5",
+                "/sys/fs/cgroup/net_cls,net_prio/c1/net_prio.ifpriomap=eth0 2",
+            }));
+  r.network->class_id.reset();
+  std::string err;
+  plan(hybrid(), r, hybrid_files(), &err);
+  EXPECT_EQ(err,
+            "`linux.resources.network.priorities`: no mounted cgroup hierarchy has the `net_prio` "
+            "controller");
+}
+
+TEST(CgroupResourcesTest, CheckBeforeUpdateRefusesALimitAtOrBelowUsage) {
+  FakeFs fs = v2_files();
+  fs.text["/sys/fs/cgroup/kube/c1/memory.current"] = "52428800\n";  // 50 MiB in use
+  oci::Resources r;
+  r.memory = oci::MemoryResources{};
+  r.memory->limit = 32 << 20;
+  r.memory->check_before_update = true;
+  std::string err;
+  plan(v2_only(), r, fs, &err);
+  EXPECT_EQ(err,
+            "`linux.resources.memory.limit`: memory limit 33554432 is not above the current usage "
+            "52428800 (checkBeforeUpdate)");
+  r.memory->limit = 50 << 20;  // equal: refused too, as runc
+  EXPECT_TRUE(plan(v2_only(), r, fs).empty());
+  r.memory->limit = 64 << 20;
+  r.memory->swap = 40 << 20;
+  plan(v2_only(), r, fs, &err);
+  EXPECT_EQ(err,
+            "`linux.resources.memory.swap`: memory+swap limit 41943040 is not above the current "
+            "usage 52428800 (checkBeforeUpdate)");
+  r.memory->swap.reset();
+  EXPECT_EQ(plan(v2_only(), r, fs),
+            (std::vector<std::string>{"/sys/fs/cgroup/kube/c1/memory.max=67108864"}));
+  // Without it, or unreadable usage: no check.
+  r.memory->limit = 32 << 20;
+  r.memory->check_before_update = false;
+  EXPECT_EQ(plan(v2_only(), r, fs),
+            (std::vector<std::string>{"/sys/fs/cgroup/kube/c1/memory.max=33554432"}));
+  r.memory->check_before_update = true;
+  EXPECT_EQ(plan(v2_only(), r, v2_files()),
+            (std::vector<std::string>{"/sys/fs/cgroup/kube/c1/memory.max=33554432"}));
+}
+
 }  // namespace
 }  // namespace kernel
