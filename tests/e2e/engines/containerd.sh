@@ -33,12 +33,13 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
 EOF
   containerd --config "$WORK/config.toml" >"$WORK/daemon.log" 2>&1 &
   CONTAINERD_PID=$!
-  wait_for C version || { echo "containerd did not answer within 30 s" >"$WORK/start.err"; return 1; }
+  wait_daemon "$CONTAINERD_PID" C version >"$WORK/start.err" || { sed -i 's/^/containerd: /' "$WORK/start.err"; return 1; }
   C images import --base-name localhost/rune-e2e/busybox "$IMAGE_DIR/busybox.tar" >"$WORK/import.out" 2>&1 ||
     { cat "$WORK/import.out" >"$WORK/start.err"; return 1; }
 }
 engine_reset() {
   local t
+  [ -n "${CONTAINERD_PID:-}" ] && kill -0 "$CONTAINERD_PID" 2>/dev/null || return 0
   for t in $(C tasks ls -q 2>/dev/null); do C tasks kill -s KILL "$t"; done
   for t in $(C tasks ls -q 2>/dev/null); do wait_for task_gone "$t"; done
   for t in $(C containers ls -q 2>/dev/null); do C containers rm "$t"; done

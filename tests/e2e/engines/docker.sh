@@ -21,7 +21,7 @@ engine_start() {
     -H "unix://$WORK/docker.sock" --config-file "$WORK/daemon.json" \
     --bridge=none --iptables=false --ip6tables=false --ip-masq=false >"$WORK/daemon.log" 2>&1 &
   DOCKERD_PID=$!
-  wait_for D version || { echo "dockerd did not answer within 30 s" >"$WORK/start.err"; return 1; }
+  wait_daemon "$DOCKERD_PID" D version >"$WORK/start.err" || { sed -i 's/^/dockerd: /' "$WORK/start.err"; return 1; }
   D import "$IMAGE_DIR/rootfs.tar" "$IMG" >/dev/null 2>"$WORK/start.err" || return 1
   # docker import keeps no config: every case names its command.
 }

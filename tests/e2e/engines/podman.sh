@@ -52,6 +52,12 @@ engine_stop() {
   done
   rmdir_cgroups libpod_parent/conmon # every conmon's, of any podman on the host: only if empty
   remove_parent_cgroups libpod_parent
+  # conmon and its exit command (`podman container cleanup ID`, which runs the runtime's delete)
+  # outlive `podman rm`: wait for every process that names one of this suite's containers.
+  local i
+  for id in $(sort -u "$WORK/ids" 2>/dev/null); do
+    for i in $(seq 50); do pgrep -f "$id" >/dev/null || break; sleep 0.1; done
+  done
   # The runtime's state of this suite's containers (gone unless a delete failed), and its default
   # root if this suite made it.
   [ -n "$RUNTIME_ROOT" ] || return 0
