@@ -15,6 +15,8 @@ PAL=${PAL:?set PAL to the built liberpal-sim.so}
 RUNTIME=$(command -v "${RUNTIME:-$RUNE}") || { echo "RUNTIME ${RUNTIME:-} not found" >&2; exit 2; }
 RUNTIME=$(realpath "$RUNTIME")
 RUNE=$(realpath "$RUNE")
+PAL=$(realpath "$PAL")
+SUITE_FILE=$(realpath "$0")
 [ "$RUNTIME" = "$RUNE" ] && IS_RUNE=1 || IS_RUNE=0
 [ "$(id -u)" = 0 ] || { echo "engine tests must run as root" >&2; exit 2; }
 for tool in jq umoci sha256sum; do
@@ -26,6 +28,8 @@ done
 exec 8>&1 # the suite's stdout, for the cleanup (which may run inside a redirected function)
 WORK=$(mktemp -d "/tmp/rune-e2e-$ENGINE.XXXXXX")
 chmod 755 "$WORK"
+# conmon writes a file `oom` into its working directory (podman's) when the container is OOM-killed.
+cd "$WORK" || exit 2
 T_START=$(date +%s%N)
 IMAGE_DIR=$WORK/image
 
@@ -282,7 +286,7 @@ run_suite() {
   engine_start || cannot_start "$(tail -5 "$WORK/start.err")"
   echo "# $ENGINE started in $(( ($(date +%s%N) - T_START) / 1000000 )) ms (with the image)"
   local t rc out t0 ms
-  for t in $(grep -oE '^t_[A-Za-z0-9_]+\(\)' "$0" | sed 's/()$//'); do
+  for t in $(grep -oE '^t_[A-Za-z0-9_]+\(\)' "$SUITE_FILE" | sed 's/()$//'); do
     t0=$(date +%s%N)
     # Output to a file, not a pipe: a detached container may inherit the case's stdio.
     (set -u; "$t") >"$WORK/case.out" 2>&1 </dev/null; rc=$?
