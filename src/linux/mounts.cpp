@@ -1,10 +1,15 @@
 #include "linux/mounts.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/mount.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
+
+#include <cstring>
+#include <memory>
 
 #include "base/fd.h"
 #include "base/file.h"
@@ -109,6 +114,87 @@ Status bind_on(Sys& sys, int rootfd, const std::string& source, const std::strin
                   what + ": remount");
 }
 
+// Copies the contents of directory `src` into directory `dst` (tmpcopyup): directories, regular
+// files, symlinks and device/fifo/socket nodes, with their owner, mode and times. `what` names
+// the mount in errors.
+Status copy_tree(int src, int dst, const std::string& rel, const std::string& what, int depth) {
+  if (depth > 256) return base::sys_error(what + ": copy up `" + rel + "`", ELOOP);
+  int dup_fd = fcntl(src, F_DUPFD_CLOEXEC, 0);
+  if (dup_fd < 0) return base::sys_error(what + ": copy up `" + rel + "`");
+  DIR* dir = fdopendir(dup_fd);
+  if (!dir) {
+    ::close(dup_fd);
+    return base::sys_error(what + ": copy up `" + rel + "`");
+  }
+  std::unique_ptr<DIR, int (*)(DIR*)> closer(dir, closedir);
+  while (struct dirent* e = readdir(dir)) {
+    const char* name = e->d_name;
+    if (!strcmp(name, ".") || !strcmp(name, "..")) continue;
+    const std::string path = rel + "/" + name;
+    const std::string err = what + ": copy up `" + path + "`";
+    struct stat st;
+    if (fstatat(src, name, &st, AT_SYMLINK_NOFOLLOW) != 0) return base::sys_error(err);
+    const mode_t perm = st.st_mode & 07777;
+    if (S_ISDIR(st.st_mode)) {
+      if (mkdirat(dst, name, 0700) != 0) return base::sys_error(err);
+      base::UniqueFd s(openat(src, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+      base::UniqueFd d(openat(dst, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+      if (s.get() < 0 || d.get() < 0) return base::sys_error(err);
+      TRY(copy_tree(s.get(), d.get(), path, what, depth + 1));
+    } else if (S_ISREG(st.st_mode)) {
+      base::UniqueFd s(openat(src, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+      if (s.get() < 0) return base::sys_error(err);
+      base::UniqueFd d(
+          openat(dst, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+      if (d.get() < 0) return base::sys_error(err);
+      for (off_t left = st.st_size; left > 0;) {
+        ssize_t n = sendfile(d.get(), s.get(), nullptr, static_cast<size_t>(left));
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return base::sys_error(err);
+        if (n == 0) break;  // the file shrank meanwhile
+        left -= n;
+      }
+    } else if (S_ISLNK(st.st_mode)) {
+      std::string target(static_cast<size_t>(st.st_size) + 1, '\0');
+      ssize_t n = readlinkat(src, name, target.data(), target.size());
+      if (n < 0) return base::sys_error(err);
+      target.resize(static_cast<size_t>(n));
+      if (symlinkat(target.c_str(), dst, name) != 0) return base::sys_error(err);
+    } else {
+      if (mknodat(dst, name, st.st_mode & (S_IFMT | 0600), st.st_rdev) != 0)
+        return base::sys_error(err);
+    }
+    if (fchownat(dst, name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) != 0)
+      return base::sys_error(err + ": chown");
+    if (!S_ISLNK(st.st_mode) && fchmodat(dst, name, perm, 0) != 0)
+      return base::sys_error(err + ": chmod");
+    const struct timespec times[2] = {st.st_atim, st.st_mtim};
+    utimensat(dst, name, times, AT_SYMLINK_NOFOLLOW);
+  }
+  return base::ok();
+}
+
+// A tmpfs with `tmpcopyup`: the directory it covers is opened first (the fd keeps reaching the
+// covered directory), the tmpfs is mounted writable, the contents are copied in, and only then
+// is a read-only tmpfs made read-only.
+Status apply_tmpfs_copy_up(Sys& sys, int rootfd, const MountStep& m, int target_fd) {
+  const std::string what = m.describe();
+  int covered = sys.open_in_root(rootfd, m.destination.c_str(), O_RDONLY | O_DIRECTORY, 0);
+  if (covered < 0) return base::sys_error(what + ": open the directory to copy up");
+  base::UniqueFd cfd(covered);
+  const unsigned long flags = m.opts.flags & ~MS_RDONLY;
+  const char* data = m.opts.data.empty() ? nullptr : m.opts.data.c_str();
+  TRY(do_mount(sys, m.source.c_str(), fd_path(target_fd), m.type.c_str(), flags, data, what));
+  int fd = sys.open_in_root(rootfd, m.destination.c_str(), O_RDONLY | O_DIRECTORY, 0);
+  if (fd < 0) return base::sys_error(what + ": reopen");
+  base::UniqueFd nfd(fd);
+  TRY(copy_tree(cfd.get(), fd, m.destination == "/" ? "" : m.destination, what, 0));
+  if (m.opts.flags & MS_RDONLY)
+    TRY(do_mount(sys, nullptr, fd_path(fd), nullptr, MS_REMOUNT | m.opts.flags, data,
+                 what + ": remount read-only"));
+  return base::ok();
+}
+
 Status apply_cgroup_mount(Sys& sys, int rootfd, const MountStep& m, int target_fd,
                           const std::vector<CgroupBind>& cgroups) {
   const std::string what = m.describe();
@@ -187,7 +273,11 @@ Result<MountOptions> parse_mount_options(const std::vector<std::string>& options
       mo.propagation = p;
       continue;
     }
-    if (o == "tmpcopyup" || o == "nosymfollow" || o == "idmap" || o == "ridmap")
+    if (o == "tmpcopyup") {
+      mo.copy_up = true;
+      continue;
+    }
+    if (o == "nosymfollow" || o == "idmap" || o == "ridmap")
       return base::invalid("`" + field + "`: option `" + o +
                            "` is not supported by this version of rune");
     if (o.empty()) return base::invalid("`" + field + "`: empty option");
@@ -233,6 +323,8 @@ Result<std::vector<MountStep>> plan_mounts(const oci::Config& c, const std::stri
     } else {
       s.source = m.source.empty() ? m.type : m.source;
     }
+    if (s.opts.copy_up && (s.kind != MountKind::regular || m.type != "tmpfs"))
+      return base::invalid("`" + field + ".options`: `tmpcopyup` applies to tmpfs mounts only");
     plan.push_back(std::move(s));
   }
   return plan;
@@ -315,6 +407,10 @@ Status apply_mount(Sys& sys, int rootfd, const MountStep& m,
       TRY(apply_cgroup_mount(sys, rootfd, m, tfd, cgroups));
       break;
     case MountKind::regular:
+      if (m.opts.copy_up) {
+        TRY(apply_tmpfs_copy_up(sys, rootfd, m, tfd));
+        break;
+      }
       TRY(do_mount(sys, m.source.c_str(), fd_path(tfd), m.type.c_str(), m.opts.flags,
                    m.opts.data.empty() ? nullptr : m.opts.data.c_str(), what));
       break;

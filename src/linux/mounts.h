@@ -19,6 +19,7 @@ struct MountOptions {
   unsigned long propagation = 0;  // MS_SHARED/MS_SLAVE/MS_PRIVATE/MS_UNBINDABLE, maybe | MS_REC
   bool bind = false;
   bool recursive = false;  // rbind
+  bool copy_up = false;    // tmpcopyup (tmpfs only): the tmpfs starts with the directory's contents
   std::string data;        // fs-specific options (size=, mode=, ...)
 };
 

@@ -316,6 +316,34 @@ data
 ro"
   [ -e "$B/share/g" ] && fail "write went through"; true
 }
+t_tmpfs_tmpcopyup_starts_with_the_directory_contents() {
+  # podman's --read-only mounts tmpfs on /tmp, /var/tmp and /run with `tmpcopyup` (a runc and crun
+  # extension): the tmpfs starts with a copy of what the rootfs has there (owners, modes, links,
+  # nodes), the rootfs itself is not written, and a read-only one is read-only after the copy.
+  bundle a; local d=$B/rootfs/data
+  mkdir -p "$d/sub/deeper" "$B/rootfs/rodata"; echo content >"$d/sub/deeper/file"; chmod 777 "$d/sub"
+  chown 1000:1001 "$d/sub/deeper/file"; chmod 4755 "$d/sub/deeper/file"; ln -s sub/deeper/file "$d/link"
+  mkfifo "$d/fifo"; echo ro-content >"$B/rootfs/rodata/f"
+  cfg '.mounts+=[{"destination":"/data","type":"tmpfs","source":"tmpfs","options":["tmpcopyup","mode=755"]},
+                 {"destination":"/rodata","type":"tmpfs","source":"tmpfs","options":["ro","tmpcopyup"]},
+                 {"destination":"/fresh","type":"tmpfs","source":"tmpfs","options":["tmpcopyup"]}]'
+  expect_out 'cd /data; stat -c "%A %u:%g %n" sub sub/deeper/file link fifo; cat link
+awk "\$2==\"/data\"||\$2==\"/rodata\"||\$2==\"/fresh\"{print \$2, \$3, substr(\$4,1,2)}" /proc/mounts
+touch /data/new && echo data-writable; cat /rodata/f; touch /rodata/x 2>/dev/null || echo rodata-read-only; ls -A /fresh | wc -l' \
+"drwxrwxrwx 0:0 sub
+-rwsr-xr-x 1000:1001 sub/deeper/file
+lrwxrwxrwx 0:0 link
+prw-r--r-- 0:0 fifo
+content
+/data tmpfs rw
+/rodata tmpfs ro
+/fresh tmpfs rw
+data-writable
+ro-content
+rodata-read-only
+0" || return 1
+  [ -e "$d/new" ] && fail "the write went to the rootfs, not the tmpfs"; true
+}
 t_destination_under_absolute_symlink_stays_inside() {
   bundle a; mkdir -p "$B/rootfs/var"; ln -s /run "$B/rootfs/var/run"
   local marker=/run/rune-it-escape-$$

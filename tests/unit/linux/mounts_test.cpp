@@ -40,10 +40,18 @@ TEST(MountOptionsTest, RbindIsRecursiveBind) {
 }
 
 TEST(MountOptionsTest, UnsupportedOptionsNameTheField) {
-  auto r = parse_mount_options({"tmpcopyup"}, "mounts[2].options");
+  auto r = parse_mount_options({"nosymfollow"}, "mounts[2].options");
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().message(),
-            "`mounts[2].options`: option `tmpcopyup` is not supported by this version of rune");
+            "`mounts[2].options`: option `nosymfollow` is not supported by this version of rune");
+}
+
+TEST(MountOptionsTest, TmpcopyupIsAFlagNotData) {
+  // podman's --read-only tmpfs mounts carry it (a runc and crun extension).
+  auto r = parse_mount_options({"rw", "tmpcopyup", "mode=1777"}, "m");
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_TRUE(r->copy_up);
+  EXPECT_EQ(r->data, "mode=1777");
 }
 
 oci::Config config_with(std::vector<oci::Mount> mounts) {
@@ -70,6 +78,13 @@ TEST(PlanMountsTest, RelativeBindSourceIsUnderTheBundleAndFilesAreNoticed) {
   EXPECT_EQ((*r)[0].kind, MountKind::bind);
   EXPECT_EQ((*r)[1].destination, "/x");
   EXPECT_EQ((*r)[1].source, "tmpfs");
+}
+
+TEST(PlanMountsTest, TmpcopyupOnlyOnTmpfs) {
+  EXPECT_TRUE(plan_mounts(config_with({{"/tmp", "tmpfs", "tmpfs", {"tmpcopyup"}}}), "/b").ok());
+  auto r = plan_mounts(config_with({{"/x", "bind", "/tmp", {"rbind", "tmpcopyup"}}}), "/b");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message(), "`mounts[0].options`: `tmpcopyup` applies to tmpfs mounts only");
 }
 
 TEST(PlanMountsTest, MountOverRootIsRejected) {
