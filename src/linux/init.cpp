@@ -38,6 +38,10 @@ base::Status write_sysctls(const std::map<std::string, std::string>& sysctl) {
 
 }  // namespace
 
+const SeccompProgram* seccomp_at_exec(const InitPlan& p) {
+  return p.seccomp && p.seccomp->notify ? nullptr : p.seccomp;
+}
+
 std::string init_hook_state(const InitPlan& p, oci::Status status, int init_pid) {
   return oci::hook_state_json(p.id, status, init_pid, p.bundle, p.config->annotations);
 }
@@ -98,9 +102,15 @@ base::Status init_container(const InitPlan& p, Sys& sys, ChildChannel& ch, std::
   if (c.process.io_priority) TRY(set_io_priority(*c.process.io_priority));
   if (c.linux.personality) TRY(set_personality(*c.linux.personality));
   // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: before the capabilities drop.
-  if (p.seccomp && !c.process.no_new_privileges) TRY(load_seccomp(*p.seccomp));
+  if (p.seccomp && !c.process.no_new_privileges) TRY(load_seccomp(*p.seccomp, &ch));
   TRY(set_user_and_capabilities(c.process.user, c.process.capabilities));
   umask(c.process.user.umask.value_or(022));
+  // With NOTIFY rules the listener must reach listenerPath during create: now, not at execve.
+  if (p.seccomp && c.process.no_new_privileges && p.seccomp->notify) {
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+      return base::sys_error("`process.noNewPrivileges`");
+    TRY(load_seccomp(*p.seccomp, &ch));
+  }
   return base::ok();
 }
 

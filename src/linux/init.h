@@ -36,6 +36,10 @@ struct InitPlan {
   std::string id, bundle;
 };
 
+// The filter still to load at execve (prepare_exec): none when init_container loaded it already
+// (NOTIFY rules: before `ready`).
+const SeccompProgram* seccomp_at_exec(const InitPlan& p);
+
 // The state JSON a hook of this container reads (status and the init's host pid).
 std::string init_hook_state(const InitPlan& p, oci::Status status, int init_pid);
 

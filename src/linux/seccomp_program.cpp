@@ -3,8 +3,10 @@
 #include <linux/seccomp.h>
 #include <seccomp.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -16,6 +18,7 @@
 
 #include "base/fd.h"
 #include "base/file.h"
+#include "base/json.h"
 
 namespace kernel {
 
@@ -42,9 +45,7 @@ base::Result<uint32_t> action(const std::string& name, std::optional<uint32_t> e
   if (name == "SCMP_ACT_TRACE") return SCMP_ACT_TRACE(ret);
   if (name == "SCMP_ACT_ALLOW") return SCMP_ACT_ALLOW;
   if (name == "SCMP_ACT_LOG") return SCMP_ACT_LOG;
-  if (name == "SCMP_ACT_NOTIFY")
-    return base::Error(base::Category::unimplemented,
-                       "`" + field + "`: SCMP_ACT_NOTIFY is not supported by this version of rune");
+  if (name == "SCMP_ACT_NOTIFY") return SCMP_ACT_NOTIFY;
   return field_error(field, "unknown action `" + name + "`");
 }
 
@@ -68,7 +69,17 @@ uint32_t arch(const std::string& name) {
 
 }  // namespace
 
+bool uses_notify(const oci::Seccomp& s) {
+  for (const auto& r : s.syscalls)
+    if (r.action == "SCMP_ACT_NOTIFY") return true;
+  return false;
+}
+
 base::Result<SeccompProgram> compile_seccomp(const oci::Seccomp& s) {
+  if (s.default_action == "SCMP_ACT_NOTIFY")
+    return field_error(kField + ".defaultAction",
+                       "SCMP_ACT_NOTIFY cannot be the default action (nothing could answer the "
+                       "calls that hand the listener over; runc refuses it too)");
   ASSIGN_OR_RETURN(uint32_t def,
                    action(s.default_action, s.default_errno_ret, kField + ".defaultAction"));
   std::unique_ptr<void, CtxFree> ctx(seccomp_init(def));
@@ -89,6 +100,14 @@ base::Result<SeccompProgram> compile_seccomp(const oci::Seccomp& s) {
     std::string field = kField + ".syscalls[" + std::to_string(i) + "]";
     ASSIGN_OR_RETURN(uint32_t act, action(r.action, r.errno_ret, field + ".action"));
     if (act == def) continue;
+    // The init hands the listener to rune with these calls, under the filter already.
+    if (act == SCMP_ACT_NOTIFY)
+      for (const std::string& name : r.names)
+        if (name == "sendmsg" || name == "recvmsg")
+          return field_error(field + ".action",
+                             "SCMP_ACT_NOTIFY on `" + name +
+                                 "`: the container's init makes this call to hand the listener "
+                                 "over (runc refuses `write` the same way)");
     std::vector<scmp_arg_cmp> conds;
     bool same_index_twice = false;
     for (size_t k = 0; k < r.args.size(); ++k) {
@@ -116,6 +135,7 @@ base::Result<SeccompProgram> compile_seccomp(const oci::Seccomp& s) {
     }
   }
   SeccompProgram p;
+  p.notify = uses_notify(s);
   for (const auto& f : s.flags) {
     if (f == "SECCOMP_FILTER_FLAG_TSYNC") p.flags |= SECCOMP_FILTER_FLAG_TSYNC;
     if (f == "SECCOMP_FILTER_FLAG_LOG") p.flags |= SECCOMP_FILTER_FLAG_LOG;
@@ -203,7 +223,10 @@ base::Result<SeccompProgram> compile_seccomp_cached(const oci::Seccomp& s,
   char name[32];
   std::snprintf(name, sizeof name, "/%016llx.bpf", static_cast<unsigned long long>(fnv1a(key)));
   const std::string path = cache_dir + name;
-  if (auto hit = read_cache(path, key)) return std::move(*hit);
+  if (auto hit = read_cache(path, key)) {
+    hit->notify = uses_notify(s);
+    return std::move(*hit);
+  }
   ASSIGN_OR_RETURN(SeccompProgram p, compile_seccomp(s));
   if (mkdir(cache_dir.c_str(), 0700) == 0 || errno == EEXIST) {
     char flags[16];
@@ -218,12 +241,58 @@ base::Result<SeccompProgram> compile_seccomp_cached(const oci::Seccomp& s,
   return p;
 }
 
-base::Status load_seccomp(const SeccompProgram& p) {
+base::Status load_seccomp(const SeccompProgram& p, ChildChannel* ch) {
   sock_fprog prog{static_cast<unsigned short>(p.filter.size()),
                   const_cast<sock_filter*>(p.filter.data())};
-  if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, p.flags, &prog) != 0)
-    return base::sys_error("`linux.seccomp`: load the filter");
+  unsigned flags = p.flags | (p.notify ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0);
+  long r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
+  if (r < 0) return base::sys_error("`linux.seccomp`: load the filter");
+  if (!p.notify) return base::ok();
+  base::UniqueFd listener(static_cast<int>(r));
+  if (!ch)
+    return base::Error(base::Category::internal,
+                       "`linux.seccomp`: a NOTIFY filter loaded with nobody to hand it to");
+  return ch->send_seccomp_listener(listener.get());
+}
+
+base::Status send_to_listener(const std::string& path, const std::string& process_state,
+                              int listener_fd) {
+  const std::string what = "`linux.seccomp.listenerPath`: ";
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (path.size() >= sizeof addr.sun_path)
+    return base::invalid(what + "`" + path + "` is too long for a socket address");
+  memcpy(addr.sun_path, path.data(), path.size());
+  base::UniqueFd sock(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!sock.valid()) return base::sys_error(what + "socket");
+  if (connect(sock.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
+    return base::sys_error(what + "connect to `" + path + "`");
+  iovec iov{const_cast<char*>(process_state.data()), process_state.size()};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  cmsghdr* c = CMSG_FIRSTHDR(&msg);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof(int));
+  memcpy(CMSG_DATA(c), &listener_fd, sizeof(int));
+  ssize_t n;
+  do n = sendmsg(sock.get(), &msg, MSG_NOSIGNAL);
+  while (n < 0 && errno == EINTR);
+  if (n < 0) return base::sys_error(what + "send the seccomp listener to `" + path + "`");
+  if (static_cast<size_t>(n) != process_state.size())
+    return base::sys_error(what + "short send to `" + path + "`", EIO);
   return base::ok();
+}
+
+std::string container_process_state(const oci::Seccomp& s, int init_pid,
+                                    const std::string& state_json) {
+  return "{\"ociVersion\":\"1.0.2\",\"fds\":[\"seccompFd\"],\"pid\":" + std::to_string(init_pid) +
+         ",\"metadata\":" + base::json_quote(s.listener_metadata) + ",\"state\":" + state_json +
+         "}";
 }
 
 }  // namespace kernel

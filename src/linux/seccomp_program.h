@@ -1,9 +1,11 @@
 // linux.seccomp: compiled to a BPF program in the parent (libseccomp, linked statically), loaded
 // by the init where runc loads it: without noNewPrivileges before the capabilities drop (loading
-// needs CAP_SYS_ADMIN then), with it as late as possible before execve. System call names this
-// libseccomp does not know are skipped, as runc skips them (docker's profile names calls newer
-// than some kernels); a rule whose action is the default one is left out (libseccomp refuses it).
-// The file is not called linux/seccomp.h: that is the kernel's uapi header, included here.
+// needs CAP_SYS_ADMIN then), with it as late as possible before execve — but with NOTIFY rules
+// before `ready`, the listener handed to rune and on to `listenerPath` while create runs. System
+// call names this libseccomp does not know are skipped, as runc skips them (docker's profile names
+// calls newer than some kernels); a rule whose action is the default one is left out (libseccomp
+// refuses it). The file is not called linux/seccomp.h: that is the kernel's uapi header, included
+// here.
 #pragma once
 
 #include <linux/filter.h>
@@ -12,13 +14,15 @@
 #include <vector>
 
 #include "base/error.h"
+#include "linux/sync.h"
 #include "oci/config.h"
 
 namespace kernel {
 
 struct SeccompProgram {
   std::vector<sock_filter> filter;
-  unsigned flags = 0;  // SECCOMP_FILTER_FLAG_*
+  unsigned flags = 0;   // SECCOMP_FILTER_FLAG_*
+  bool notify = false;  // a rule is SCMP_ACT_NOTIFY: loading makes a listener for rune to pass on
 };
 
 // Errors name the field (`linux.seccomp.syscalls[3].action`).
@@ -35,6 +39,17 @@ base::Result<SeccompProgram> compile_seccomp_cached(const oci::Seccomp& s,
 std::string seccomp_cache_key(const oci::Seccomp& s);
 
 // seccomp(SECCOMP_SET_MODE_FILTER): async-signal-safe, for the init.
-base::Status load_seccomp(const SeccompProgram& p);
+// Loads the filter into the calling process. With NOTIFY rules the kernel's listener goes to
+// rune over `ch` (which waits until rune has passed it on to `listenerPath`, so the calls the
+// listener answers can be made from then on).
+base::Status load_seccomp(const SeccompProgram& p, ChildChannel* ch = nullptr);
+
+// In rune: the runtime-spec's ContainerProcessState for the listener (fds ["seccompFd"], the
+// init's pid, listenerMetadata, the container's state), and its sending over a connection to
+// `path` with the listener fd attached (SCM_RIGHTS).
+std::string container_process_state(const oci::Seccomp& s, int init_pid,
+                                    const std::string& state_json);
+base::Status send_to_listener(const std::string& path, const std::string& process_state,
+                              int listener_fd);
 
 }  // namespace kernel

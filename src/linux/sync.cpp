@@ -34,6 +34,10 @@ const char* msg_name(SyncMsg m) {
       return "hooks";
     case SyncMsg::hooks_done:
       return "hooks_done";
+    case SyncMsg::seccomp_listener:
+      return "seccomp_listener";
+    case SyncMsg::seccomp_done:
+      return "seccomp_done";
   }
   return "unknown";
 }
@@ -55,12 +59,28 @@ Status send_msg(int fd, SyncMsg type, int err = 0, int cat = 0, const std::strin
 // (the last one kept in `phase`); `text` and `err` receive the expected message's payload.
 Status recv_expect(int fd, SyncMsg want, const char* peer, std::string* text = nullptr,
                    std::string* phase = nullptr, int* err = nullptr,
-                   const std::function<Status()>* on_hooks = nullptr) {
+                   const std::function<Status()>* on_hooks = nullptr,
+                   const std::function<Status(int)>* on_listener = nullptr) {
   for (;;) {
     char buf[4096];
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
+    iovec iov{buf, sizeof buf};
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
     ssize_t r;
-    do r = recv(fd, buf, sizeof buf, 0);
+    do r = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
     while (r < 0 && errno == EINTR);
+    base::UniqueFd passed;
+    if (r >= 0)
+      for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+          int f;
+          memcpy(&f, CMSG_DATA(c), sizeof f);
+          passed.reset(f);
+        }
     if (r < 0) return base::sys_error(std::string("sync: receive from ") + peer);
     if (r == 0)
       return base::Error(base::Category::unavailable,
@@ -75,6 +95,14 @@ Status recv_expect(int fd, SyncMsg want, const char* peer, std::string* text = n
                          std::string(buf + sizeof h, static_cast<size_t>(r) - sizeof h), h.err);
     if (h.type == SyncMsg::phase && want != SyncMsg::phase) {
       if (phase) phase->assign(buf + sizeof h, static_cast<size_t>(r) - sizeof h);
+      continue;
+    }
+    if (h.type == SyncMsg::seccomp_listener && on_listener && *on_listener) {
+      if (!passed.valid())
+        return base::Error(base::Category::internal, "sync: a seccomp listener without its fd");
+      TRY((*on_listener)(passed.get()));
+      passed.reset();
+      TRY(send_msg(fd, SyncMsg::seccomp_done));
       continue;
     }
     if (h.type == SyncMsg::hooks && on_hooks && *on_hooks) {
@@ -114,9 +142,10 @@ Status ParentChannel::send_start() {
   return send_msg(fd_.get(), SyncMsg::start);
 }
 Status ParentChannel::wait_ready(std::string* ready_text, std::string* phase,
-                                 const std::function<Status()>& on_hooks) {
+                                 const std::function<Status()>& on_hooks,
+                                 const std::function<Status(int)>& on_listener) {
   return recv_expect(fd_.get(), SyncMsg::ready, "the container's init process", ready_text, phase,
-                     nullptr, &on_hooks);
+                     nullptr, &on_hooks, &on_listener);
 }
 base::Result<int> ParentChannel::wait_started() {
   int pid = 0;
@@ -130,6 +159,26 @@ Status ChildChannel::wait_go(int* init_pid) {
 Status ChildChannel::request_hooks() {
   TRY(send_msg(fd_.get(), SyncMsg::hooks));
   return recv_expect(fd_.get(), SyncMsg::hooks_done, "rune");
+}
+Status ChildChannel::send_seccomp_listener(int lfd) {
+  Header h = {SyncMsg::seccomp_listener, 0, 0};
+  iovec iov{&h, sizeof h};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  cmsghdr* c = CMSG_FIRSTHDR(&msg);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof(int));
+  memcpy(CMSG_DATA(c), &lfd, sizeof lfd);
+  ssize_t r;
+  do r = sendmsg(fd_.get(), &msg, MSG_NOSIGNAL);
+  while (r < 0 && errno == EINTR);
+  if (r < 0) return base::sys_error("sync: send `seccomp_listener`");
+  return recv_expect(fd_.get(), SyncMsg::seccomp_done, "rune");
 }
 Status ChildChannel::wait_start() {
   return recv_expect(fd_.get(), SyncMsg::start, "rune");

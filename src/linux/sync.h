@@ -22,8 +22,10 @@ enum class SyncMsg : uint32_t {
   failed = 4,
   phase = 5,
   started = 6,
-  hooks = 7,       // child -> parent: before pivot_root; run prestart and createRuntime hooks
-  hooks_done = 8,  // parent -> child: they ran; go on
+  hooks = 7,             // child -> parent: before pivot_root; run prestart and createRuntime hooks
+  hooks_done = 8,        // parent -> child: they ran; go on
+  seccomp_listener = 9,  // child -> parent: the NOTIFY filter's listener fd (SCM_RIGHTS)
+  seccomp_done = 10,     // parent -> child: it went to listenerPath; go on
 };
 
 class ParentChannel;
@@ -43,8 +45,11 @@ class ParentChannel {
   // Waits for Ready; a Failed message comes back as the child's error. Phase messages on the
   // way are kept in `phase` (the last one), Ready's text in `ready_text`. A Hooks message runs
   // `on_hooks` (its error ends the wait) and is answered with HooksDone.
+  // A SeccompListener message runs `on_listener` with the fd (closed afterwards) and is
+  // answered with SeccompDone.
   base::Status wait_ready(std::string* ready_text = nullptr, std::string* phase = nullptr,
-                          const std::function<base::Status()>& on_hooks = nullptr);
+                          const std::function<base::Status()>& on_hooks = nullptr,
+                          const std::function<base::Status(int)>& on_listener = nullptr);
   // Waits for Started (enclave containers in run mode); returns the runtime's pid.
   base::Result<int> wait_started();
   void close() { fd_.reset(); }
@@ -59,6 +64,8 @@ class ChildChannel {
   base::Status wait_go(int* init_pid = nullptr);
   // Asks rune to run the prestart and createRuntime hooks, and waits until they ran.
   base::Status request_hooks();
+  // Sends the seccomp listener fd and waits until rune passed it on.
+  base::Status send_seccomp_listener(int fd);
   base::Status wait_start();
   base::Status send_ready(const std::string& text = "");
   base::Status send_phase(const std::string& text);

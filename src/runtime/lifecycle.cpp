@@ -58,7 +58,7 @@ constexpr const char* kSeccompCache = "@seccomp-cache";
   std::string exe;
   int init_pid = 0;
   Status s = kernel::init_container(p, sys, ch, exe, init_pid);
-  InitContext ctx{*p.config, ch, exe, p.fifo_fd, p.preserve_fds, p.seccomp};
+  InitContext ctx{*p.config, ch, exe, p.fifo_fd, p.preserve_fds, kernel::seccomp_at_exec(p)};
   if (s.ok()) s = handler.run_in_init(ctx);
   if (!s.ok()) {
     ch.send_failed(s.error());
@@ -82,7 +82,7 @@ constexpr const char* kSeccompCache = "@seccomp-cache";
       _exit(127);
     }
   }
-  kernel::exec_process(p.config->process, exe, p.preserve_fds, p.seccomp);
+  kernel::exec_process(p.config->process, exe, p.preserve_fds, kernel::seccomp_at_exec(p));
 }
 
 Result<std::string> absolute_dir(const std::string& path, const std::string& what) {
@@ -369,7 +369,17 @@ Result<Runtime::Created> Runtime::do_create(const CreateOptions& o, Mode mode) {
     TRY(kernel::run_hooks(config.hooks.prestart, state, "prestart"));
     return kernel::run_hooks(config.hooks.create_runtime, state, "createRuntime");
   };
-  Status ready = out.channel.wait_ready(&ready_text, &phase, runtime_hooks);
+  // NOTIFY rules: the init's listener goes on to listenerPath with the container's state.
+  auto to_listener = [&](int listener) -> Status {
+    const oci::Seccomp& sc = *config.linux.seccomp;
+    return kernel::send_to_listener(
+        sc.listener_path,
+        kernel::container_process_state(
+            sc, pid,
+            oci::hook_state_json(o.id, oci::Status::creating, pid, bundle, config.annotations)),
+        listener);
+  };
+  Status ready = out.channel.wait_ready(&ready_text, &phase, runtime_hooks, to_listener);
   if (!ready.ok()) {
     int status = kill_and_reap(pid);
     guard.set_pid(0);

@@ -44,9 +44,8 @@ t_mount_that_the_kernel_refuses() {
   expect_error 'mounts[7] (`nosuchfs` on `/mnt/x`)' R run --bundle "$B" ${c1} && assert_no_leftovers ${c1}
 }
 t_field_not_supported_yet_is_rejected() {
-  bundle a; cfg '.linux.seccomp={"defaultAction":"SCMP_ACT_ALLOW","listenerPath":"/run/l.sock",
-                                 "syscalls":[{"names":["mkdir"],"action":"SCMP_ACT_NOTIFY"}]}'
-  expect_error '`linux.seccomp.syscalls[0].action`: SCMP_ACT_NOTIFY is not supported' \
+  bundle a; cfg '.linux.intelRdt={"closID":"x"}'
+  expect_error '`linux.intelRdt`: Intel RDT is not supported' \
     R create --bundle "$B" ${c1} && assert_no_leftovers ${c1} || return 1
   bundle a; cfg '.process.apparmorProfile="docker-default"'
   expect_error '`process.apparmorProfile`' R create --bundle "$B" ${c2} && assert_no_leftovers ${c2} || return 1

@@ -530,4 +530,32 @@ idle" || return 1
   [ "$(cat "$B/out")" = 1 ] || fail "policy: $(cat "$B/out")"
 }
 
+t_seccomp_notify_reaches_the_listener() {
+  [ -x "${SECCOMP_LISTENER:-}" ] || { echo "SECCOMP_LISTENER not set (CTest sets it)"; return 1; }
+  local sock=$WORK/listener.sock lp
+  for nnp in false true; do
+    "$SECCOMP_LISTENER" "$sock" "$WORK/listener.state" 42 & lp=$!
+    local i; for i in $(seq 100); do [ -S "$sock" ] && break; sleep 0.02; done
+    bundle a
+    cfg --arg p "$sock" --argjson n $nnp '.process.noNewPrivileges=$n | .annotations={"k":"v"} | .linux.seccomp={"defaultAction":"SCMP_ACT_ALLOW","listenerPath":$p,"listenerMetadata":"meta-1",
+      "syscalls":[{"names":["mkdir","mkdirat"],"action":"SCMP_ACT_NOTIFY"}]}'
+    # The listener answers ENOMSG (42), which no real mkdir gives.
+    expect_out 'mkdir /tmp/x 2>&1 | grep -c "No message of desired type"; [ -d /tmp/x ] && echo made || echo not-made' "1
+not-made" || { kill $lp; return 1; }
+    wait $lp
+    grep -q "^fd=yes$" "$WORK/listener.state" || fail "no fd: $(cat "$WORK/listener.state")" || return 1
+    head -1 "$WORK/listener.state" | jq -e '.ociVersion=="1.0.2" and .fds==["seccompFd"] and .metadata=="meta-1" and (.pid|type)=="number" and .state.status=="creating" and .state.pid==.pid and .state.annotations.k=="v" and (.state.id|startswith("c-"))' >/dev/null \
+      || fail "state (nnp=$nnp): $(cat "$WORK/listener.state")" || return 1
+  done
+  # What no listener could answer is refused by name, before anything is made.
+  bundle a; cfg --arg p "$sock" '.linux.seccomp={"defaultAction":"SCMP_ACT_ALLOW","listenerPath":$p,"syscalls":[{"names":["sendmsg"],"action":"SCMP_ACT_NOTIFY"}]}'
+  R run --bundle "$B" ${c1} 2>"$B/err" && fail "NOTIFY on sendmsg accepted"
+  grep -q 'linux.seccomp.syscalls\[0\].action`: SCMP_ACT_NOTIFY on `sendmsg`' "$B/err" || fail "err: $(cat "$B/err")" || return 1
+  # A listener that is not there fails the create and leaves nothing.
+  bundle a; cfg --arg p "$WORK/nobody.sock" '.linux.seccomp={"defaultAction":"SCMP_ACT_ALLOW","listenerPath":$p,"syscalls":[{"names":["mkdir"],"action":"SCMP_ACT_NOTIFY"}]}'
+  R run --bundle "$B" ${c1} 2>"$B/err" && fail "run without a listener succeeded"
+  grep -q 'listenerPath`: connect to' "$B/err" || fail "err: $(cat "$B/err")" || return 1
+  assert_no_leftovers ${c1}
+}
+
 run_tests

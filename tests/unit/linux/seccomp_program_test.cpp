@@ -66,15 +66,37 @@ TEST(SeccompProgramTest, FlagsMapToTheKernels) {
   EXPECT_EQ(p->flags, unsigned{SECCOMP_FILTER_FLAG_LOG | SECCOMP_FILTER_FLAG_SPEC_ALLOW});
 }
 
-TEST(SeccompProgramTest, NotifyIsRefusedNamingTheField) {
+TEST(SeccompProgramTest, NotifyMakesAListenerButNotAsDefaultOrOnTheHandOverCalls) {
   oci::Seccomp s = allow_all_but("mkdir", "SCMP_ACT_NOTIFY");
-  s.syscalls.insert(s.syscalls.begin(), oci::SeccompRule{{"rmdir"}, "SCMP_ACT_ERRNO", {}, {}});
   auto p = compile_seccomp(s);
-  ASSERT_FALSE(p.ok());
-  EXPECT_EQ(p.error().category(), base::Category::unimplemented);
-  EXPECT_EQ(p.error().message(),
-            "`linux.seccomp.syscalls[1].action`: SCMP_ACT_NOTIFY is not supported by this version "
-            "of rune");
+  ASSERT_TRUE(p.ok()) << p.error().message();
+  EXPECT_TRUE(p->notify);
+  EXPECT_FALSE(compile_seccomp(allow_all_but("mkdir", "SCMP_ACT_ERRNO"))->notify);
+
+  oci::Seccomp def = s;
+  def.default_action = "SCMP_ACT_NOTIFY";
+  auto d = compile_seccomp(def);
+  ASSERT_FALSE(d.ok());
+  EXPECT_NE(d.error().message().find("`linux.seccomp.defaultAction`: SCMP_ACT_NOTIFY cannot be"),
+            std::string::npos);
+
+  oci::Seccomp hand = allow_all_but("recvmsg", "SCMP_ACT_NOTIFY");
+  hand.syscalls.insert(hand.syscalls.begin(),
+                       oci::SeccompRule{{"rmdir"}, "SCMP_ACT_ERRNO", {}, {}});
+  auto h = compile_seccomp(hand);
+  ASSERT_FALSE(h.ok());
+  EXPECT_NE(h.error().message().find("`linux.seccomp.syscalls[1].action`: SCMP_ACT_NOTIFY on "
+                                     "`recvmsg`"),
+            std::string::npos)
+      << h.error().message();
+}
+
+TEST(SeccompProgramTest, TheListenerGetsTheSpecsContainerProcessState) {
+  oci::Seccomp s;
+  s.listener_metadata = "m\"x";
+  EXPECT_EQ(
+      container_process_state(s, 42, R"({"id":"c"})"),
+      R"({"ociVersion":"1.0.2","fds":["seccompFd"],"pid":42,"metadata":"m\"x","state":{"id":"c"}})");
 }
 
 }  // namespace
