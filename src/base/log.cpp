@@ -94,13 +94,19 @@ std::string format_line(Format format, Level level, std::string_view msg, std::s
   return line;
 }
 
+void open_now() {
+  Sink& s = sink();
+  if (!s.path.empty() && s.fd < 0)
+    s.fd = open(s.path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+}
+
 void write(Level level, std::string_view msg) {
   Sink& s = sink();
   std::string line = format_line(s.format, level, msg, rfc3339_nano_now());
   line += '\n';
   int fd = STDERR_FILENO;
   if (!s.path.empty()) {
-    if (s.fd < 0) s.fd = open(s.path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    open_now();
     if (s.fd >= 0) fd = s.fd;
   }
   // One write per line: lines from concurrent runtimes in one log file do not interleave.

@@ -16,6 +16,9 @@ enum class Format { text, json };
 // Configures the sink. `path` empty = stderr. The file is opened lazily, on the first message,
 // so a container start that logs nothing never touches it.
 void configure(std::string path, Format format, bool debug);
+// Opens the log file now, if one is configured and not open yet: before rune starts a process
+// that may log from where the path no longer resolves (a container's init after pivot_root).
+void open_now();
 bool debug_enabled();
 
 void write(Level level, std::string_view msg);

@@ -333,6 +333,8 @@ Result<Runtime::Created> Runtime::do_create(const CreateOptions& o, Mode mode) {
     if (!fifo.valid()) return base::sys_error("open `" + fp + "`");
     plan.fifo_fd = fifo.get();
   }
+  // The init logs to the same file (its warnings); after pivot_root the path is out of reach.
+  base::log::open_now();
   kernel::ChildChannel child_ch;
   TRY(kernel::make_sync_pair(out.channel, child_ch));
   ASSIGN_OR_RETURN(pid_t pid, kernel::clone_init(*plan.ns, [&] {
