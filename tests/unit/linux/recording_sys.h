@@ -105,10 +105,22 @@ class RecordingSys : public Sys {
   }
   int fchownat(int, const char*, uid_t, gid_t, int) override { return 0; }
   int fchmodat(int, const char*, mode_t) override { return 0; }
-  int sethostname(const char*, size_t) override { return 0; }
-  int setdomainname(const char*, size_t) override { return 0; }
-  int setns(int, int) override { return 0; }
-  int unshare(int) override { return 0; }
+  int sethostname(const char* n, size_t len) override {
+    calls.push_back("sethostname " + std::string(n, len));
+    return 0;
+  }
+  int setdomainname(const char* n, size_t len) override {
+    calls.push_back("setdomainname " + std::string(n, len));
+    return 0;
+  }
+  int setns(int fd, int type) override {
+    calls.push_back("setns " + std::to_string(fd) + " " + std::to_string(type));
+    return 0;
+  }
+  int unshare(int flags) override {
+    calls.push_back("unshare " + std::to_string(flags));
+    return 0;
+  }
   int close(int) override { return 0; }
 
  private:
