@@ -28,7 +28,7 @@ kill_loop() {
     R delete -f $id 2>"$WORK/err" || fail "try $i (killed after ${delay} ms): delete -f: $(cat "$WORK/err")" || return 1
     nothing_left $id || { echo "try $i (killed after ${delay} ms)"; return 1; }
   done
-  echo "$1 tries"
+  echo "NOTE: $1 tries"
 }
 
 t_create_killed_at_random_moments() { bundle a; sh_args 'sleep 30'; kill_loop "$TRIES"; }

@@ -65,8 +65,9 @@ run_tests() {
     # Output goes to a file, not a pipe: a created container inherits the test's stdio.
     (set -u; "$t") >"$WORK/test.out" 2>&1 </dev/null; rc=$?; out=$(cat "$WORK/test.out")
     for id in $(R list -q 2>/dev/null); do R delete -f "$id" >/dev/null 2>&1; done
-    # A test that could not check what it is for says "SKIPPED: why": shown even when it passes.
-    if [ $rc = 0 ]; then PASS=$((PASS+1)); echo "ok - ${t#t_}"; grep '^SKIPPED' "$WORK/test.out" | sed 's/^/#   /'
+    # A test that could not check what it is for says "SKIPPED: why", and a count worth keeping
+    # "NOTE: ...": both shown even when it passes.
+    if [ $rc = 0 ]; then PASS=$((PASS+1)); echo "ok - ${t#t_}"; grep -E '^(SKIPPED|NOTE)' "$WORK/test.out" | sed 's/^/#   /'
     else FAIL=$((FAIL+1)); FAILED="$FAILED ${t#t_}"; echo "not ok - ${t#t_}"; echo "$out" | sed 's/^/#   /' | head -20; fi
   done
   echo "# failed:${FAILED:- none}"
