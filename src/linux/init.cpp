@@ -8,12 +8,14 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <climits>
 #include <cstring>
 
 #include "base/file.h"
 #include "base/process.h"
 #include "linux/capabilities.h"
 #include "linux/devices.h"
+#include "linux/dmz.h"
 #include "linux/hooks.h"
 #include "linux/rootfs.h"
 
@@ -44,6 +46,9 @@ std::string init_hook_state(const InitPlan& p, oci::Status status, int init_pid)
 base::Status init_container(const InitPlan& p, Sys& sys, ChildChannel& ch, std::string& exe,
                             int& init_pid) {
   const oci::Config& c = *p.config;
+  // Whatever rune's caller left open beyond stdio and --preserve-fds is closed at exec from the
+  // start, so that no exec of the init (hooks included) ever passes it on.
+  syscall(SYS_close_range, 3 + p.preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
   TRY(ch.wait_go(&init_pid));
   for (const auto& j : p.ns->joins) {
     if (j.type == oci::NsType::pid) continue;  // joined by the parent before clone
@@ -69,7 +74,7 @@ base::Status init_container(const InitPlan& p, Sys& sys, ChildChannel& ch, std::
   if (!c.hooks.prestart.empty() || !c.hooks.create_runtime.empty()) TRY(ch.request_hooks());
   if (!c.hooks.create_container.empty())
     TRY(run_hooks(c.hooks.create_container, init_hook_state(p, oci::Status::creating, init_pid),
-                  "createContainer"));
+                  "createContainer", p.dmz_fd));
   TRY(enter_rootfs(sys, rootfd, p.no_pivot));
   root.reset();
   TRY(set_root_propagation(sys, c.linux.rootfs_propagation));
@@ -91,6 +96,9 @@ base::Status init_container(const InitPlan& p, Sys& sys, ChildChannel& ch, std::
   // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: before the capabilities drop.
   if (p.seccomp && !c.process.no_new_privileges) TRY(load_seccomp(*p.seccomp));
   TRY(set_user_and_capabilities(c.process.user, c.process.capabilities));
+  // A change of uid sets the dumpable flag to fs.suid_dumpable, which may be 1: rune's image
+  // stays non-dumpable (its /proc/<pid>/exe closed to the container) until the exec.
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   umask(c.process.user.umask.value_or(022));
   return base::ok();
 }
@@ -113,6 +121,9 @@ base::Status check_exec_limits(const oci::Process& process) {
   };
   TRY(each(process.args, "process.args"));
   TRY(each(process.env, "process.env"));
+  // The workload is exec'd through rune-dmz, whose exec carries two more strings: its marker and
+  // the resolved path of `process.args[0]` (at most PATH_MAX).
+  total += dmz_exec_overhead(PATH_MAX);
   long limit = sysconf(_SC_ARG_MAX);
   if (limit > 0 && total > static_cast<size_t>(limit))
     return base::Error(base::Category::invalid_argument,
@@ -147,7 +158,7 @@ base::Status prepare_exec(const oci::Process& process, int preserve_fds,
 }
 
 void exec_process(const oci::Process& process, const std::string& exe, int preserve_fds,
-                  const SeccompProgram* seccomp) {
+                  const SeccompProgram* seccomp, int dmz_fd) {
   if (base::Status s = prepare_exec(process, preserve_fds, seccomp); !s.ok()) {
     dprintf(2, "rune: %s\n", s.error().what().c_str());
     _exit(127);
@@ -157,8 +168,11 @@ void exec_process(const oci::Process& process, const std::string& exe, int prese
   argv.push_back(nullptr);
   for (const auto& e : process.env) envp.push_back(const_cast<char*>(e.c_str()));
   envp.push_back(nullptr);
-  execve(exe.c_str(), argv.data(), envp.data());
-  dprintf(2, "rune: exec `%s`: %s\n", exe.c_str(), strerror(errno));
+  exec_through_dmz(dmz_fd, exe.c_str(), argv.data(), envp.data());
+  dprintf(2,
+          "rune: exec `%s`: cannot exec rune-dmz (it needs /proc mounted, or execveat allowed by "
+          "the seccomp profile): %s\n",
+          exe.c_str(), strerror(errno));
   _exit(127);
 }
 

@@ -31,6 +31,7 @@ struct InitPlan {
   int preserve_fds = 0;
   int fifo_fd = -1;  // create: wait for `start` on the exec fifo; run: on the channel
   const SeccompProgram* seccomp = nullptr;  // compiled linux.seccomp, if any
+  int dmz_fd = -1;  // rune-dmz's sealed memfd (dmz.h): the workload and hooks are exec'd through it
   // For the hooks' state: the container's id and bundle (the config has the annotations).
   std::string id, bundle;
 };
@@ -41,13 +42,14 @@ std::string init_hook_state(const InitPlan& p, oci::Status status, int init_pid)
 // Waits for Go, then sets the container up through `sys`; `exe` receives the resolved path of
 // `process.args[0]`, `init_pid` the init's pid as the host sees it. Before pivot_root, rune runs
 // the prestart and createRuntime hooks (one round trip, only when there are such hooks) and the
-// init runs the createContainer hooks.
+// init runs the createContainer hooks. `process.cwd` is resolved inside the new root without
+// magic links (CVE-2024-21626: `/proc/self/fd/N` must not reach a descriptor of the host).
 base::Status init_container(const InitPlan& p, Sys& sys, ChildChannel& ch, std::string& exe,
                             int& init_pid);
 
 // In the parent: the kernel would refuse the workload's execve with E2BIG (a string longer than
-// MAX_ARG_STRLEN, or args and env together above the exec limit); the error names the field,
-// instead of exit 127 from inside the container.
+// MAX_ARG_STRLEN, or args and env together, with rune-dmz's two arguments, above the exec
+// limit); the error names the field, instead of exit 127 from inside the container.
 base::Status check_exec_limits(const oci::Process& process);
 
 // Blocks until `rune start` writes to the exec fifo (held open O_RDWR, so poll() never sees a
@@ -55,10 +57,10 @@ base::Status check_exec_limits(const oci::Process& process);
 bool wait_exec_fifo(int fd);
 
 // Sets no_new_privs as `process` asks, closes descriptors from 3 + preserve_fds on (close on
-// exec), loads the seccomp filter if no_new_privs allowed it to wait this long, and execs `exe`;
-// on failure prints why and exits 127.
+// exec), loads the seccomp filter if no_new_privs allowed it to wait this long, and execs `exe`
+// through the rune-dmz in `dmz_fd`; on failure prints why and exits 127.
 [[noreturn]] void exec_process(const oci::Process& process, const std::string& exe,
-                               int preserve_fds, const SeccompProgram* seccomp);
+                               int preserve_fds, const SeccompProgram* seccomp, int dmz_fd);
 
 // What exec_process does before execve, for an init that does not exec (the init-runelet).
 base::Status prepare_exec(const oci::Process& process, int preserve_fds,
