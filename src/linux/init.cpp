@@ -1,5 +1,6 @@
 #include "linux/init.h"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
 #include <sys/prctl.h>
@@ -37,6 +38,34 @@ base::Status write_sysctls(const std::map<std::string, std::string>& sysctl) {
   return base::ok();
 }
 
+// `process.cwd` resolves through a magic link (/proc/self/fd/N, /proc/1/cwd, ...): say so.
+base::Error cwd_error(base::Error e, const std::string& cwd) {
+  if (e.err() != ELOOP) return std::move(e).wrap("`process.cwd`");
+  return base::Error(base::Category::invalid_argument,
+                     "`process.cwd`: `" + cwd +
+                         "` goes through a /proc magic link or too many symbolic links; it must "
+                         "be a directory of the container",
+                     ELOOP);
+}
+
+// CVE-2024-21626: after pivot_root, `process.cwd` is resolved inside the new root without magic
+// links (so `/proc/self/fd/N` cannot make a descriptor of the host the workload's working
+// directory), and the init changes to what was resolved: nothing is looked up twice.
+base::Status enter_cwd(Sys& sys, const std::string& cwd) {
+  int root = sys.open("/", O_PATH | O_DIRECTORY, 0);
+  if (root < 0) return base::sys_error("`process.cwd`: open the container's root");
+  int fd = sys.open_in_root(root, cwd.c_str(), O_PATH | O_DIRECTORY, 0);
+  int err = errno;
+  sys.close(root);
+  if (fd < 0)
+    return cwd_error(base::sys_error("open `" + cwd + "` inside the container", err), cwd);
+  int r = sys.fchdir(fd);
+  err = errno;
+  sys.close(fd);
+  if (r != 0) return base::sys_error("`process.cwd`: chdir to `" + cwd + "`", err);
+  return base::ok();
+}
+
 }  // namespace
 
 std::string init_hook_state(const InitPlan& p, oci::Status status, int init_pid) {
@@ -69,7 +98,8 @@ base::Status init_container(const InitPlan& p, Sys& sys, ChildChannel& ch, std::
   TRY_WRAP(create_devices(sys, rootfd,
                           p.dev_is_bind ? c.linux.devices : container_devices(c.linux.devices)),
            "devices");
-  TRY_WRAP(mkdir_in_root(sys, rootfd, c.process.cwd, 0755), "`process.cwd`");
+  if (base::Status s = mkdir_in_root(sys, rootfd, c.process.cwd, 0755); !s.ok())
+    return cwd_error(std::move(s).error(), c.process.cwd);
   // Hooks of the runtime's and the container's namespaces, before pivot_root.
   if (!c.hooks.prestart.empty() || !c.hooks.create_runtime.empty()) TRY(ch.request_hooks());
   if (!c.hooks.create_container.empty())
@@ -89,8 +119,7 @@ base::Status init_container(const InitPlan& p, Sys& sys, ChildChannel& ch, std::
   if (c.root_readonly) TRY(readonly_root(sys));
 
   TRY(set_rlimits(c.process.rlimits));
-  if (sys.chdir(c.process.cwd.c_str()) != 0)
-    return base::sys_error("`process.cwd`: chdir to `" + c.process.cwd + "`");
+  TRY(enter_cwd(sys, c.process.cwd));
   ASSIGN_OR_RETURN(exe,
                    base::find_executable(c.process.args[0], c.process.env, "`process.args[0]`"));
   // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: before the capabilities drop.
