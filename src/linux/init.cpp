@@ -73,12 +73,16 @@ std::string init_hook_state(const InitPlan& p, oci::Status status, int init_pid)
 }
 
 base::Status init_container(const InitPlan& p, Sys& sys, ChildChannel& ch, std::string& exe,
-                            int& init_pid) {
+                            int& init_pid, base::UniqueFd& dmz) {
   const oci::Config& c = *p.config;
   // Whatever rune's caller left open beyond stdio and --preserve-fds is closed at exec from the
   // start, so that no exec of the init (hooks included) ever passes it on.
   syscall(SYS_close_range, 3 + p.preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
+  // Off the start path: rune is busy with the cgroups until Go.
+  auto made = make_dmz();
   TRY(ch.wait_go(&init_pid));
+  if (!made.ok()) return std::move(made).error();
+  dmz = std::move(made).value();
   for (const auto& j : p.ns->joins) {
     if (j.type == oci::NsType::pid) continue;  // joined by the parent before clone
     if (sys.setns(j.fd.get(), oci::ns_clone_flag(j.type)) != 0)
@@ -104,7 +108,7 @@ base::Status init_container(const InitPlan& p, Sys& sys, ChildChannel& ch, std::
   if (!c.hooks.prestart.empty() || !c.hooks.create_runtime.empty()) TRY(ch.request_hooks());
   if (!c.hooks.create_container.empty())
     TRY(run_hooks(c.hooks.create_container, init_hook_state(p, oci::Status::creating, init_pid),
-                  "createContainer", p.dmz_fd));
+                  "createContainer", dmz.get()));
   TRY(enter_rootfs(sys, rootfd, p.no_pivot));
   root.reset();
   TRY(set_root_propagation(sys, c.linux.rootfs_propagation));

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "base/error.h"
+#include "base/fd.h"
 #include "linux/cgroup.h"
 #include "linux/mounts.h"
 #include "linux/namespaces.h"
@@ -31,7 +32,6 @@ struct InitPlan {
   int preserve_fds = 0;
   int fifo_fd = -1;  // create: wait for `start` on the exec fifo; run: on the channel
   const SeccompProgram* seccomp = nullptr;  // compiled linux.seccomp, if any
-  int dmz_fd = -1;  // rune-dmz's sealed memfd (dmz.h): the workload and hooks are exec'd through it
   // For the hooks' state: the container's id and bundle (the config has the annotations).
   std::string id, bundle;
 };
@@ -39,13 +39,15 @@ struct InitPlan {
 // The state JSON a hook of this container reads (status and the init's host pid).
 std::string init_hook_state(const InitPlan& p, oci::Status status, int init_pid);
 
-// Waits for Go, then sets the container up through `sys`; `exe` receives the resolved path of
-// `process.args[0]`, `init_pid` the init's pid as the host sees it. Before pivot_root, rune runs
+// Makes rune-dmz's sealed memfd into `dmz` (dmz.h: the workload and the hooks are exec'd through
+// it) while rune puts the init in its cgroups, waits for Go, then sets the container up through
+// `sys`; `exe` receives the resolved path of `process.args[0]`, `init_pid` the init's pid as the
+// host sees it. Before pivot_root, rune runs
 // the prestart and createRuntime hooks (one round trip, only when there are such hooks) and the
 // init runs the createContainer hooks. `process.cwd` is resolved inside the new root without
 // magic links (CVE-2024-21626: `/proc/self/fd/N` must not reach a descriptor of the host).
 base::Status init_container(const InitPlan& p, Sys& sys, ChildChannel& ch, std::string& exe,
-                            int& init_pid);
+                            int& init_pid, base::UniqueFd& dmz);
 
 // In the parent: the kernel would refuse the workload's execve with E2BIG (a string longer than
 // MAX_ARG_STRLEN, or args and env together, with rune-dmz's two arguments, above the exec

@@ -19,7 +19,6 @@
 #include "linux/capabilities.h"
 #include "linux/cgroup.h"
 #include "linux/cgroup_resources.h"
-#include "linux/dmz.h"
 #include "linux/hooks.h"
 #include "linux/init.h"
 #include "linux/mounts.h"
@@ -57,8 +56,9 @@ constexpr const char* kSeccompCache = "@seccomp-cache";
   kernel::RealSys sys;
   std::string exe;
   int init_pid = 0;
-  Status s = kernel::init_container(p, sys, ch, exe, init_pid);
-  InitContext ctx{*p.config, ch, exe, p.fifo_fd, p.preserve_fds, p.seccomp, p.dmz_fd};
+  base::UniqueFd dmz;
+  Status s = kernel::init_container(p, sys, ch, exe, init_pid, dmz);
+  InitContext ctx{*p.config, ch, exe, p.fifo_fd, p.preserve_fds, p.seccomp, dmz.get()};
   if (s.ok()) s = handler.run_in_init(ctx);
   if (!s.ok()) {
     ch.send_failed(s.error());
@@ -76,13 +76,13 @@ constexpr const char* kSeccompCache = "@seccomp-cache";
   // stops the container (`rune start` waits for the workload and reports it).
   if (const auto& hooks = p.config->hooks.start_container; !hooks.empty()) {
     Status h = kernel::run_hooks(hooks, kernel::init_hook_state(p, oci::Status::created, init_pid),
-                                 "startContainer", p.dmz_fd);
+                                 "startContainer", dmz.get());
     if (!h.ok()) {
       dprintf(2, "rune: %s\n", h.error().what().c_str());
       _exit(127);
     }
   }
-  kernel::exec_process(p.config->process, exe, p.preserve_fds, p.seccomp, p.dmz_fd);
+  kernel::exec_process(p.config->process, exe, p.preserve_fds, p.seccomp, dmz.get());
 }
 
 Result<std::string> absolute_dir(const std::string& path, const std::string& what) {
@@ -291,8 +291,6 @@ Result<Runtime::Created> Runtime::do_create(const CreateOptions& o, Mode mode) {
   // CAP_SYS_PTRACE can open its /proc/<pid>/exe (or mem, fd, ...). And it execs the workload
   // through a sealed rune-dmz, never from rune's image (linux/dmz.h).
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-  ASSIGN_OR_RETURN(base::UniqueFd dmz, kernel::make_dmz());
-  plan.dmz_fd = dmz.get();
   kernel::ChildChannel child_ch;
   TRY(kernel::make_sync_pair(out.channel, child_ch));
   for (const auto& j : plan.ns->joins)
@@ -315,7 +313,6 @@ Result<Runtime::Created> Runtime::do_create(const CreateOptions& o, Mode mode) {
     TRY(save_record(store_.dir(o.id), record));
   }
   fifo.reset();
-  dmz.reset();
   handler.after_clone();
 
   TRY_WRAP(kernel::add_process(*cg, pid), "put the container's init in its cgroups");
