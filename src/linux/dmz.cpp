@@ -41,15 +41,22 @@ base::Result<base::UniqueFd> make_dmz() {
 }
 
 size_t dmz_exec_overhead(size_t exe_size) {
-  return sizeof kMarker + exe_size + 1 + 2 * sizeof(char*);
+  return sizeof kMarker + 12 + exe_size + 1 + 3 * sizeof(char*);
 }
 
-void exec_through_dmz(int dmz_fd, const char* exe, char* const* argv, char* const* envp) {
+void exec_through_dmz(int dmz_fd, int wait_fd, const char* exe, char* const* argv,
+                      char* const* envp) {
   size_t argc = 0;
   while (argv[argc]) ++argc;
+  char wait[16] = "-";
+  if (wait_fd >= 0) {
+    snprintf(wait, sizeof wait, "%d", wait_fd);
+    if (fcntl(wait_fd, F_SETFD, 0) != 0) return;
+  }
   std::vector<char*> dargv;
-  dargv.reserve(argc + 3);
+  dargv.reserve(argc + 4);
   dargv.push_back(const_cast<char*>(kMarker));
+  dargv.push_back(wait);
   dargv.push_back(const_cast<char*>(exe));
   dargv.insert(dargv.end(), argv, argv + argc + 1);
   // execve first: every seccomp profile lets the workload's execve through, while execveat may

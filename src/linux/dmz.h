@@ -19,12 +19,15 @@ base::Result<base::UniqueFd> make_dmz();
 
 // Execs `exe` with `argv` and `envp` through the rune-dmz in `dmz_fd` (execve of
 // /proc/self/fd/N, or execveat(AT_EMPTY_PATH) where /proc is not mounted): `argv` and `envp`
-// reach `exe` unchanged. Returns only if the dmz could not be exec'd, with errno set; a failing
-// exec of `exe` itself is reported by the dmz, as rune reports it ("rune: exec `EXE`: ..."),
-// with exit status 127.
-void exec_through_dmz(int dmz_fd, const char* exe, char* const* argv, char* const* envp);
+// reach `exe` unchanged. With `wait_fd` >= 0 (left open across the exec), the dmz first waits
+// for one byte on it (the container's start), closes it, and exits 1 if it breaks. Returns only
+// if the dmz could not be exec'd, with errno set; a failing exec of `exe` itself is reported by
+// the dmz, as rune reports it ("rune: exec `EXE`: ..."), with exit status 127.
+void exec_through_dmz(int dmz_fd, int wait_fd, const char* exe, char* const* argv,
+                      char* const* envp);
 
-// Bytes `exec_through_dmz` adds to the exec (its marker and an `exe` of `exe_size` bytes).
+// Bytes `exec_through_dmz` adds to the exec (its marker, the wait descriptor and an `exe` of
+// `exe_size` bytes).
 size_t dmz_exec_overhead(size_t exe_size);
 
 }  // namespace kernel

@@ -70,7 +70,7 @@ base::Status run_hook(const oci::Hook& hook, const std::string& state, const std
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);
     if (dmz_fd >= 0)
-      exec_through_dmz(dmz_fd, hook.path.c_str(), argv.data(), envp.data());
+      exec_through_dmz(dmz_fd, -1, hook.path.c_str(), argv.data(), envp.data());
     else
       execve(hook.path.c_str(), argv.data(), envp.data());
     dprintf(2, "exec: %s", strerror(errno));

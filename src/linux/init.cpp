@@ -191,7 +191,7 @@ base::Status prepare_exec(const oci::Process& process, int preserve_fds,
 }
 
 void exec_process(const oci::Process& process, const std::string& exe, int preserve_fds,
-                  const SeccompProgram* seccomp, int dmz_fd) {
+                  const SeccompProgram* seccomp, int dmz_fd, int wait_fd) {
   if (base::Status s = prepare_exec(process, preserve_fds, seccomp); !s.ok()) {
     dprintf(2, "rune: %s\n", s.error().what().c_str());
     _exit(127);
@@ -201,7 +201,7 @@ void exec_process(const oci::Process& process, const std::string& exe, int prese
   argv.push_back(nullptr);
   for (const auto& e : process.env) envp.push_back(const_cast<char*>(e.c_str()));
   envp.push_back(nullptr);
-  exec_through_dmz(dmz_fd, exe.c_str(), argv.data(), envp.data());
+  exec_through_dmz(dmz_fd, wait_fd, exe.c_str(), argv.data(), envp.data());
   dprintf(2,
           "rune: exec `%s`: cannot exec rune-dmz (it needs /proc mounted, or execveat allowed by "
           "the seccomp profile): %s\n",

@@ -60,9 +60,11 @@ bool wait_exec_fifo(int fd);
 
 // Sets no_new_privs as `process` asks, closes descriptors from 3 + preserve_fds on (close on
 // exec), loads the seccomp filter if no_new_privs allowed it to wait this long, and execs `exe`
-// through the rune-dmz in `dmz_fd`; on failure prints why and exits 127.
+// through the rune-dmz in `dmz_fd`, which first waits for the start on `wait_fd` if it is not -1
+// (dmz.h); on failure prints why and exits 127.
 [[noreturn]] void exec_process(const oci::Process& process, const std::string& exe,
-                               int preserve_fds, const SeccompProgram* seccomp, int dmz_fd);
+                               int preserve_fds, const SeccompProgram* seccomp, int dmz_fd,
+                               int wait_fd = -1);
 
 // What exec_process does before execve, for an init that does not exec (the init-runelet).
 base::Status prepare_exec(const oci::Process& process, int preserve_fds,

@@ -45,8 +45,9 @@ namespace {
 // Compiled seccomp programs, in the state root under a name no container id can have.
 constexpr const char* kSeccompCache = "@seccomp-cache";
 
-// The container's init: the kernel set-up, then the handler's part, then (default handler) Ready,
-// the wait for start, and the workload's execve.
+// The container's init: the kernel set-up, then the handler's part, then (default handler) Ready
+// and the exec of rune-dmz, which waits for start and execs the workload (with startContainer
+// hooks: the init waits for start, runs the hooks, then execs the workload through rune-dmz).
 [[noreturn]] void container_main(const kernel::InitPlan& p, Handler& handler,
                                  kernel::ChildChannel& ch) {
   prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
@@ -68,19 +69,24 @@ constexpr const char* kSeccompCache = "@seccomp-cache";
   // that, or a fast exit of rune kills the created container.
   prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
   if (!ch.send_ready().ok()) _exit(1);
+  const auto& hooks = p.config->hooks.start_container;
+  // Without startContainer hooks, the init execs rune-dmz now and rune-dmz waits for the start
+  // (one byte on the exec fifo, or the Start message in `rune run`): rune's image is gone from
+  // the container before `start`, and its teardown is off the start path.
+  if (hooks.empty())
+    kernel::exec_process(p.config->process, exe, p.preserve_fds, p.seccomp, dmz.get(),
+                         p.fifo_fd >= 0 ? p.fifo_fd : ch.fd());
   bool go = p.fifo_fd >= 0 ? kernel::wait_exec_fifo(p.fifo_fd) : ch.wait_start().ok();
   if (!go) _exit(1);
   ch.close();
   if (p.fifo_fd >= 0) close(p.fifo_fd);
   // startContainer hooks: in the container, after start, before the workload. A failing one
   // stops the container (`rune start` waits for the workload and reports it).
-  if (const auto& hooks = p.config->hooks.start_container; !hooks.empty()) {
-    Status h = kernel::run_hooks(hooks, kernel::init_hook_state(p, oci::Status::created, init_pid),
-                                 "startContainer", dmz.get());
-    if (!h.ok()) {
-      dprintf(2, "rune: %s\n", h.error().what().c_str());
-      _exit(127);
-    }
+  Status h = kernel::run_hooks(hooks, kernel::init_hook_state(p, oci::Status::created, init_pid),
+                               "startContainer", dmz.get());
+  if (!h.ok()) {
+    dprintf(2, "rune: %s\n", h.error().what().c_str());
+    _exit(127);
   }
   kernel::exec_process(p.config->process, exe, p.preserve_fds, p.seccomp, dmz.get());
 }

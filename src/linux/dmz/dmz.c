@@ -9,9 +9,12 @@
  * of its own (src/linux/dmz.cpp), and this program execs the workload: while it runs,
  * /proc/self/exe is the sealed memfd, and there is no rune image left in the container.
  *
- * Protocol: argv = {"rune-dmz", EXE, ARGS...}; it runs execve(EXE, ARGS, envp). Anything else
- * (the kernel running it as an interpreter or through /proc/self/exe) is refused with exit 127.
- * On failure it prints rune's message, "rune: exec `EXE`: <strerror>", and exits 127.
+ * Protocol: argv = {"rune-dmz", WAIT, EXE, ARGS...}; it runs execve(EXE, ARGS, envp). WAIT is "-",
+ * or the number of a descriptor to read one byte from first (the exec fifo, or the socket to rune
+ * in `rune run`: the container's start), which it then closes; if the read fails or meets EOF it
+ * exits 1, as rune's init did. While it waits it is not dumpable. Anything else (the kernel
+ * running it as an interpreter or through /proc/self/exe) is refused with exit 127. On failure it
+ * prints rune's message, "rune: exec `EXE`: <strerror>", and exits 127.
  *
  * No libc: static, a few hundred bytes of code, so that the second exec costs next to nothing.
  * Built with its own flags by src/linux/CMakeLists.txt and embedded in rune as a byte array.
@@ -20,8 +23,11 @@
 typedef unsigned long u64;
 
 #if defined(__x86_64__)
+#define NR_READ 0
 #define NR_WRITE 1
+#define NR_CLOSE 3
 #define NR_EXECVE 59
+#define NR_PRCTL 157
 #define NR_EXIT_GROUP 231
 static long sys3(long n, long a, long b, long c) {
   long r;
@@ -31,8 +37,11 @@ static long sys3(long n, long a, long b, long c) {
 __asm__(".text\n.global _start\n_start:\n xor %ebp,%ebp\n mov %rsp,%rdi\n and $-16,%rsp\n"
         " call dmz_main\n hlt\n");
 #elif defined(__aarch64__)
+#define NR_READ 63
 #define NR_WRITE 64
+#define NR_CLOSE 57
 #define NR_EXECVE 221
+#define NR_PRCTL 167
 #define NR_EXIT_GROUP 94
 static long sys3(long n, long a, long b, long c) {
   register long x8 __asm__("x8") = n;
@@ -81,8 +90,24 @@ static const char* message(long err) {
   }
 }
 
-static __attribute__((noreturn)) void die(void) {
-  for (;;) sys3(NR_EXIT_GROUP, 127, 0, 0);
+static __attribute__((noreturn)) void die(long code) {
+  for (;;) sys3(NR_EXIT_GROUP, code, 0, 0);
+}
+
+/* Blocks until one byte can be read from descriptor `arg` (decimal), then closes it. */
+static void wait_start(const char* arg) {
+  long fd = 0;
+  for (; *arg; arg++) {
+    if (*arg < '0' || *arg > '9') die(1);
+    fd = fd * 10 + (*arg - '0');
+  }
+  sys3(NR_PRCTL, 4 /* PR_SET_DUMPABLE */, 0, 0);
+  char b;
+  long r;
+  do r = sys3(NR_READ, fd, (long)&b, 1);
+  while (r == -4 /* EINTR */);
+  if (r != 1) die(1);
+  sys3(NR_CLOSE, fd, 0, 0);
 }
 
 static const char k_marker[] = "rune-dmz";
@@ -91,17 +116,18 @@ __attribute__((noreturn, used)) void dmz_main(long* sp) {
   long argc = sp[0];
   char** argv = (char**)(sp + 1);
   char** envp = argv + argc + 1;
-  int ours = argc >= 3;
+  int ours = argc >= 4;
   for (u64 i = 0; ours && i < sizeof k_marker; i++) ours = argv[0][i] == k_marker[i];
   if (!ours) {
     put("rune: the container's init image (/proc/self/exe) cannot be run by the workload\n");
-    die();
+    die(127);
   }
-  long r = sys3(NR_EXECVE, (long)argv[1], (long)(argv + 2), (long)envp);
+  if (argv[1][0] != '-') wait_start(argv[1]);
+  long r = sys3(NR_EXECVE, (long)argv[2], (long)(argv + 3), (long)envp);
   put("rune: exec `");
-  put(argv[1]);
+  put(argv[2]);
   put("`: ");
   put(message(-r));
   put("\n");
-  die();
+  die(127);
 }
