@@ -34,8 +34,9 @@ static long sys3(long n, long a, long b, long c) {
   __asm__ volatile("syscall" : "=a"(r) : "a"(n), "D"(a), "S"(b), "d"(c) : "rcx", "r11", "memory");
   return r;
 }
-__asm__(".text\n.global _start\n_start:\n xor %ebp,%ebp\n mov %rsp,%rdi\n and $-16,%rsp\n"
-        " call dmz_main\n hlt\n");
+__asm__(
+    ".text\n.global _start\n_start:\n xor %ebp,%ebp\n mov %rsp,%rdi\n and $-16,%rsp\n"
+    " call dmz_main\n hlt\n");
 #elif defined(__aarch64__)
 #define NR_READ 63
 #define NR_WRITE 64
@@ -62,31 +63,53 @@ static u64 len(const char* s) {
   return n;
 }
 
-static void put(const char* s) { sys3(NR_WRITE, 2, (long)s, (long)len(s)); }
+static void put(const char* s) {
+  sys3(NR_WRITE, 2, (long)s, (long)len(s));
+}
 
 /* glibc's strerror() text for what execve(2) can fail with, so that the message is rune's. */
 static const char* message(long err) {
   switch (err) {
-    case 1: return "Operation not permitted";
-    case 2: return "No such file or directory";
-    case 5: return "Input/output error";
-    case 7: return "Argument list too long";
-    case 8: return "Exec format error";
-    case 11: return "Resource temporarily unavailable";
-    case 12: return "Cannot allocate memory";
-    case 13: return "Permission denied";
-    case 14: return "Bad address";
-    case 20: return "Not a directory";
-    case 21: return "Is a directory";
-    case 22: return "Invalid argument";
-    case 23: return "Too many open files in system";
-    case 24: return "Too many open files";
-    case 26: return "Text file busy";
-    case 36: return "File name too long";
-    case 38: return "Function not implemented";
-    case 40: return "Too many levels of symbolic links";
-    case 80: return "Accessing a corrupted shared library";
-    default: return "Unknown error";
+    case 1:
+      return "Operation not permitted";
+    case 2:
+      return "No such file or directory";
+    case 5:
+      return "Input/output error";
+    case 7:
+      return "Argument list too long";
+    case 8:
+      return "Exec format error";
+    case 11:
+      return "Resource temporarily unavailable";
+    case 12:
+      return "Cannot allocate memory";
+    case 13:
+      return "Permission denied";
+    case 14:
+      return "Bad address";
+    case 20:
+      return "Not a directory";
+    case 21:
+      return "Is a directory";
+    case 22:
+      return "Invalid argument";
+    case 23:
+      return "Too many open files in system";
+    case 24:
+      return "Too many open files";
+    case 26:
+      return "Text file busy";
+    case 36:
+      return "File name too long";
+    case 38:
+      return "Function not implemented";
+    case 40:
+      return "Too many levels of symbolic links";
+    case 80:
+      return "Accessing a corrupted shared library";
+    default:
+      return "Unknown error";
   }
 }
 
