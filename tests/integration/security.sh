@@ -103,6 +103,24 @@ t_hooks_of_the_init_cannot_run_rune() {
   rune_intact
 }
 
+t_credentials_through_rune_dmz_are_those_of_a_direct_exec() {
+  # A non-root user with an ambient capability, no_new_privs: the workload, exec'd through
+  # rune-dmz, has what one exec would give it (ambient -> permitted and effective).
+  bundle a
+  cfg '.process.user={"uid":1000,"gid":1000} | .process.noNewPrivileges=true
+       | .process.capabilities={"bounding":["CAP_NET_BIND_SERVICE","CAP_KILL"],"effective":["CAP_NET_BIND_SERVICE"],
+          "permitted":["CAP_NET_BIND_SERVICE"],"inheritable":["CAP_NET_BIND_SERVICE"],"ambient":["CAP_NET_BIND_SERVICE"]}'
+  sh_args 'id -u; grep -E "^(CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs)" /proc/self/status | tr -s "\t" " "'
+  local out; out=$(R run --bundle "$B" sec-c1 </dev/null 2>"$B/err") || fail "run: $(cat "$B/err")" || return 1
+  [ "$out" = "1000
+CapInh: 0000000000000400
+CapPrm: 0000000000000400
+CapEff: 0000000000000400
+CapBnd: 0000000000000420
+CapAmb: 0000000000000400
+NoNewPrivs: 1" ] || fail "credentials: $out"
+}
+
 # --- CVE-2019-5736 (b): /proc/<init>/exe from the container's pid namespace ------------------
 
 t_created_init_exe_cannot_be_opened_from_its_pid_namespace() {
