@@ -13,6 +13,7 @@
 #include <cstring>
 
 #include "base/fd.h"
+#include "linux/dmz.h"
 
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
@@ -38,7 +39,8 @@ std::string describe(int status) {
 
 }  // namespace
 
-base::Status run_hook(const oci::Hook& hook, const std::string& state, const std::string& field) {
+base::Status run_hook(const oci::Hook& hook, const std::string& state, const std::string& field,
+                      int dmz_fd) {
   const std::string who = "`" + field + "` (`" + hook.path + "`)";
   // stdin is a socket, not a pipe: a hook that does not read its state must not SIGPIPE rune.
   int in[2], out[2];
@@ -67,7 +69,10 @@ base::Status run_hook(const oci::Hook& hook, const std::string& state, const std
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);
-    execve(hook.path.c_str(), argv.data(), envp.data());
+    if (dmz_fd >= 0)
+      exec_through_dmz(dmz_fd, -1, hook.path.c_str(), argv.data(), envp.data());
+    else
+      execve(hook.path.c_str(), argv.data(), envp.data());
     dprintf(2, "exec: %s", strerror(errno));
     _exit(127);
   }
@@ -131,9 +136,9 @@ base::Status run_hook(const oci::Hook& hook, const std::string& state, const std
 }
 
 base::Status run_hooks(const std::vector<oci::Hook>& hooks, const std::string& state,
-                       const std::string& kind) {
+                       const std::string& kind, int dmz_fd) {
   for (size_t i = 0; i < hooks.size(); ++i)
-    TRY(run_hook(hooks[i], state, "hooks." + kind + "[" + std::to_string(i) + "]"));
+    TRY(run_hook(hooks[i], state, "hooks." + kind + "[" + std::to_string(i) + "]", dmz_fd));
   return base::ok();
 }
 

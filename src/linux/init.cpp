@@ -1,5 +1,6 @@
 #include "linux/init.h"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
 #include <sys/prctl.h>
@@ -8,12 +9,14 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <climits>
 #include <cstring>
 
 #include "base/file.h"
 #include "base/process.h"
 #include "linux/capabilities.h"
 #include "linux/devices.h"
+#include "linux/dmz.h"
 #include "linux/hooks.h"
 #include "linux/process_attrs.h"
 #include "linux/rootfs.h"
@@ -36,6 +39,34 @@ base::Status write_sysctls(const std::map<std::string, std::string>& sysctl) {
   return base::ok();
 }
 
+// `process.cwd` resolves through a magic link (/proc/self/fd/N, /proc/1/cwd, ...): say so.
+base::Error cwd_error(base::Error e, const std::string& cwd) {
+  if (e.err() != ELOOP) return std::move(e).wrap("`process.cwd`");
+  return base::Error(base::Category::invalid_argument,
+                     "`process.cwd`: `" + cwd +
+                         "` goes through a /proc magic link or too many symbolic links; it must "
+                         "be a directory of the container",
+                     ELOOP);
+}
+
+// CVE-2024-21626: after pivot_root, `process.cwd` is resolved inside the new root without magic
+// links (so `/proc/self/fd/N` cannot make a descriptor of the host the workload's working
+// directory), and the init changes to what was resolved: nothing is looked up twice.
+base::Status enter_cwd(Sys& sys, const std::string& cwd) {
+  int root = sys.open("/", O_PATH | O_DIRECTORY, 0);
+  if (root < 0) return base::sys_error("`process.cwd`: open the container's root");
+  int fd = sys.open_in_root(root, cwd.c_str(), O_PATH | O_DIRECTORY, 0);
+  int err = errno;
+  sys.close(root);
+  if (fd < 0)
+    return cwd_error(base::sys_error("open `" + cwd + "` inside the container", err), cwd);
+  int r = sys.fchdir(fd);
+  err = errno;
+  sys.close(fd);
+  if (r != 0) return base::sys_error("`process.cwd`: chdir to `" + cwd + "`", err);
+  return base::ok();
+}
+
 }  // namespace
 
 const SeccompProgram* seccomp_at_exec(const InitPlan& p) {
@@ -47,9 +78,16 @@ std::string init_hook_state(const InitPlan& p, oci::Status status, int init_pid)
 }
 
 base::Status init_container(const InitPlan& p, Sys& sys, ChildChannel& ch, std::string& exe,
-                            int& init_pid) {
+                            int& init_pid, base::UniqueFd& dmz) {
   const oci::Config& c = *p.config;
+  // Whatever rune's caller left open beyond stdio and --preserve-fds is closed at exec from the
+  // start, so that no exec of the init (hooks included) ever passes it on.
+  syscall(SYS_close_range, 3 + p.preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
+  // Off the start path: rune is busy with the cgroups until Go.
+  auto made = make_dmz();
   TRY(ch.wait_go(&init_pid));
+  if (!made.ok()) return std::move(made).error();
+  dmz = std::move(made).value();
   if (!p.ns->joins_in_helper) {
     for (const auto& j : p.ns->joins) {
       if (j.type == oci::NsType::pid) continue;  // joined by the parent before clone
@@ -74,12 +112,13 @@ base::Status init_container(const InitPlan& p, Sys& sys, ChildChannel& ch, std::
                           p.dev_is_bind ? c.linux.devices : container_devices(c.linux.devices),
                           p.ns->user),
            "devices");
-  TRY_WRAP(mkdir_in_root(sys, rootfd, c.process.cwd, 0755), "`process.cwd`");
+  if (base::Status s = mkdir_in_root(sys, rootfd, c.process.cwd, 0755); !s.ok())
+    return cwd_error(std::move(s).error(), c.process.cwd);
   // Hooks of the runtime's and the container's namespaces, before pivot_root.
   if (!c.hooks.prestart.empty() || !c.hooks.create_runtime.empty()) TRY(ch.request_hooks());
   if (!c.hooks.create_container.empty())
     TRY(run_hooks(c.hooks.create_container, init_hook_state(p, oci::Status::creating, init_pid),
-                  "createContainer"));
+                  "createContainer", dmz.get()));
   TRY(enter_rootfs(sys, rootfd, p.no_pivot, p.host_mount_ns));
   root.reset();
   TRY(set_root_propagation(sys, c.linux.rootfs_propagation));
@@ -93,8 +132,7 @@ base::Status init_container(const InitPlan& p, Sys& sys, ChildChannel& ch, std::
   TRY(mask_paths(sys, c.linux.masked_paths));
   if (c.root_readonly) TRY(readonly_root(sys));
 
-  if (sys.chdir(c.process.cwd.c_str()) != 0)
-    return base::sys_error("`process.cwd`: chdir to `" + c.process.cwd + "`");
+  TRY(enter_cwd(sys, c.process.cwd));
   ASSIGN_OR_RETURN(exe,
                    base::find_executable(c.process.args[0], c.process.env, "`process.args[0]`"));
   // Kept across execve; set while the init still has its capabilities (CAP_SYS_NICE).
@@ -104,6 +142,9 @@ base::Status init_container(const InitPlan& p, Sys& sys, ChildChannel& ch, std::
   // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: before the capabilities drop.
   if (p.seccomp && !c.process.no_new_privileges) TRY(load_seccomp(*p.seccomp, &ch));
   TRY(set_user_and_capabilities(c.process.user, c.process.capabilities));
+  // A change of uid sets the dumpable flag to fs.suid_dumpable, which may be 1: rune's image
+  // stays non-dumpable (its /proc/<pid>/exe closed to the container) until the exec.
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   umask(c.process.user.umask.value_or(022));
   // With NOTIFY rules the listener must reach listenerPath during create: now, not at execve.
   if (p.seccomp && c.process.no_new_privileges && p.seccomp->notify) {
@@ -132,6 +173,9 @@ base::Status check_exec_limits(const oci::Process& process) {
   };
   TRY(each(process.args, "process.args"));
   TRY(each(process.env, "process.env"));
+  // The workload is exec'd through rune-dmz, whose exec carries two more strings: its marker and
+  // the resolved path of `process.args[0]` (at most PATH_MAX).
+  total += dmz_exec_overhead(PATH_MAX);
   long limit = sysconf(_SC_ARG_MAX);
   if (limit > 0 && total > static_cast<size_t>(limit))
     return base::Error(base::Category::invalid_argument,
@@ -166,7 +210,7 @@ base::Status prepare_exec(const oci::Process& process, int preserve_fds,
 }
 
 void exec_process(const oci::Process& process, const std::string& exe, int preserve_fds,
-                  const SeccompProgram* seccomp) {
+                  const SeccompProgram* seccomp, int dmz_fd, int wait_fd) {
   if (base::Status s = prepare_exec(process, preserve_fds, seccomp); !s.ok()) {
     dprintf(2, "rune: %s\n", s.error().what().c_str());
     _exit(127);
@@ -176,8 +220,11 @@ void exec_process(const oci::Process& process, const std::string& exe, int prese
   argv.push_back(nullptr);
   for (const auto& e : process.env) envp.push_back(const_cast<char*>(e.c_str()));
   envp.push_back(nullptr);
-  execve(exe.c_str(), argv.data(), envp.data());
-  dprintf(2, "rune: exec `%s`: %s\n", exe.c_str(), strerror(errno));
+  exec_through_dmz(dmz_fd, wait_fd, exe.c_str(), argv.data(), envp.data());
+  dprintf(2,
+          "rune: exec `%s`: cannot exec rune-dmz (it needs /proc mounted, or execveat allowed by "
+          "the seccomp profile): %s\n",
+          exe.c_str(), strerror(errno));
   _exit(127);
 }
 

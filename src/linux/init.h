@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "base/error.h"
+#include "base/fd.h"
 #include "linux/cgroup.h"
 #include "linux/mounts.h"
 #include "linux/namespaces.h"
@@ -43,16 +44,19 @@ const SeccompProgram* seccomp_at_exec(const InitPlan& p);
 // The state JSON a hook of this container reads (status and the init's host pid).
 std::string init_hook_state(const InitPlan& p, oci::Status status, int init_pid);
 
-// Waits for Go, then sets the container up through `sys`; `exe` receives the resolved path of
-// `process.args[0]`, `init_pid` the init's pid as the host sees it. Before pivot_root, rune runs
+// Makes rune-dmz's sealed memfd into `dmz` (dmz.h: the workload and the hooks are exec'd through
+// it) while rune puts the init in its cgroups, waits for Go, then sets the container up through
+// `sys`; `exe` receives the resolved path of `process.args[0]`, `init_pid` the init's pid as the
+// host sees it. Before pivot_root, rune runs
 // the prestart and createRuntime hooks (one round trip, only when there are such hooks) and the
-// init runs the createContainer hooks.
+// init runs the createContainer hooks. `process.cwd` is resolved inside the new root without
+// magic links (CVE-2024-21626: `/proc/self/fd/N` must not reach a descriptor of the host).
 base::Status init_container(const InitPlan& p, Sys& sys, ChildChannel& ch, std::string& exe,
-                            int& init_pid);
+                            int& init_pid, base::UniqueFd& dmz);
 
 // In the parent: the kernel would refuse the workload's execve with E2BIG (a string longer than
-// MAX_ARG_STRLEN, or args and env together above the exec limit); the error names the field,
-// instead of exit 127 from inside the container.
+// MAX_ARG_STRLEN, or args and env together, with rune-dmz's two arguments, above the exec
+// limit); the error names the field, instead of exit 127 from inside the container.
 base::Status check_exec_limits(const oci::Process& process);
 
 // Blocks until `rune start` writes to the exec fifo (held open O_RDWR, so poll() never sees a
@@ -60,10 +64,12 @@ base::Status check_exec_limits(const oci::Process& process);
 bool wait_exec_fifo(int fd);
 
 // Sets no_new_privs as `process` asks, closes descriptors from 3 + preserve_fds on (close on
-// exec), loads the seccomp filter if no_new_privs allowed it to wait this long, and execs `exe`;
-// on failure prints why and exits 127.
+// exec), loads the seccomp filter if no_new_privs allowed it to wait this long, and execs `exe`
+// through the rune-dmz in `dmz_fd`, which first waits for the start on `wait_fd` if it is not -1
+// (dmz.h); on failure prints why and exits 127.
 [[noreturn]] void exec_process(const oci::Process& process, const std::string& exe,
-                               int preserve_fds, const SeccompProgram* seccomp);
+                               int preserve_fds, const SeccompProgram* seccomp, int dmz_fd,
+                               int wait_fd = -1);
 
 // What exec_process does before execve, for an init that does not exec (the init-runelet).
 base::Status prepare_exec(const oci::Process& process, int preserve_fds,

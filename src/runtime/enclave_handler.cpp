@@ -47,6 +47,7 @@ class EnclaveHandler final : public Handler {
   // rootfs and initialized with the container's user and caps in force.
   base::Status run_in_init(InitContext& ctx) override {
     const oci::Process& proc = ctx.config.process;
+    close(ctx.dmz_fd);  // the runelet never execs: the PAL starts the workload
     // The runelet and the PAL run under the container's seccomp filter from here on.
     TRY(kernel::prepare_exec(proc, ctx.preserve_fds, ctx.seccomp));
     clearenv();

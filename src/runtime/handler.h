@@ -47,6 +47,7 @@ struct InitContext {
   int fifo_fd;             // create: the exec fifo; run: -1 (Start arrives on the channel)
   int preserve_fds;
   const kernel::SeccompProgram* seccomp;  // compiled linux.seccomp, or nullptr
+  int dmz_fd;  // rune-dmz's sealed memfd (linux/dmz.h), for an init that execs the workload
 };
 
 class Handler {

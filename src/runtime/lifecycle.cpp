@@ -46,8 +46,9 @@ namespace {
 // Compiled seccomp programs, in the state root under a name no container id can have.
 constexpr const char* kSeccompCache = "@seccomp-cache";
 
-// The container's init: the kernel set-up, then the handler's part, then (default handler) Ready,
-// the wait for start, and the workload's execve.
+// The container's init: the kernel set-up, then the handler's part, then (default handler) Ready
+// and the exec of rune-dmz, which waits for start and execs the workload (with startContainer
+// hooks: the init waits for start, runs the hooks, then execs the workload through rune-dmz).
 [[noreturn]] void container_main(const kernel::InitPlan& p, Handler& handler,
                                  kernel::ChildChannel& ch) {
   prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
@@ -57,8 +58,10 @@ constexpr const char* kSeccompCache = "@seccomp-cache";
   kernel::RealSys sys;
   std::string exe;
   int init_pid = 0;
-  Status s = kernel::init_container(p, sys, ch, exe, init_pid);
-  InitContext ctx{*p.config, ch, exe, p.fifo_fd, p.preserve_fds, kernel::seccomp_at_exec(p)};
+  base::UniqueFd dmz;
+  Status s = kernel::init_container(p, sys, ch, exe, init_pid, dmz);
+  InitContext ctx{*p.config, ch, exe, p.fifo_fd, p.preserve_fds, kernel::seccomp_at_exec(p),
+                  dmz.get()};
   if (s.ok()) s = handler.run_in_init(ctx);
   if (!s.ok()) {
     ch.send_failed(s.error());
@@ -68,21 +71,27 @@ constexpr const char* kSeccompCache = "@seccomp-cache";
   // that, or a fast exit of rune kills the created container.
   prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
   if (!ch.send_ready().ok()) _exit(1);
+  const auto& hooks = p.config->hooks.start_container;
+  // Without startContainer hooks, the init execs rune-dmz now and rune-dmz waits for the start
+  // (one byte on the exec fifo, or the Start message in `rune run`): rune's image is gone from
+  // the container before `start`, and its teardown is off the start path.
+  if (hooks.empty())
+    kernel::exec_process(p.config->process, exe, p.preserve_fds, kernel::seccomp_at_exec(p),
+                         dmz.get(), p.fifo_fd >= 0 ? p.fifo_fd : ch.fd());
   bool go = p.fifo_fd >= 0 ? kernel::wait_exec_fifo(p.fifo_fd) : ch.wait_start().ok();
   if (!go) _exit(1);
   ch.close();
   if (p.fifo_fd >= 0) close(p.fifo_fd);
   // startContainer hooks: in the container, after start, before the workload. A failing one
   // stops the container (`rune start` waits for the workload and reports it).
-  if (const auto& hooks = p.config->hooks.start_container; !hooks.empty()) {
-    Status h = kernel::run_hooks(hooks, kernel::init_hook_state(p, oci::Status::created, init_pid),
-                                 "startContainer");
-    if (!h.ok()) {
-      dprintf(2, "rune: %s\n", h.error().what().c_str());
-      _exit(127);
-    }
+  Status h = kernel::run_hooks(hooks, kernel::init_hook_state(p, oci::Status::created, init_pid),
+                               "startContainer", dmz.get());
+  if (!h.ok()) {
+    dprintf(2, "rune: %s\n", h.error().what().c_str());
+    _exit(127);
   }
-  kernel::exec_process(p.config->process, exe, p.preserve_fds, kernel::seccomp_at_exec(p));
+  kernel::exec_process(p.config->process, exe, p.preserve_fds, kernel::seccomp_at_exec(p),
+                       dmz.get());
 }
 
 Result<std::string> absolute_dir(const std::string& path, const std::string& what) {
@@ -335,6 +344,11 @@ Result<Runtime::Created> Runtime::do_create(const CreateOptions& o, Mode mode) {
   }
   // The init logs to the same file (its warnings); after pivot_root the path is out of reach.
   base::log::open_now();
+  // CVE-2019-5736: the init is rune's image until it execs. Not dumpable (inherited through
+  // clone(), so from the init's first instruction): no process of the container without
+  // CAP_SYS_PTRACE can open its /proc/<pid>/exe (or mem, fd, ...). And it execs the workload
+  // through a sealed rune-dmz, never from rune's image (linux/dmz.h).
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   kernel::ChildChannel child_ch;
   TRY(kernel::make_sync_pair(out.channel, child_ch));
   ASSIGN_OR_RETURN(pid_t pid, kernel::clone_init(*plan.ns, [&] {
