@@ -25,6 +25,12 @@ device_cgroup_denies ns_pid ns_net ns_ipc ns_uts ns_mount ns_cgroup ns_host_net_
 cgroups_path cgroup_memory_limit cgroup_pids_limit cgroup_cpu_shares cgroup_cpu_quota cgroup_cpuset
 seccomp_errno seccomp_kill_default hook_prestart hook_createRuntime hook_poststart hook_poststop
 hook_startContainer hook_prestart_failure_aborts"
+# The kernel refuses new user namespaces to a chrooted process (CI's fresh-machine root): there,
+# ns_user_mappings cannot pass with any runtime and is reported, not required.
+if ! unshare --user true 2>/dev/null; then
+  echo "# NOTE: user namespaces are refused here (chroot?): ns_user_mappings not required"
+  REQUIRED=${REQUIRED/ ns_user_mappings/}
+fi
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 bash "$SUITE" "$(realpath "$RUNE")" >"$out" 2>&1

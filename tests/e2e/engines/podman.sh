@@ -160,6 +160,11 @@ t_top() {
   out=$(P top "$id" args 2>&1) || fail "podman top failed: $out" || return 1
   expect_match "the first process" 'sleep 1001' "$out" || return 1
   expect_match "its child" 'sleep 1000' "$out" || return 1
+  # In a chroot (CI's fresh-machine root), podman's top reads the host's /proc: every process.
+  if [ "$(stat -c %d:%i /)" != "$(stat -c %d:%i /proc/1/root/. 2>/dev/null)" ]; then
+    echo "SKIPPED: process count: podman top lists the host's processes when run in a chroot"
+    return 0
+  fi
   expect_eq "processes" 3 "$(wc -l <<<"$out")"
 }
 t_stats_no_stream() {
