@@ -1,5 +1,6 @@
 #include "linux/cgroup.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -263,6 +264,39 @@ Status freeze_cgroup(const std::vector<std::string>& dirs, bool freeze) {
 Status add_process(const CgroupSet& cg, pid_t pid) {
   std::string p = std::to_string(pid);
   for (const auto& d : cg.dirs) TRY(base::write_file(d + "/cgroup.procs", p));
+  return base::ok();
+}
+
+Result<CgroupJoin> open_cgroup_join(const CgroupSet& cg) {
+  CgroupJoin j;
+  auto open_file = [](const std::string& path, int flags) -> Result<CgroupJoin::File> {
+    CgroupJoin::File f{base::UniqueFd(open(path.c_str(), flags | O_CLOEXEC)), path};
+    if (!f.fd.valid()) return base::sys_error("open `" + path + "`");
+    return f;
+  };
+  for (size_t i = 0; i < cg.dirs.size(); ++i) {
+    if (!cg.hierarchies[i].v2) {
+      ASSIGN_OR_RETURN(CgroupJoin::File f, open_file(cg.dirs[i] + "/tasks", O_WRONLY));
+      j.tasks.push_back(std::move(f));
+    } else if (!j.v2_dir.valid()) {
+      ASSIGN_OR_RETURN(CgroupJoin::File d, open_file(cg.dirs[i], O_RDONLY | O_DIRECTORY));
+      j.v2_dir = std::move(d.fd);
+      ASSIGN_OR_RETURN(j.v2_procs, open_file(cg.dirs[i] + "/cgroup.procs", O_WRONLY));
+    }
+  }
+  return j;
+}
+
+Status join_cgroups_self(const CgroupJoin& j) {
+  auto join = [](const CgroupJoin::File& f) -> Status {
+    ssize_t n;
+    do n = write(f.fd.get(), "0", 1);
+    while (n < 0 && errno == EINTR);
+    if (n != 1) return base::sys_error("write `" + f.path + "`", n < 0 ? errno : EIO);
+    return base::ok();
+  };
+  for (const auto& f : j.tasks) TRY(join(f));
+  if (j.v2_procs.fd.valid() && !j.v2_in_clone) TRY(join(j.v2_procs));
   return base::ok();
 }
 

@@ -54,10 +54,23 @@ constexpr const char* kSeccompCache = "@seccomp-cache";
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, nullptr);
+  // In its cgroups before anything else (limits and accounting apply to all the init does);
+  // a failure is reported once rune sends Go, as rune reads the init's messages only after.
+  Status s = base::ok();
+  if (p.cgroups) {
+    s = kernel::join_cgroups_self(*p.cgroups);
+    for (const auto& f : p.cgroups->tasks) close(f.fd.get());
+    close(p.cgroups->v2_dir.get());
+    close(p.cgroups->v2_procs.fd.get());
+    if (!s.ok()) {
+      s = std::move(s).error().wrap("put the container's init in its cgroups");
+      (void)ch.wait_go();
+    }
+  }
   kernel::RealSys sys;
   std::string exe;
   int init_pid = 0;
-  Status s = kernel::init_container(p, sys, ch, exe, init_pid);
+  if (s.ok()) s = kernel::init_container(p, sys, ch, exe, init_pid);
   InitContext ctx{*p.config, ch, exe, p.fifo_fd, p.preserve_fds, p.seccomp};
   if (s.ok()) s = handler.run_in_init(ctx);
   if (!s.ok()) {
@@ -333,14 +346,20 @@ Result<Runtime::Created> Runtime::do_create(const CreateOptions& o, Mode mode) {
     if (!fifo.valid()) return base::sys_error("open `" + fp + "`");
     plan.fifo_fd = fifo.get();
   }
+  ASSIGN_OR_RETURN(kernel::CgroupJoin join, kernel::open_cgroup_join(*cg));
+  plan.cgroups = &join;
   kernel::ChildChannel child_ch;
   TRY(kernel::make_sync_pair(out.channel, child_ch));
-  ASSIGN_OR_RETURN(pid_t pid, kernel::clone_init(*plan.ns, [&] {
-                     out.channel.close();
-                     container_main(plan, handler, child_ch);
-                   }));
+  ASSIGN_OR_RETURN(pid_t pid, kernel::clone_init(
+                                  *plan.ns,
+                                  [&] {
+                                    out.channel.close();
+                                    container_main(plan, handler, child_ch);
+                                  },
+                                  join.v2_dir.get(), &join.v2_in_clone));
   guard.set_pid(pid);
   child_ch.close();
+  join = {};  // the init joins its cgroups itself (container_main)
   // The init waits for Go: record it before anything else can happen to this process.
   if (auto ps = base::read_proc_stat(pid)) {
     record.pid = pid;
@@ -350,7 +369,6 @@ Result<Runtime::Created> Runtime::do_create(const CreateOptions& o, Mode mode) {
   fifo.reset();
   handler.after_clone();
 
-  TRY_WRAP(kernel::add_process(*cg, pid), "put the container's init in its cgroups");
   // What the init could not do from inside a user namespace: set from here, before Go.
   if (plan.ns->clone_flags & CLONE_NEWUSER)
     TRY(kernel::write_id_maps(pid, config.linux.uid_mappings, config.linux.gid_mappings));
