@@ -360,12 +360,6 @@ Result<Runtime::Created> Runtime::do_create(const CreateOptions& o, Mode mode) {
   guard.set_pid(pid);
   child_ch.close();
   join = {};  // the init joins its cgroups itself (container_main)
-  // The init waits for Go: record it before anything else can happen to this process.
-  if (auto ps = base::read_proc_stat(pid)) {
-    record.pid = pid;
-    record.pid_start = ps->start_time;
-    TRY(save_record(store_.dir(o.id), record));
-  }
   fifo.reset();
   handler.after_clone();
 
@@ -378,6 +372,14 @@ Result<Runtime::Created> Runtime::do_create(const CreateOptions& o, Mode mode) {
                               std::to_string(*config.process.oom_score_adj)),
              "`process.oomScoreAdj`");
   TRY(out.channel.send_go(pid));
+  // Recorded while the init sets the container up: replacing create.json costs ~0.2 ms on ext4
+  // (auto_da_alloc writes the new file's data out at the rename). Should rune die before this,
+  // the init dies with it (PR_SET_PDEATHSIG, on until Ready).
+  if (auto ps = base::read_proc_stat(pid)) {
+    record.pid = pid;
+    record.pid_start = ps->start_time;
+    TRY(save_record(store_.dir(o.id), record));
+  }
   std::string ready_text, phase;
   // prestart and createRuntime hooks: in rune's namespaces, when the init asks (before its
   // pivot_root). A failing one fails the create.
