@@ -1,14 +1,15 @@
 #include "linux/cgroup.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <charconv>
-#include <sstream>
 
 #include "base/file.h"
+#include "base/words.h"
 #include "linux/device_filter.h"
 #include "linux/devices.h"
 
@@ -33,15 +34,14 @@ std::vector<Hierarchy> parse_hierarchies(const std::string& mountinfo) {
                                  "freezer", "net_cls", "blkio",   "perf_event", "net_prio",
                                  "hugetlb", "pids",    "rdma",    "misc"};
   std::vector<Hierarchy> out;
-  std::istringstream in(mountinfo);
-  std::string line;
-  while (std::getline(in, line)) {
+  for (std::string_view line : base::split_lines(mountinfo)) {
     auto dash = line.find(" - ");
-    if (dash == std::string::npos) continue;
-    std::istringstream pre(line.substr(0, dash)), post(line.substr(dash + 3));
-    std::string id, parent, devno, root, mountpoint, fstype, source, superopts;
-    pre >> id >> parent >> devno >> root >> mountpoint;
-    post >> fstype >> source >> superopts;
+    if (dash == std::string_view::npos) continue;
+    auto pre = base::split_words(line.substr(0, dash)), post = base::split_words(line.substr(dash + 3));
+    // id parent devno root mountpoint ... - fstype source superopts
+    std::string_view mountpoint = pre.size() > 4 ? pre[4] : "";
+    std::string_view fstype = post.size() > 0 ? post[0] : "";
+    std::string superopts(post.size() > 2 ? post[2] : "");
     if (fstype != "cgroup" && fstype != "cgroup2") continue;
     Hierarchy h;
     h.mountpoint = mountpoint;
@@ -74,14 +74,14 @@ std::vector<Hierarchy> discover_hierarchies() {
 
 // rune's own cgroup in hierarchy `h`, from /proc/self/cgroup.
 static std::string own_cgroup(const std::string& proc_cgroup, const Hierarchy& h) {
-  std::istringstream in(proc_cgroup);
-  std::string line;
-  while (std::getline(in, line)) {
-    auto a = line.find(':'), b = line.find(':', a + 1);
-    if (a == std::string::npos || b == std::string::npos) continue;
-    std::string ctl = line.substr(a + 1, b - a - 1);
-    if ((h.v2 && line.compare(0, a, "0") == 0 && ctl.empty()) || (!h.v2 && ctl == h.controllers))
-      return line.substr(b + 1);
+  for (std::string_view line : base::split_lines(proc_cgroup)) {
+    auto a = line.find(':');
+    if (a == std::string_view::npos) continue;
+    auto b = line.find(':', a + 1);
+    if (b == std::string_view::npos) continue;
+    std::string_view ctl = line.substr(a + 1, b - a - 1);
+    if ((h.v2 && line.substr(0, a) == "0" && ctl.empty()) || (!h.v2 && ctl == h.controllers))
+      return std::string(line.substr(b + 1));
   }
   return "/";
 }
@@ -266,14 +266,51 @@ Status add_process(const CgroupSet& cg, pid_t pid) {
   return base::ok();
 }
 
+Result<CgroupJoin> open_cgroup_join(const CgroupSet& cg) {
+  CgroupJoin j;
+  auto open_file = [](const std::string& path, int flags) -> Result<CgroupJoin::File> {
+    CgroupJoin::File f{base::UniqueFd(open(path.c_str(), flags | O_CLOEXEC)), path};
+    if (!f.fd.valid()) return base::sys_error("open `" + path + "`");
+    return f;
+  };
+  for (size_t i = 0; i < cg.dirs.size(); ++i) {
+    if (!cg.hierarchies[i].v2) {
+      ASSIGN_OR_RETURN(CgroupJoin::File f, open_file(cg.dirs[i] + "/tasks", O_WRONLY));
+      j.tasks.push_back(std::move(f));
+    } else if (!j.v2_dir.valid()) {
+      ASSIGN_OR_RETURN(CgroupJoin::File d, open_file(cg.dirs[i], O_RDONLY | O_DIRECTORY));
+      j.v2_dir = std::move(d.fd);
+      ASSIGN_OR_RETURN(j.v2_procs, open_file(cg.dirs[i] + "/cgroup.procs", O_WRONLY));
+    }
+  }
+  return j;
+}
+
+Status join_cgroups_self(const CgroupJoin& j) {
+  auto join = [](const CgroupJoin::File& f) -> Status {
+    ssize_t n;
+    do n = write(f.fd.get(), "0", 1);
+    while (n < 0 && errno == EINTR);
+    if (n != 1) return base::sys_error("write `" + f.path + "`", n < 0 ? errno : EIO);
+    return base::ok();
+  };
+  for (const auto& f : j.tasks) TRY(join(f));
+  if (j.v2_procs.fd.valid() && !j.v2_in_clone) TRY(join(j.v2_procs));
+  return base::ok();
+}
+
 std::vector<pid_t> cgroup_pids(const std::vector<std::string>& dirs) {
   std::vector<pid_t> pids;
   for (const auto& d : dirs) {
     auto t = base::read_file(d + "/cgroup.procs");
     if (!t.ok()) continue;
-    std::istringstream in(*t);
-    pid_t p;
-    while (in >> p) pids.push_back(p);
+    for (std::string_view w : base::split_words(*t)) {
+      pid_t p;
+      auto [end, ec] = std::from_chars(w.data(), w.data() + w.size(), p);
+      if (ec != std::errc()) break;
+      pids.push_back(p);
+      if (end != w.data() + w.size()) break;  // as `>>` would stop there
+    }
     return pids;
   }
   return pids;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "base/error.h"
+#include "base/fd.h"
 #include "oci/config.h"
 
 namespace kernel {
@@ -55,6 +56,31 @@ base::Result<std::vector<bpf_insn>> device_program_for(const std::vector<oci::De
 // attached to the cgroup2 directory, replacing the one attached before (`rune update`).
 base::Status apply_device_rules(const CgroupSet& cg, const std::vector<oci::DeviceRule>& rules);
 base::Status add_process(const CgroupSet& cg, pid_t pid);
+
+// How the container's init joins its cgroups by itself, before Go, from files rune opens before
+// the clone (the kernel checks a cgroup write against the opener's credentials and cgroup
+// namespace, so this works from inside a new user namespace too):
+// - v1: the hierarchy's `tasks` file, written "0". A task moving itself alone takes no global
+//   lock, whereas writing another process's pid to cgroup.procs write-locks
+//   cgroup_threadgroup_rwsem and can wait for an RCU grace period (measured: ~0.08 ms or 10-16
+//   ms, about one write in three). The init is single-threaded, so it moves whole.
+// - cgroup2: clone3's CLONE_INTO_CGROUP with `v2_dir` (the fork takes that lock only for
+//   reading); when that clone was refused (an older kernel, a helper inside a joined user
+//   namespace), the init writes "0" to `v2_procs`, which reports the kernel's reason if the
+//   cgroup cannot take it.
+struct CgroupJoin {
+  struct File {
+    base::UniqueFd fd;
+    std::string path;
+  };
+  std::vector<File> tasks;  // v1
+  base::UniqueFd v2_dir;
+  File v2_procs;
+  bool v2_in_clone = false;  // set by the clone that placed the init in v2_dir
+};
+base::Result<CgroupJoin> open_cgroup_join(const CgroupSet& cg);
+// In the init: joins what the clone has not (errors name the file).
+base::Status join_cgroups_self(const CgroupJoin& j);
 // Pids in the cgroup (from the first directory that can be read).
 std::vector<pid_t> cgroup_pids(const std::vector<std::string>& dirs);
 // Sends `sig` to every process in the cgroup (SIGKILL by cgroup2's cgroup.kill where there is

@@ -4,9 +4,9 @@
 
 #include <algorithm>
 #include <cinttypes>
-#include <sstream>
 
 #include "base/file.h"
+#include "base/words.h"
 
 namespace kernel {
 
@@ -24,9 +24,7 @@ std::string max_or(int64_t v) {
 }
 
 bool listed(const std::string& text, const std::string& word) {
-  std::istringstream in(text);
-  std::string w;
-  while (in >> w)
+  for (std::string_view w : base::split_words(text))
     if (w == word) return true;
   return false;
 }

@@ -33,6 +33,8 @@ struct InitPlan {
   int preserve_fds = 0;
   int fifo_fd = -1;  // create: wait for `start` on the exec fifo; run: on the channel
   const SeccompProgram* seccomp = nullptr;  // compiled linux.seccomp, if any
+  // The cgroups the init joins itself, first thing after the clone (before Go).
+  CgroupJoin* cgroups = nullptr;
   // For the hooks' state: the container's id and bundle (the config has the annotations).
   std::string id, bundle;
 };

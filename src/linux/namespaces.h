@@ -34,8 +34,11 @@ struct NamespacePlan {
 base::Result<NamespacePlan> plan_namespaces(const std::vector<oci::Namespace>& nss);
 
 // Starts the container's init with the plan's clone flags and runs `child` in it (which must
-// not return). The pid is as rune sees it; the init is rune's child either way.
-base::Result<pid_t> clone_init(const NamespacePlan& ns, const std::function<void()>& child);
+// not return). The pid is as rune sees it; the init is rune's child either way. With
+// `cgroup_dir` (a cgroup2 directory), the init starts in that cgroup (clone3 CLONE_INTO_CGROUP)
+// when the kernel takes it; the init finds in `*in_cgroup` whether it did.
+base::Result<pid_t> clone_init(const NamespacePlan& ns, const std::function<void()>& child,
+                               int cgroup_dir = -1, bool* in_cgroup = nullptr);
 
 // Writes /proc/<pid>/uid_map and gid_map for the init's new user namespace (from rune, before
 // Go: the init is then root in it).
