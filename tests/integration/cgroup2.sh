@@ -17,6 +17,11 @@ if [ "$(stat -f -c %T /sys/fs/cgroup)" != cgroup2fs ]; then
   umount -l /sys/fs/cgroup || { echo "umount /sys/fs/cgroup failed" >&2; exit 1; }
   mount -t cgroup2 cgroup2 /sys/fs/cgroup || { echo "mount cgroup2 failed" >&2; exit 1; }
 fi
+# Any other cgroup mount in this namespace (e.g. a chroot's /sys/fs/cgroup elsewhere on the
+# host) would show rune v1 hierarchies: detach them here too, deepest first.
+awk '{ for (i = 7; i <= NF; i++) if ($i == "-") { t = $(i + 1); break } }
+     t == "cgroup" || (t == "cgroup2" && $5 != "/sys/fs/cgroup") { print $5 }' /proc/self/mountinfo |
+  sort -r | while read -r m; do umount -l "$m" 2>/dev/null; done
 . "$(dirname "$0")/lib.sh"
 
 CG=/sys/fs/cgroup
