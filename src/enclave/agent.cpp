@@ -11,6 +11,7 @@
 #include <cstring>
 #include <string_view>
 
+#include "base/socket.h"
 #include "inclavare/pal.h"
 
 namespace enclave {
@@ -90,54 +91,20 @@ base::Result<Request> parse_request(const Message& m) {
 
 base::Status send_message(int sock, const Message& m, const std::vector<int>& fds) {
   ASSIGN_OR_RETURN(std::string buf, encode_message(m));
-  iovec iov = {buf.data(), buf.size()};
-  msghdr msg = {};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * 8)];
-  if (!fds.empty()) {
-    size_t n = std::min<size_t>(fds.size(), 8);
-    msg.msg_control = control;
-    msg.msg_controllen = CMSG_SPACE(sizeof(int) * n);
-    cmsghdr* c = CMSG_FIRSTHDR(&msg);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int) * n);
-    memcpy(CMSG_DATA(c), fds.data(), sizeof(int) * n);
-  }
-  ssize_t r;
-  do r = sendmsg(sock, &msg, MSG_NOSIGNAL);
-  while (r < 0 && errno == EINTR);
+  ssize_t r = base::send_with_fds(sock, buf.data(), buf.size(), fds);
   if (r < 0) return base::sys_error("send to the init-runelet channel");
   return base::ok();
 }
 
 base::Result<Message> recv_message(int sock, const std::string& peer) {
   std::string buf(sizeof(Header) + kMaxPayload, '\0');
-  iovec iov = {buf.data(), buf.size()};
-  msghdr msg = {};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * 8)];
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
-  ssize_t r;
-  do r = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
-  while (r < 0 && errno == EINTR);
-  if (r < 0) return base::sys_error("receive from " + peer);
   Message m;
-  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
-    size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-    for (size_t i = 0; i < n; ++i) {
-      int fd;
-      memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);
-      m.fds.emplace_back(fd);
-    }
-  }
+  int flags = 0;
+  ssize_t r = base::recv_with_fds(sock, buf.data(), buf.size(), m.fds, &flags);
+  if (r < 0) return base::sys_error("receive from " + peer);
   if (r == 0)
     return base::Error(base::Category::unavailable, peer + " closed the connection", EPIPE);
-  if (msg.msg_flags & MSG_TRUNC)
+  if (flags & MSG_TRUNC)
     return base::Error(base::Category::internal, "malformed message from " + peer, EPROTO);
   ASSIGN_OR_RETURN(Message decoded, decode_message(std::span(buf.data(), size_t(r)), peer));
   decoded.fds = std::move(m.fds);

@@ -19,6 +19,7 @@
 #include "base/fd.h"
 #include "base/file.h"
 #include "base/json.h"
+#include "base/socket.h"
 
 namespace kernel {
 
@@ -267,21 +268,8 @@ base::Status send_to_listener(const std::string& path, const std::string& proces
   if (!sock.valid()) return base::sys_error(what + "socket");
   if (connect(sock.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
     return base::sys_error(what + "connect to `" + path + "`");
-  iovec iov{const_cast<char*>(process_state.data()), process_state.size()};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
-  cmsghdr* c = CMSG_FIRSTHDR(&msg);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN(sizeof(int));
-  memcpy(CMSG_DATA(c), &listener_fd, sizeof(int));
-  ssize_t n;
-  do n = sendmsg(sock.get(), &msg, MSG_NOSIGNAL);
-  while (n < 0 && errno == EINTR);
+  int fds[] = {listener_fd};
+  ssize_t n = base::send_with_fds(sock.get(), process_state.data(), process_state.size(), fds);
   if (n < 0) return base::sys_error(what + "send the seccomp listener to `" + path + "`");
   if (static_cast<size_t>(n) != process_state.size())
     return base::sys_error(what + "short send to `" + path + "`", EIO);

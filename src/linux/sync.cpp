@@ -4,6 +4,8 @@
 
 #include <cstring>
 
+#include "base/socket.h"
+
 namespace kernel {
 
 using base::Status;
@@ -63,24 +65,10 @@ Status recv_expect(int fd, SyncMsg want, const char* peer, std::string* text = n
                    const std::function<Status(int)>* on_listener = nullptr) {
   for (;;) {
     char buf[4096];
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
-    iovec iov{buf, sizeof buf};
-    msghdr msg{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
-    ssize_t r;
-    do r = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
-    while (r < 0 && errno == EINTR);
+    std::vector<base::UniqueFd> fds;
+    ssize_t r = base::recv_with_fds(fd, buf, sizeof buf, fds);
     base::UniqueFd passed;
-    if (r >= 0)
-      for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
-        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-          int f;
-          memcpy(&f, CMSG_DATA(c), sizeof f);
-          passed.reset(f);
-        }
+    if (!fds.empty()) passed = std::move(fds.back());
     if (r < 0) return base::sys_error(std::string("sync: receive from ") + peer);
     if (r == 0)
       return base::Error(base::Category::unavailable,
@@ -162,21 +150,8 @@ Status ChildChannel::request_hooks() {
 }
 Status ChildChannel::send_seccomp_listener(int lfd) {
   Header h = {SyncMsg::seccomp_listener, 0, 0};
-  iovec iov{&h, sizeof h};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
-  cmsghdr* c = CMSG_FIRSTHDR(&msg);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN(sizeof(int));
-  memcpy(CMSG_DATA(c), &lfd, sizeof lfd);
-  ssize_t r;
-  do r = sendmsg(fd_.get(), &msg, MSG_NOSIGNAL);
-  while (r < 0 && errno == EINTR);
+  int fds[] = {lfd};
+  ssize_t r = base::send_with_fds(fd_.get(), &h, sizeof h, fds);
   if (r < 0) return base::sys_error("sync: send `seccomp_listener`");
   return recv_expect(fd_.get(), SyncMsg::seccomp_done, "rune");
 }

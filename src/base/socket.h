@@ -1,0 +1,27 @@
+// Messages with file descriptors attached (SCM_RIGHTS) over unix sockets: the one place that
+// lays out the control message. Callers keep their own framing and error texts.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstddef>
+#include <span>
+#include <vector>
+
+#include "base/fd.h"
+
+namespace base {
+
+constexpr size_t kMaxPassedFds = 8;
+
+// sendmsg of `len` bytes with `fds` (at most kMaxPassedFds) attached, MSG_NOSIGNAL, retried on
+// EINTR. What sendmsg returns (-1 with errno).
+ssize_t send_with_fds(int sock, const void* data, size_t len, std::span<const int> fds);
+
+// recvmsg into `buf`, retried on EINTR; descriptors that came with the message are appended to
+// `fds` (close-on-exec), `msg_flags` gets the message's flags (MSG_TRUNC, ...). What recvmsg
+// returns (-1 with errno).
+ssize_t recv_with_fds(int sock, void* buf, size_t len, std::vector<UniqueFd>& fds,
+                      int* msg_flags = nullptr);
+
+}  // namespace base
