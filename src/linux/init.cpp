@@ -98,7 +98,9 @@ base::Status init_container(const InitPlan& p, Sys& sys, ChildChannel& ch, std::
   }
   // In a user namespace, become its root (rune wrote the maps before Go), as runc does.
   if (p.ns->user && (setresgid(0, 0, 0) != 0 || setresuid(0, 0, 0) != 0))
-    return base::sys_error("become root in the user namespace (is id 0 mapped?)");
+    return base::sys_error(
+        "`linux.uidMappings`/`linux.gidMappings`: become root in the user namespace (is id 0 "
+        "mapped?)");
   if (p.ns->new_cgroup_ns && sys.unshare(CLONE_NEWCGROUP) != 0)
     return base::sys_error("create the `cgroup` namespace");
   if (p.ns->new_time_ns) TRY(new_time_namespace(c.linux.time_offsets));
