@@ -31,6 +31,45 @@ for dir in "${!ALLOWED[@]}"; do
   done < <(cd "$SRC" && grep -rnoE '^#include "[A-Za-z0-9_.-]+/' "$dir" || true)
 done
 
+# The build enforces the same: each target's include path holds only the folders of the libraries
+# it links (rune_expose in CMakeLists.txt). Preprocess, with the flags the build used for one file
+# of a folder, an include of a folder it may use (must work) and of each it may not (must fail).
+compile_probe() { # compile_probe SOURCE_FILE FOLDER -> status of preprocessing '#include "FOLDER/x.h"'
+  local src=$1 folder=$2 cmd header probe
+  header=$(cd "$SRC" && { ls src/"$folder"/*.h include/"$folder"/*.h 2>/dev/null || true; } | head -1)
+  [ -n "$header" ] || { bad "no header in $folder to probe"; return 2; }
+  header=${header#src/}; header=${header#include/}
+  cmd=$(jq -r --arg f "$SRC/$src" '.[] | select(.file == $f) | .command' "$BUILD/compile_commands.json" | head -1)
+  [ -n "$cmd" ] || { bad "$src is not in $BUILD/compile_commands.json"; return 2; }
+  probe=$(mktemp --suffix=.cpp)
+  printf '#include "%s"\n' "$header" > "$probe"
+  cmd=$(sed -E "s# -o [^ ]+# -o /dev/null#; s# -c [^ ]+# -E $probe#" <<< "$cmd")
+  (cd "$BUILD" && eval "$cmd") > /dev/null 2>&1
+  local rc=$?
+  rm -f "$probe"
+  return $rc
+}
+if [ -f "$BUILD/compile_commands.json" ] && command -v jq > /dev/null; then
+  # file of the target: allowed folder | forbidden folders
+  while read -r src ok forbidden; do
+    compile_probe "$src" "$ok" || bad "$src: cannot include $ok/ although its target links it"
+    for f in ${forbidden//,/ }; do
+      if compile_probe "$src" "$f"; then bad "$src can include $f/: its target's include path is not its own"; fi
+    done
+  done << 'PROBES'
+src/base/error.cpp base oci,linux,enclave,runtime,rats
+src/oci/config.cpp base linux,enclave,runtime,rats
+src/linux/sys.cpp oci enclave,runtime,rats,inclavare
+src/enclave/pal.cpp inclavare linux,runtime,rats
+src/runtime/lifecycle.cpp enclave rats
+src/rats/formats/reader.cpp base linux,enclave,runtime,oci
+cmd/rune/main.cpp runtime rats
+cmd/shelter/main.cpp rats linux,enclave,runtime,oci
+PROBES
+else
+  bad "compile_commands.json or jq missing: the include paths were not checked"
+fi
+
 # librune_X.a: C++ namespaces of the layers above X must not be referenced.
 check_refs() { # check_refs ARCHIVE NAMESPACE...
   local lib=$1; shift
