@@ -76,5 +76,10 @@ int RealSys::unshare(int flags) {
 int RealSys::close(int fd) {
   return ::close(fd);
 }
+int RealSys::file_type(const char* path) {
+  struct statx sx;
+  if (::statx(AT_FDCWD, path, AT_STATX_DONT_SYNC, STATX_TYPE, &sx) != 0) return -1;
+  return sx.stx_mode & S_IFMT;
+}
 
 }  // namespace kernel

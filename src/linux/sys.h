@@ -34,6 +34,9 @@ class Sys {
   virtual int setns(int fd, int nstype) = 0;
   virtual int unshare(int flags) = 0;
   virtual int close(int fd) = 0;
+  // The S_IFMT bits of what `path` names (symbolic links followed, as mount(2) follows its
+  // target), or -1 with errno.
+  virtual int file_type(const char* path) = 0;
 };
 
 class RealSys final : public Sys {
@@ -58,6 +61,7 @@ class RealSys final : public Sys {
   int setns(int fd, int nstype) override;
   int unshare(int flags) override;
   int close(int fd) override;
+  int file_type(const char* path) override;
 };
 
 }  // namespace kernel

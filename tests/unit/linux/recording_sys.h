@@ -3,6 +3,8 @@
 // and remembers which path each one names.
 #pragma once
 
+#include <sys/stat.h>
+
 #include <cerrno>
 #include <map>
 #include <set>
@@ -122,6 +124,17 @@ class RecordingSys : public Sys {
     return 0;
   }
   int close(int) override { return 0; }
+  // Types of paths for file_type(): S_IFREG unless listed; `missing` paths are ENOENT.
+  std::map<std::string, int> types;
+  int file_type(const char* path) override {
+    calls.push_back("file_type " + std::string(path));
+    if (missing.count(path)) {
+      errno = ENOENT;
+      return -1;
+    }
+    auto it = types.find(path);
+    return it == types.end() ? S_IFREG : it->second;
+  }
 
  private:
   int next_fd_ = 100;
