@@ -92,7 +92,7 @@ base::Status init_container(const InitPlan& p, Sys& sys, ChildChannel& ch, std::
     for (const auto& j : p.ns->joins) {
       if (j.type == oci::NsType::pid) continue;  // joined by the parent before clone
       if (sys.setns(j.fd.get(), oci::ns_clone_flag(j.type)) != 0)
-        return base::sys_error(std::string("join the `") + oci::ns_config_name(j.type) +
+        return base::sys_error(j.what + ": join the `" + oci::ns_config_name(j.type) +
                                "` namespace");
     }
   }

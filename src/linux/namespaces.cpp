@@ -44,9 +44,9 @@ base::Result<NamespacePlan> plan_namespaces(const std::vector<oci::Namespace>& n
     // The user namespace is joined first: the others may belong to it.
     if (ns.type == oci::NsType::user) {
       join_user = true;
-      p.joins.insert(p.joins.begin(), {ns.type, std::move(owned)});
+      p.joins.insert(p.joins.begin(), {ns.type, std::move(owned), field + " (`" + ns.path + "`)"});
     } else {
-      p.joins.push_back({ns.type, std::move(owned)});
+      p.joins.push_back({ns.type, std::move(owned), field + " (`" + ns.path + "`)"});
     }
   }
   p.joins_in_helper = join_user || ((p.clone_flags & CLONE_NEWUSER) && !p.joins.empty());
@@ -101,7 +101,7 @@ base::Result<pid_t> clone_init(const NamespacePlan& ns, const std::function<void
   if (!ns.joins_in_helper) {
     for (const auto& j : ns.joins)
       if (j.type == oci::NsType::pid && setns(j.fd.get(), CLONE_NEWPID) != 0)
-        return base::sys_error("join the `pid` namespace");
+        return base::sys_error(j.what + ": join the `pid` namespace");
     pid_t pid = fork_with(ns.clone_flags, cgroup_dir, in_cgroup);
     if (pid < 0) return base::sys_error("clone the container's init process");
     if (pid == 0) {
@@ -144,7 +144,7 @@ base::Result<pid_t> clone_init(const NamespacePlan& ns, const std::function<void
   if (r.err) {
     errno = r.err;
     if (r.join >= 0)
-      return base::sys_error(std::string("join the `") +
+      return base::sys_error(ns.joins[r.join].what + ": join the `" +
                              oci::ns_config_name(ns.joins[r.join].type) + "` namespace");
     return base::sys_error("clone the container's init process");
   }

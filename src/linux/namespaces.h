@@ -20,6 +20,7 @@ struct NamespacePlan {
   struct Join {
     oci::NsType type;
     base::UniqueFd fd;
+    std::string what;  // for errors: "`linux.namespaces[i].path` (`/proc/…/ns/net`)"
   };
   std::vector<Join> joins;  // setns() by the child (pid: by the parent, before clone)
   // A user namespace, new (CLONE_NEWUSER in clone_flags) or joined: the init becomes its root,

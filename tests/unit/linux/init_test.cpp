@@ -28,13 +28,15 @@ struct Outcome {
 
 // Runs init_container for `config_json` in a child with a RecordingSys adjusted by `setup`.
 Outcome run_init(const std::string& config_json, bool user_ns = false,
-                 void (*setup)(RecordingSys&) = nullptr) {
+                 void (*setup)(RecordingSys&) = nullptr,
+                 void (*plan_ns)(NamespacePlan&) = nullptr) {
   auto cfg = oci::parse_config(config_json, "config.json");
   EXPECT_TRUE(cfg.ok()) << cfg.error().message();
   auto mounts = plan_mounts(*cfg, "/b");
   EXPECT_TRUE(mounts.ok()) << mounts.error().message();
   NamespacePlan ns;
   ns.user = user_ns;
+  if (plan_ns) plan_ns(ns);
   InitPlan plan;
   plan.config = &*cfg;
   plan.rootfs = "/b/rootfs";
@@ -150,6 +152,20 @@ TEST_F(InitTest, AMissingExecutableIsNamedBeforeTheWorkloadRuns) {
   c.replace(c.find("/bin/true"), 9, "/no/such/exe");
   Outcome o = run_init(c);
   EXPECT_NE(o.error.find("/no/such/exe"), std::string::npos) << o.error;
+}
+
+TEST_F(InitTest, AFailedJoinNamesTheNamespaceFieldAndPath) {
+  Outcome o = run_init(
+      kConfig, false, [](RecordingSys& s) { s.setns_errno = EINVAL; },
+      [](NamespacePlan& ns) {
+        ns.joins.push_back({oci::NsType::network, base::UniqueFd(dup(2)),
+                            "`linux.namespaces[3].path` (`/run/netns/x`)"});
+      });
+  EXPECT_NE(o.error.find("`linux.namespaces[3].path` (`/run/netns/x`): join the `network` "
+                         "namespace"),
+            std::string::npos)
+      << o.error;
+  EXPECT_EQ(at(o, "pivot_root"), o.calls.size());
 }
 
 }  // namespace

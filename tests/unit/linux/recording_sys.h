@@ -115,8 +115,13 @@ class RecordingSys : public Sys {
     calls.push_back("setdomainname " + std::string(n, len));
     return 0;
   }
+  int setns_errno = 0;  // setns() fails with this errno when set
   int setns(int fd, int type) override {
     calls.push_back("setns " + std::to_string(fd) + " " + std::to_string(type));
+    if (setns_errno) {
+      errno = setns_errno;
+      return -1;
+    }
     return 0;
   }
   int unshare(int flags) override {
