@@ -31,9 +31,11 @@ static int create_memfd(void) {
 
 static const uint8_t k_elf_magic[4] = {0x7f, 'E', 'L', 'F'};
 
-/* Copies src into dst while hashing; checks the ELF magic on the first bytes. */
-static int copy_and_hash(const char* path, int src, int dst, uint8_t digest[32]) {
-  enum { CHUNK = 1 << 16 };
+enum { CHUNK = 1 << 16 };
+
+/* Copies src into dst, hashing it when digest is not NULL; checks the ELF magic on the first
+ * bytes. */
+static int copy_and_hash(const char* path, int src, int dst, uint8_t* digest) {
   uint8_t* buf = malloc(CHUNK);
   if (!buf) return -ENOMEM;
   sha256_ctx h;
@@ -55,7 +57,7 @@ static int copy_and_hash(const char* path, int src, int dst, uint8_t digest[32])
     total += (size_t)n;
     if (before < sizeof magic && total >= sizeof magic && memcmp(magic, k_elf_magic, 4) != 0)
       break; /* reported below */
-    sha256_update(&h, buf, (size_t)n);
+    if (digest) sha256_update(&h, buf, (size_t)n);
     rc = rt_write_all(dst, buf, (size_t)n);
     if (rc) {
       sim_log(SIM_ERROR, "copy %s into a memfd: %s", path, strerror(-rc));
@@ -70,11 +72,38 @@ static int copy_and_hash(const char* path, int src, int dst, uint8_t digest[32])
             path);
     rc = -ENOEXEC;
   }
+  if (rc == 0 && digest) sha256_final(&h, digest);
+  return rc;
+}
+
+int sim_hash_workload(const char* path, int memfd, uint8_t digest[32], const int* cancel) {
+  uint8_t* buf = malloc(CHUNK);
+  if (!buf) return -ENOMEM;
+  sha256_ctx h;
+  sha256_init(&h);
+  int rc = 0;
+  for (off_t off = 0;;) {
+    if (__atomic_load_n(cancel, __ATOMIC_ACQUIRE)) {
+      rc = -ECANCELED;
+      break;
+    }
+    ssize_t n = pread(memfd, buf, CHUNK, off);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      rc = -errno;
+      sim_log(SIM_ERROR, "read the sealed copy of %s: %s", path, strerror(errno));
+      break;
+    }
+    if (n == 0) break;
+    sha256_update(&h, buf, (size_t)n);
+    off += n;
+  }
+  free(buf);
   if (rc == 0) sha256_final(&h, digest);
   return rc;
 }
 
-int sim_load_workload(const char* path, int* memfd_out, uint8_t digest[32]) {
+int sim_load_workload(const char* path, int* memfd_out, uint8_t* digest) {
   int src = open(path, O_RDONLY | O_CLOEXEC);
   if (src < 0) {
     int err = errno;

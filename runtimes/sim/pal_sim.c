@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,12 +24,54 @@
 #define PAL_EXPORT __attribute__((visibility("default")))
 #define SIM_PAL_VERSION 3
 
-static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER; /* g_initialized, g_mlog */
+static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER; /* everything below but g_children */
 static int g_initialized;
 static sim_mlog g_mlog;
 static rt_children g_children = RT_CHILDREN_INIT;
 
+/*
+ * Measurements in progress. With a measurement log file, pal_create_process hashes the binary
+ * while it copies it and records the entries before the workload starts (the file is complete when
+ * the call returns). Without one, the measurement is only observable through reports: the workload
+ * starts from its sealed copy at once, and a thread per workload hashes that copy (the bytes cannot
+ * change) and records the entries, in the order of the pal_create_process calls (tickets). A
+ * report waits until every started workload is recorded; pal_destroy abandons the hashing still in
+ * progress (reports are refused afterwards), so a workload that is gone before its hash is done
+ * never pays for it. If a measurement fails, its workload is killed and reports are refused.
+ */
+typedef struct sim_pending {
+  struct sim_pending* next;
+  pthread_t thread;
+  uint64_t ticket;
+  int memfd;
+  pid_t pid;
+  char* path;
+  uint8_t args_digest[32];
+  size_t argc;
+} sim_pending;
+static pthread_cond_t g_recorded = PTHREAD_COND_INITIALIZER; /* g_tickets_done moved */
+static sim_pending* g_pending;                               /* to join */
+static uint64_t g_tickets_issued, g_tickets_done;
+static int g_cancel;     /* atomic; set by pal_destroy */
+static int g_unmeasured; /* a workload ran without a complete measurement: no more reports */
+
+static void join_pending(void) {
+  __atomic_store_n(&g_cancel, 1, __ATOMIC_RELEASE);
+  pthread_mutex_lock(&g_mu);
+  sim_pending* list = g_pending;
+  g_pending = NULL;
+  pthread_mutex_unlock(&g_mu);
+  while (list) {
+    sim_pending* next = list->next;
+    pthread_join(list->thread, NULL);
+    free(list->path);
+    free(list);
+    list = next;
+  }
+}
+
 __attribute__((destructor)) static void sim_unload(void) {
+  join_pending();
   pthread_mutex_lock(&g_mu);
   sim_mlog_free(&g_mlog);
   pthread_mutex_unlock(&g_mu);
@@ -120,22 +163,44 @@ PAL_EXPORT int pal_init(pal_attr_v3_t* attr) {
   return rc;
 }
 
-/* Adds the binary and args entries of a workload. */
-static int measure_workload(const char* path, char** argv, const uint8_t bin_digest[32]) {
+static size_t hash_args(char** argv, uint8_t digest[32]) {
   sha256_ctx h;
   sha256_init(&h);
   size_t argc = 0;
   for (; argv[argc]; argc++) sha256_update(&h, argv[argc], strlen(argv[argc]) + 1);
-  uint8_t args_digest[32];
-  sha256_final(&h, args_digest);
+  sha256_final(&h, digest);
+  return argc;
+}
+
+/* Adds the binary and args entries of a workload. g_mu held. */
+static int record_workload_locked(const char* path, const uint8_t bin_digest[32],
+                                  const uint8_t args_digest[32], size_t argc) {
   char detail[32];
   snprintf(detail, sizeof detail, "argc=%zu", argc);
-
   const sim_mentry entries[2] = {{"binary", bin_digest, path}, {"args", args_digest, detail}};
+  return sim_mlog_append(&g_mlog, entries, 2);
+}
+
+/* The hashing thread of a workload started without a measurement log file. */
+static void* measure_in_background(void* arg) {
+  sim_pending* w = arg;
+  uint8_t digest[32];
+  int rc = sim_hash_workload(w->path, w->memfd, digest, &g_cancel);
+  close(w->memfd);
+  w->memfd = -1;
   pthread_mutex_lock(&g_mu);
-  int rc = sim_mlog_append(&g_mlog, entries, 2);
+  while (g_tickets_done != w->ticket) pthread_cond_wait(&g_recorded, &g_mu);
+  if (rc == 0 && __atomic_load_n(&g_cancel, __ATOMIC_ACQUIRE)) rc = -ECANCELED;
+  if (rc == 0) rc = record_workload_locked(w->path, digest, w->args_digest, w->argc);
+  if (rc != 0) g_unmeasured = 1;
+  g_tickets_done++;
+  pthread_cond_broadcast(&g_recorded);
   pthread_mutex_unlock(&g_mu);
-  return rc;
+  if (rc != 0 && rc != -ECANCELED) {
+    sim_log(SIM_ERROR, "measure %s: %s; killing process %d", w->path, strerror(-rc), (int)w->pid);
+    rt_children_kill(&g_children, w->pid, SIGKILL, NULL, NULL);
+  }
+  return NULL;
 }
 
 PAL_EXPORT int pal_create_process(struct pal_create_process_args* args) {
@@ -148,11 +213,26 @@ PAL_EXPORT int pal_create_process(struct pal_create_process_args* args) {
     rt_close_stdio(args->stdio);
     return -EINVAL;
   }
+  pthread_mutex_lock(&g_mu);
+  /* After pal_destroy (g_cancel set), measured before the start again. */
+  const int lazy = g_mlog.path == NULL && !__atomic_load_n(&g_cancel, __ATOMIC_ACQUIRE);
+  pthread_mutex_unlock(&g_mu);
+  uint8_t args_digest[32];
+  size_t argc = hash_args(args->argv, args_digest);
+  sim_pending* w = NULL;
   int memfd = -1;
   uint8_t bin_digest[32];
-  int rc = sim_load_workload(args->path, &memfd, bin_digest);
-  if (rc == 0) {
-    rc = measure_workload(args->path, args->argv, bin_digest);
+  int rc = 0;
+  if (lazy) {
+    w = calloc(1, sizeof *w);
+    if (w) w->path = strdup(args->path);
+    if (!w || !w->path) rc = -ENOMEM;
+  }
+  if (rc == 0) rc = sim_load_workload(args->path, &memfd, lazy ? NULL : bin_digest);
+  if (rc == 0 && !lazy) {
+    pthread_mutex_lock(&g_mu);
+    rc = record_workload_locked(args->path, bin_digest, args_digest, argc);
+    pthread_mutex_unlock(&g_mu);
     if (rc != 0) sim_log(SIM_ERROR, "measure %s: %s", args->path, strerror(-rc));
   }
   pid_t pid = -1;
@@ -167,8 +247,35 @@ PAL_EXPORT int pal_create_process(struct pal_create_process_args* args) {
       sim_log(SIM_ERROR, "fork for %s: %s", args->path, strerror(-rc));
     }
   }
-  if (memfd >= 0) close(memfd);
   rt_close_stdio(args->stdio);
+  if (rc == 0 && lazy) {
+    w->memfd = memfd; /* the thread's now */
+    memfd = -1;
+    w->pid = pid;
+    memcpy(w->args_digest, args_digest, sizeof args_digest);
+    w->argc = argc;
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, 128 * 1024);
+    /* The ticket, the thread and its place in g_pending together, so that pal_destroy (which
+     * takes the list under g_mu) joins every thread it could miss otherwise. */
+    pthread_mutex_lock(&g_mu);
+    w->ticket = g_tickets_issued++;
+    int started = pthread_create(&w->thread, &attr, measure_in_background, w) == 0;
+    if (started) {
+      w->next = g_pending;
+      g_pending = w;
+      w = NULL;
+    }
+    pthread_mutex_unlock(&g_mu);
+    pthread_attr_destroy(&attr);
+    if (!started) measure_in_background(w); /* no thread: measure now; w freed below */
+  }
+  if (w) {
+    free(w->path);
+    free(w);
+  }
+  if (memfd >= 0) close(memfd);
   if (rc != 0) return rc;
   sim_log(SIM_DEBUG, "started %s as pid %d", args->path, (int)pid);
   *args->pid = pid;
@@ -202,6 +309,7 @@ PAL_EXPORT int pal_kill(int pid, int sig) {
 }
 
 PAL_EXPORT int pal_destroy(void) {
+  join_pending(); /* an abandoned measurement sets g_unmeasured */
   rt_children_kill_all_and_reap(&g_children);
   sim_log(SIM_DEBUG, "destroyed");
   return 0;
@@ -219,8 +327,16 @@ PAL_EXPORT int pal_get_local_report(void* target_info, int target_info_len, void
   if (!initialized()) return -EINVAL;
   uint8_t measurement[32];
   pthread_mutex_lock(&g_mu);
-  sim_mlog_digest(&g_mlog, measurement);
+  while (g_tickets_done != g_tickets_issued) pthread_cond_wait(&g_recorded, &g_mu);
+  const int refused = g_unmeasured;
+  if (!refused) sim_mlog_digest(&g_mlog, measurement);
   pthread_mutex_unlock(&g_mu);
+  if (refused) {
+    sim_log(SIM_ERROR,
+            "pal_get_local_report: a workload ran whose measurement was not completed (it failed, "
+            "or pal_destroy abandoned it): no report covers it");
+    return -EIO;
+  }
   sim_make_report(target_info, measurement, report);
   *report_len = PAL_SGX_REPORT_SIZE;
   return 0;

@@ -53,6 +53,12 @@ struct Sim {
     pal_attr_v3_t attr = {{args.c_str(), level}, -1, 0};
     return init(&attr);
   }
+  // No measurement log file: the binary is hashed after the workload starts.
+  int InitWithoutLog(const std::string& extra = "") {
+    args = extra;
+    pal_attr_v3_t attr = {{args.c_str(), "error"}, -1, 0};
+    return init(&attr);
+  }
   int Create(Argv& argv, int* pid, int out = 1, int err = 2, char** env = nullptr) {
     static char* const kEnv[] = {const_cast<char*>("PATH=/usr/bin:/bin"), nullptr};
     pal_stdio_fds stdio = MakeStdio(-1, out, err);
@@ -335,6 +341,59 @@ std::vector<uint8_t> QeTargetInfo() {
   for (size_t i = 0; i < ti.size(); i++) ti[i] = static_cast<uint8_t>(i * 13 + 1);
   memcpy(ti.data(), SIM_TEE_QE_MRENCLAVE, 32);
   return ti;
+}
+
+std::string Mrenclave(const std::vector<uint8_t>& report) {
+  return Hex(report.data() + SIM_TEE_R_MRENCLAVE_OFF, 32);
+}
+
+// A valid executable of `mb` MiB: /bin/true with zeros appended (the loader ignores them), slow
+// enough to hash that a measurement is still running right after pal_create_process returns.
+std::string BigExecutable(const TempDir& dir, size_t mb) {
+  std::string path = dir.file("big-true");
+  rt_test::WriteFile(path, ReadFile("/bin/true") + std::string(mb << 20, '\0'), 0755);
+  return path;
+}
+
+TEST(SimMeasurement, WithoutALogFileAReportWaitsForTheWorkloadsInTheOrderTheyStarted) {
+  Sim s;
+  ASSERT_EQ(s.InitWithoutLog("quiet"), 0);
+  const std::string big = BigExecutable(s.dir, 48);
+  Argv first({big}), second({"/bin/false", "x"});
+  int p1 = 0, p2 = 0;
+  ASSERT_EQ(s.Create(first, &p1), 0);
+  ASSERT_EQ(s.Create(second, &p2), 0);
+  // Asked at once: the big binary is still being hashed; the report waits for both entries, the
+  // second one (hashed first) recorded after the first.
+  auto ti = QeTargetInfo();
+  auto r = s.Report(ti);
+  const std::string want = "config " + Sha256Hex(std::string("quiet")) +
+                           " liberpal-sim v3 log_level=error\n" + "binary " +
+                           Sha256Hex(ReadFile(big)) + " " + big + "\n" + "args " + ArgsHash({big}) +
+                           " argc=1\n" + "binary " + Sha256Hex(ReadFile("/bin/false")) +
+                           " /bin/false\n" + "args " + ArgsHash({"/bin/false", "x"}) + " argc=2\n";
+  EXPECT_EQ(Mrenclave(r), Sha256Hex(want));
+  EXPECT_EQ(Hex(r.data(), 432), Hex(ExpectedReport(ti, want).data(), 432));
+  int ev = -1;
+  EXPECT_EQ(s.Exec(p1, &ev), 0);
+  EXPECT_EQ(ev, 0);
+  EXPECT_EQ(s.Exec(p2, &ev), 0);
+  EXPECT_EQ(ev, 1);
+}
+
+TEST(SimMeasurement, DestroyAbandonsAMeasurementInProgressAndReportsAreRefusedAfter) {
+  Sim s;
+  ASSERT_EQ(s.InitWithoutLog("quiet"), 0);
+  const std::string big = BigExecutable(s.dir, 96);
+  Argv argv({big});
+  int pid = 0;
+  ASSERT_EQ(s.Create(argv, &pid), 0);
+  EXPECT_EQ(s.destroy(), 0);  // does not wait for the hash of 96 MiB
+  StderrCapture err;
+  std::vector<uint8_t> ti = QeTargetInfo(), r(432);
+  int len = 432;
+  EXPECT_EQ(s.report(ti.data(), 512, r.data(), &len), -EIO);
+  EXPECT_NE(err.Finish().find("no report covers it"), std::string::npos);
 }
 
 TEST(SimReport, MatchesTheMeasurementLogAndTheSpec) {
