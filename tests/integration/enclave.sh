@@ -377,6 +377,28 @@ t_sim_attest_and_probe() {
   R attest nv 2>"$WORK/err" && fail "attest on v2 succeeded"
   grep -q 'does not export `pal_get_local_report`' "$WORK/err" || fail "unclear: $(cat "$WORK/err")"
 }
+t_sim_attest_without_a_log_file() {
+  # No measurement log: the binary is hashed while the workload starts; the report waits for it and
+  # covers exactly the log the runtime keeps in memory, rebuilt here from the spec.
+  simbundle sim3 || return 1
+  cfg '.process.env |= map(if startswith("ENCLAVE_RUNTIME_ARGS=") then "ENCLAVE_RUNTIME_ARGS=quiet" else . end)
+       | .process.env += ["ENCLAVE_RUNTIME_LOGLEVEL=info"]'
+  sh_args 'echo $$ > /rec/pid; exec 0</rec/hold; read x'; mkfifo "$REC/hold"
+  R run -d --bundle "$B" sim3 >/dev/null 2>&1 || return 1
+  R attest sim3 > "$WORK/report.json" || fail "attest failed" || return 1
+  local args_hash log
+  args_hash=$(jq -j '.process.args[] | ., "\u0000"' "$B/config.json" | sha256sum | cut -d' ' -f1)
+  log="config $(printf quiet | sha256sum | cut -d' ' -f1) liberpal-sim v3 log_level=info
+binary $(sha256sum "$B/rootfs/bin/busybox" | cut -d' ' -f1) /bin/sh
+args $args_hash argc=3
+"
+  want=$(printf '%s' "$log" | sha256sum | cut -d' ' -f1)
+  [ "$(jq -r .mrenclave "$WORK/report.json")" = "$want" ] \
+    || fail "mrenclave $(jq -r .mrenclave "$WORK/report.json") != sha256 of the expected log $want"
+  [ -e "$REC/measurements.log" ] && fail "a measurement log file was written without measurement-log="
+  R delete -f sim3
+  assert_no_leftovers sim3
+}
 t_spec_enclave_runs_unchanged() {
   B=$WORK/specenc; rm -rf "$B"; mkdir -p "$B"; cp -a "$WORK/rootfs" "$B/rootfs"
   (cd "$B" && R spec --enclave --pal "$PAL_DIR/liberpal-sim.so") || fail "spec --enclave failed"
