@@ -38,6 +38,12 @@ typedef void (*rt_child_fn)(void* ctx);
  * pid, or -errno. */
 pid_t rt_children_spawn(rt_children* c, rt_child_fn fn, void* ctx);
 
+/* The same for a child that execs (or exits) right after its set-up: it shares the caller's
+ * memory on a stack of its own (clone CLONE_VM | CLONE_VFORK, as posix_spawn) and the calling
+ * thread waits until it has exec'd. `fn` may only write its own stack: it must not take locks,
+ * allocate, or change data the caller's other threads use. */
+pid_t rt_children_spawn_exec(rt_children* c, rt_child_fn fn, void* ctx);
+
 /* Waits for `pid` (the newest entry with that pid) to exit, reaps it if nobody did and removes the
  * entry. Returns 0 and the wait status, -ESRCH for a pid that is not in the table (or that another
  * waiter consumed first), -ECHILD if something outside the PAL reaped it. */

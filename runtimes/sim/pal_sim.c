@@ -241,7 +241,7 @@ PAL_EXPORT int pal_create_process(struct pal_create_process_args* args) {
     struct sim_exec_ctx ctx = {memfd,       args->path,
                                args->argv,  args->env ? args->env : (char**)no_env,
                                args->stdio, getpid()};
-    pid = rt_children_spawn(&g_children, sim_child_exec, &ctx);
+    pid = rt_children_spawn_exec(&g_children, sim_child_exec, &ctx);
     if (pid < 0) {
       rc = pid;
       sim_log(SIM_ERROR, "fork for %s: %s", args->path, strerror(-rc));
