@@ -37,7 +37,8 @@ std::vector<Hierarchy> parse_hierarchies(const std::string& mountinfo) {
   for (std::string_view line : base::split_lines(mountinfo)) {
     auto dash = line.find(" - ");
     if (dash == std::string_view::npos) continue;
-    auto pre = base::split_words(line.substr(0, dash)), post = base::split_words(line.substr(dash + 3));
+    auto pre = base::split_words(line.substr(0, dash)),
+         post = base::split_words(line.substr(dash + 3));
     // id parent devno root mountpoint ... - fstype source superopts
     std::string_view mountpoint = pre.size() > 4 ? pre[4] : "";
     std::string_view fstype = post.size() > 0 ? post[0] : "";

@@ -8,6 +8,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <memory>
 
@@ -243,6 +244,15 @@ unsigned long propagation_flags(const std::string& name) {
   for (const auto& p : kPropOpts)
     if (name == p.name) return p.flag;
   return 0;
+}
+
+std::vector<std::string> mount_option_names() {
+  std::vector<std::string> names = {"bind", "rbind", "tmpcopyup"};
+  for (const auto& f : kFlagOpts)
+    if (f.flag != MS_REMOUNT) names.emplace_back(f.name);  // refused in a container mount
+  for (const auto& p : kPropOpts) names.emplace_back(p.name);
+  std::sort(names.begin(), names.end());
+  return names;
 }
 
 Result<MountOptions> parse_mount_options(const std::vector<std::string>& options,

@@ -26,6 +26,9 @@ struct MountOptions {
 // Parses OCI mount options. `field` names them in errors ("mounts[3].options").
 base::Result<MountOptions> parse_mount_options(const std::vector<std::string>& options,
                                                const std::string& field);
+// Every option parse_mount_options recognises (flags, propagation, bind, rbind, tmpcopyup),
+// sorted; anything else is passed to the filesystem as data. For `rune features`.
+std::vector<std::string> mount_option_names();
 // Propagation keyword (rprivate, slave, ...) to MS_* flags; 0 if unknown.
 unsigned long propagation_flags(const std::string& name);
 

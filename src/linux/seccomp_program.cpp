@@ -283,4 +283,37 @@ std::string container_process_state(const oci::Seccomp& s, int init_pid,
          "}";
 }
 
+std::vector<std::string> seccomp_supported_archs() {
+  // Known to libseccomp is not enough: it refuses to mix byte orders in one filter, so the
+  // big-endian ones cannot join a little-endian native architecture. Each is tried as
+  // compile_seccomp adds it.
+  std::vector<std::string> out;
+  for (const char* a : oci::seccomp_arch_names()) {
+    uint32_t token = arch(a);
+    if (token == 0) continue;
+    std::unique_ptr<void, CtxFree> ctx(seccomp_init(SCMP_ACT_ALLOW));
+    if (!ctx) break;
+    int e = seccomp_arch_add(ctx.get(), token);
+    if (e == 0 || e == -EEXIST) out.emplace_back(a);
+  }
+  return out;
+}
+
+std::vector<std::string> seccomp_supported_flags() {
+  // libseccomp's API levels (seccomp_api_get(3)): 2 TSYNC, 3 LOG, 4 SPEC_ALLOW.
+  const unsigned level = seccomp_api_get();
+  std::vector<std::string> out;
+  for (const char* f : oci::seccomp_flag_names()) {
+    std::string_view n = f;
+    unsigned need = n == "SECCOMP_FILTER_FLAG_TSYNC" ? 2 : n == "SECCOMP_FILTER_FLAG_LOG" ? 3 : 4;
+    if (level >= need) out.emplace_back(f);
+  }
+  return out;
+}
+
+std::string libseccomp_version() {
+  const scmp_version* v = seccomp_version();
+  return std::to_string(v->major) + "." + std::to_string(v->minor) + "." + std::to_string(v->micro);
+}
+
 }  // namespace kernel

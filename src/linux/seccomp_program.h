@@ -52,4 +52,11 @@ std::string container_process_state(const oci::Seccomp& s, int init_pid,
 base::Status send_to_listener(const std::string& path, const std::string& process_state,
                               int listener_fd);
 
+// What this build can compile and load, for `rune features`: the accepted architectures that
+// this libseccomp can add to a filter for this machine, the accepted flags that libseccomp finds in
+// the running kernel (its API level), and libseccomp's version ("2.5.4").
+std::vector<std::string> seccomp_supported_archs();
+std::vector<std::string> seccomp_supported_flags();
+std::string libseccomp_version();
+
 }  // namespace kernel

@@ -51,6 +51,34 @@ const Namespace* Linux::find_ns(NsType t) const {
 
 namespace {
 
+constexpr const char* kSeccompActions[] = {
+    "SCMP_ACT_KILL",  "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD",
+    "SCMP_ACT_TRAP",  "SCMP_ACT_ERRNO",        "SCMP_ACT_TRACE",
+    "SCMP_ACT_ALLOW", "SCMP_ACT_LOG",          "SCMP_ACT_NOTIFY"};
+constexpr const char* kSeccompOperators[] = {"SCMP_CMP_NE",       "SCMP_CMP_LT", "SCMP_CMP_LE",
+                                             "SCMP_CMP_EQ",       "SCMP_CMP_GE", "SCMP_CMP_GT",
+                                             "SCMP_CMP_MASKED_EQ"};
+constexpr const char* kSeccompArchs[] = {
+    "SCMP_ARCH_X86",     "SCMP_ARCH_X86_64",   "SCMP_ARCH_X32",         "SCMP_ARCH_ARM",
+    "SCMP_ARCH_AARCH64", "SCMP_ARCH_MIPS",     "SCMP_ARCH_MIPS64",      "SCMP_ARCH_MIPS64N32",
+    "SCMP_ARCH_MIPSEL",  "SCMP_ARCH_MIPSEL64", "SCMP_ARCH_MIPSEL64N32", "SCMP_ARCH_PPC",
+    "SCMP_ARCH_PPC64",   "SCMP_ARCH_PPC64LE",  "SCMP_ARCH_S390",        "SCMP_ARCH_S390X",
+    "SCMP_ARCH_PARISC",  "SCMP_ARCH_PARISC64", "SCMP_ARCH_RISCV64"};
+constexpr const char* kSeccompFlags[] = {"SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG",
+                                         "SECCOMP_FILTER_FLAG_SPEC_ALLOW"};
+constexpr const char* kHookNames[] = {"prestart",       "createRuntime", "createContainer",
+                                      "startContainer", "poststart",     "poststop"};
+
+bool listed(std::span<const char* const> names, std::string_view name) {
+  for (const char* n : names)
+    if (name == n) return true;
+  return false;
+}
+
+}  // namespace
+
+namespace {
+
 constexpr const char* kCapNames[] = {
     "CAP_CHOWN",
     "CAP_DAC_OVERRIDE",
@@ -484,8 +512,7 @@ void parse_seccomp(const JsonField& sc, std::optional<Seccomp>& out) {
       sc["architectures"][i].fail("unknown architecture `" + s.architectures[i] + "`");
   sc["flags"].get(s.flags);
   for (size_t i = 0; i < s.flags.size(); ++i)
-    if (s.flags[i] != "SECCOMP_FILTER_FLAG_TSYNC" && s.flags[i] != "SECCOMP_FILTER_FLAG_LOG" &&
-        s.flags[i] != "SECCOMP_FILTER_FLAG_SPEC_ALLOW")
+    if (!listed(kSeccompFlags, s.flags[i]))
       sc["flags"][i].fail(
           "flag `" + s.flags[i] +
           "` is not supported (SECCOMP_FILTER_FLAG_TSYNC, _LOG and _SPEC_ALLOW are)");
@@ -742,30 +769,32 @@ void check_consistency(const Config& c, const JsonField& root) {
 
 }  // namespace
 
+std::span<const char* const> seccomp_action_names() {
+  return kSeccompActions;
+}
+std::span<const char* const> seccomp_operator_names() {
+  return kSeccompOperators;
+}
+std::span<const char* const> seccomp_arch_names() {
+  return kSeccompArchs;
+}
+std::span<const char* const> seccomp_flag_names() {
+  return kSeccompFlags;
+}
+std::span<const char* const> hook_names() {
+  return kHookNames;
+}
+
 bool is_seccomp_action(std::string_view name) {
-  for (const char* a :
-       {"SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD", "SCMP_ACT_TRAP",
-        "SCMP_ACT_ERRNO", "SCMP_ACT_TRACE", "SCMP_ACT_ALLOW", "SCMP_ACT_LOG", "SCMP_ACT_NOTIFY"})
-    if (name == a) return true;
-  return false;
+  return listed(kSeccompActions, name);
 }
 
 bool is_seccomp_operator(std::string_view name) {
-  for (const char* o : {"SCMP_CMP_NE", "SCMP_CMP_LT", "SCMP_CMP_LE", "SCMP_CMP_EQ", "SCMP_CMP_GE",
-                        "SCMP_CMP_GT", "SCMP_CMP_MASKED_EQ"})
-    if (name == o) return true;
-  return false;
+  return listed(kSeccompOperators, name);
 }
 
 bool is_seccomp_arch(std::string_view name) {
-  for (const char* a :
-       {"SCMP_ARCH_X86", "SCMP_ARCH_X86_64", "SCMP_ARCH_X32", "SCMP_ARCH_ARM", "SCMP_ARCH_AARCH64",
-        "SCMP_ARCH_MIPS", "SCMP_ARCH_MIPS64", "SCMP_ARCH_MIPS64N32", "SCMP_ARCH_MIPSEL",
-        "SCMP_ARCH_MIPSEL64", "SCMP_ARCH_MIPSEL64N32", "SCMP_ARCH_PPC", "SCMP_ARCH_PPC64",
-        "SCMP_ARCH_PPC64LE", "SCMP_ARCH_S390", "SCMP_ARCH_S390X", "SCMP_ARCH_PARISC",
-        "SCMP_ARCH_PARISC64", "SCMP_ARCH_RISCV64"})
-    if (name == a) return true;
-  return false;
+  return listed(kSeccompArchs, name);
 }
 
 int capability_from_name(std::string_view name) {

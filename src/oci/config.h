@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -186,10 +187,17 @@ struct Seccomp {
   std::vector<SeccompRule> syscalls;
 };
 
-// The seccomp names the runtime-spec allows (runc 1.1's sets).
+// The seccomp names the runtime-spec allows (runc 1.1's sets), the flags rune takes, and the hook
+// names: the tables the parser checks against (`rune features` lists them).
 bool is_seccomp_action(std::string_view name);
 bool is_seccomp_operator(std::string_view name);
 bool is_seccomp_arch(std::string_view name);
+std::span<const char* const> seccomp_action_names();
+std::span<const char* const> seccomp_operator_names();
+std::span<const char* const> seccomp_arch_names();
+std::span<const char* const> seccomp_flag_names();
+std::span<const char* const> hook_names();
+inline constexpr int kNsTypeCount = 8;  // NsType's values are 0 .. kNsTypeCount - 1
 
 struct Linux {
   std::vector<Namespace> namespaces;

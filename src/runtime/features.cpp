@@ -1,0 +1,51 @@
+#include "runtime/features.h"
+
+#include <nlohmann/json.hpp>
+
+#include "linux/mounts.h"
+#include "linux/seccomp_program.h"
+#include "oci/config.h"
+
+namespace runtime {
+
+std::string features_json() {
+  using Json = nlohmann::ordered_json;  // keys in the order runc prints them
+  Json j = Json::object();
+  j["ociVersionMin"] = "1.0.0";
+  j["ociVersionMax"] = oci::kSpecVersion;
+  Json hooks = Json::array();
+  for (const char* h : oci::hook_names()) hooks.push_back(h);
+  j["hooks"] = hooks;
+  j["mountOptions"] = kernel::mount_option_names();
+
+  Json linux = Json::object();
+  Json nss = Json::array();
+  for (int t = 0; t < oci::kNsTypeCount; ++t)
+    nss.push_back(oci::ns_config_name(static_cast<oci::NsType>(t)));
+  linux["namespaces"] = nss;
+  Json caps = Json::array();
+  for (int c = 0; c <= oci::kLastCapability; ++c) caps.push_back(oci::capability_name(c));
+  linux["capabilities"] = caps;
+  // cgroupfs on v1, v2 and hybrid hosts; `--systemd-cgroup` is refused.
+  linux["cgroup"] = {{"v1", true}, {"v2", true}, {"systemd", false}, {"systemdUser", false}};
+  Json sc = Json::object();
+  sc["enabled"] = true;
+  Json actions = Json::array(), ops = Json::array(), known = Json::array();
+  for (const char* a : oci::seccomp_action_names()) actions.push_back(a);
+  for (const char* o : oci::seccomp_operator_names()) ops.push_back(o);
+  for (const char* f : oci::seccomp_flag_names()) known.push_back(f);
+  sc["actions"] = actions;
+  sc["operators"] = ops;
+  sc["archs"] = kernel::seccomp_supported_archs();
+  sc["knownFlags"] = known;
+  sc["supportedFlags"] = kernel::seccomp_supported_flags();
+  linux["seccomp"] = sc;
+  // The LSM fields are refused at create (no LSM is enabled on the machines rune is built for).
+  linux["apparmor"] = {{"enabled", false}};
+  linux["selinux"] = {{"enabled", false}};
+  j["linux"] = linux;
+  j["annotations"] = {{"io.github.seccomp.libseccomp.version", kernel::libseccomp_version()}};
+  return j.dump(4);
+}
+
+}  // namespace runtime
