@@ -49,25 +49,10 @@ engine_stop() {
 track() { D ps -aq --no-trunc >>"$WORK/ids" 2>/dev/null; }
 logs_have() { D logs "$1" 2>/dev/null | grep -q "$2"; }
 top_has() { D top "$1" 2>/dev/null | grep -q "$2"; }
+E() { D "$@"; }
+container_cgroup() { echo "docker/$1"; }
+. "$(dirname "$0")/cli_cases.sh"
 
-t_run_rm_output() {
-  local out; out=$(RUN --rm "$IMG" echo hi 2>&1)
-  expect_eq "output" hi "$out"
-}
-t_exit_code_propagated() {
-  RUN --rm "$IMG" sh -c 'exit 3'; expect_eq "exit code" 3 $?
-}
-t_detached_then_stop() {
-  # SIGTERM reaches the workload: its handler's exit code is the container's.
-  local id; id=$(RUN -d "$IMG" sh -c 'trap "exit 5" TERM; echo ready; while :; do sleep 0.1; done') || return 1
-  track
-  wait_for logs_have "$id" ready || fail "never ready" || return 1
-  expect_eq "status" running "$(D inspect -f '{{.State.Status}}' "$id")" || return 1
-  D stop -t 20 "$id" >/dev/null || fail "docker stop failed" || return 1
-  expect_eq "status, exit code" "exited 5" "$(D inspect -f '{{.State.Status}} {{.State.ExitCode}}' "$id")" || return 1
-  D rm "$id" >/dev/null || fail "docker rm failed" || return 1
-  no_cgroup_left "docker/$id"
-}
 t_memory_limit_oom_killed() {
   # dd's 100 MiB buffer, touched as it reads /dev/zero, does not fit in 32 MiB (there is no swap
   # here; with swap, docker's default memory-swap of 2x would still be under 100 MiB).
@@ -77,32 +62,6 @@ t_memory_limit_oom_killed() {
   # OOMKilled comes from the shim's OOM events on the container's memory cgroup.
   needs_loadable_cgroups || return
   expect_eq "OOMKilled" true "$(D inspect -f '{{.State.OOMKilled}}' oom)"
-}
-t_pids_limit_stops_fork_bomb() {
-  local out rc
-  out=$(RUN --rm --pids-limit 8 "$IMG" sh -c 'i=0; while [ $i -lt 30 ]; do sleep 10 & i=$((i+1)); done; echo all $i started' 2>&1)
-  rc=$?
-  expect_match "fork failure" "can't fork" "$out" || return 1
-  grep -q 'all 30 started' <<<"$out" && fail "30 processes started under --pids-limit 8: $out"
-  [ $rc != 0 ] || fail "exit code 0"
-}
-t_cpus_half() {
-  local out; out=$(RUN --rm --cpus 0.5 "$IMG" sh -c 'cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us /sys/fs/cgroup/cpu/cpu.cfs_period_us' 2>&1)
-  expect_eq "cfs quota and period" "50000
-100000" "$out"
-}
-t_seccomp_profile_errno() {
-  printf '%s' '{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["mkdir","mkdirat"],"action":"SCMP_ACT_ERRNO","errnoRet":1}]}' >"$WORK/seccomp.json"
-  local out; out=$(RUN --rm --security-opt "seccomp=$WORK/seccomp.json" "$IMG" sh -c 'mkdir /tmp/x; echo rc=$?; touch /tmp/y && echo touched' 2>&1)
-  expect_match "mkdir fails with EPERM" "mkdir: can't create directory '/tmp/x': Operation not permitted" "$out" || return 1
-  expect_match "mkdir's status" '^rc=1$' "$out" || return 1
-  expect_match "other calls allowed" '^touched$' "$out"
-}
-t_cap_drop_all() {
-  local out; out=$(RUN --rm --cap-drop ALL "$IMG" sh -c 'touch /tmp/f; chown 1 /tmp/f; echo rc=$?; grep CapEff /proc/self/status' 2>&1)
-  expect_match "chown fails" 'chown: /tmp/f: Operation not permitted' "$out" || return 1
-  expect_match "chown's status" '^rc=1$' "$out" || return 1
-  expect_match "no effective capability" '^CapEff:\s+0+$' "$out"
 }
 t_read_only_rootfs() {
   local out; out=$(RUN --rm --read-only "$IMG" sh -c 'touch /x; echo rc=$?' 2>&1)
@@ -120,20 +79,6 @@ t_update_memory() {
   D update --memory 64m --memory-swap 128m "$id" >/dev/null || fail "docker update failed" || return 1
   expect_eq "limit after update" 67108864 "$(cat "$f")" || return 1
   expect_eq "inspect" 67108864 "$(D inspect -f '{{.HostConfig.Memory}}' "$id")"
-}
-t_pause_unpause() {
-  local id n1 n2; id=$(RUN -d "$IMG" sh -c 'while :; do echo tick; sleep 0.05; done') || return 1; track
-  local pid; pid=$(D inspect -f '{{.State.Pid}}' "$id")
-  sleep 0.3
-  D pause "$id" >/dev/null || fail "pause failed" || return 1
-  expect_eq "paused" "paused true" "$(D inspect -f '{{.State.Status}} {{.State.Paused}}' "$id")" || return 1
-  expect_eq "freezer" FROZEN "$(cat "$(cgroup_file "$pid" freezer freezer.state)")" || return 1
-  n1=$(D logs "$id" | wc -l); sleep 0.5; n2=$(D logs "$id" | wc -l)
-  expect_eq "lines written while paused" "$n1" "$n2" || return 1
-  D unpause "$id" >/dev/null || fail "unpause failed" || return 1
-  expect_eq "running again" "running false" "$(D inspect -f '{{.State.Status}} {{.State.Paused}}' "$id")" || return 1
-  sleep 0.5; n2=$(D logs "$id" | wc -l)
-  [ "$n2" -gt "$n1" ] || fail "no output after unpause ($n1 -> $n2)"
 }
 t_top() {
   local id out; id=$(RUN -d "$IMG" sh -c 'sleep 1000 & sleep 1001') || return 1; track

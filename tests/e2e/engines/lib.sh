@@ -17,6 +17,7 @@ RUNTIME=$(realpath "$RUNTIME")
 RUNE=$(realpath "$RUNE")
 PAL=$(realpath "$PAL")
 SUITE_FILE=$(realpath "$0")
+CASE_FILES=("$SUITE_FILE") # and the shared case files the suite sources (cli_cases.sh)
 [ "$RUNTIME" = "$RUNE" ] && IS_RUNE=1 || IS_RUNE=0
 [ "$(id -u)" = 0 ] || { echo "engine tests must run as root" >&2; exit 2; }
 for tool in jq umoci sha256sum; do
@@ -286,7 +287,7 @@ run_suite() {
   engine_start || cannot_start "$(tail -5 "$WORK/start.err")"
   echo "# $ENGINE started in $(( ($(date +%s%N) - T_START) / 1000000 )) ms (with the image)"
   local t rc out t0 ms
-  for t in $(grep -oE '^t_[A-Za-z0-9_]+\(\)' "$SUITE_FILE" | sed 's/()$//'); do
+  for t in $(grep -hoE '^t_[A-Za-z0-9_]+\(\)' "${CASE_FILES[@]}" | sed 's/()$//'); do
     t0=$(date +%s%N)
     # Output to a file, not a pipe: a detached container may inherit the case's stdio.
     (set -u; "$t") >"$WORK/case.out" 2>&1 </dev/null; rc=$?

@@ -70,56 +70,16 @@ engine_stop() {
 track() { P ps -aq --no-trunc >>"$WORK/ids" 2>/dev/null; }
 logs_have() { P logs "$1" 2>/dev/null | grep -q "$2"; }
 top_has() { P top "$1" args 2>/dev/null | grep -q "$2"; }
+E() { P "$@"; }
+container_cgroup() { echo "libpod_parent/libpod-$1"; }
+. "$(dirname "$0")/cli_cases.sh"
 
-t_run_rm_output() {
-  local out; out=$(RUN --rm "$IMG" echo hi 2>&1)
-  expect_eq "output" hi "$out"
-}
-t_exit_code_propagated() {
-  RUN --rm "$IMG" sh -c 'exit 3'; expect_eq "exit code" 3 $?
-}
-t_detached_then_stop() {
-  local id; id=$(RUN -d "$IMG" sh -c 'trap "exit 5" TERM; echo ready; while :; do sleep 0.1; done') || return 1
-  track
-  wait_for logs_have "$id" ready || fail "never ready" || return 1
-  expect_eq "status" running "$(P inspect -f '{{.State.Status}}' "$id")" || return 1
-  P stop -t 20 "$id" >/dev/null || fail "podman stop failed" || return 1
-  expect_eq "status, exit code" "exited 5" "$(P inspect -f '{{.State.Status}} {{.State.ExitCode}}' "$id")" || return 1
-  P rm "$id" >/dev/null || fail "podman rm failed" || return 1
-  no_cgroup_left "libpod_parent/libpod-$id"
-}
 t_memory_limit_oom_killed() {
   # podman 4.3 with conmon 2.1.6 reports OOMKilled false here even with runc: the exit code
   # (SIGKILL) and the memory cgroup's OOM count are what show it.
   RUN --name oom --memory 32m "$IMG" dd if=/dev/zero of=/dev/null bs=100M count=1 >/dev/null 2>&1
   local rc=$?; track
   expect_eq "exit code" 137 $rc
-}
-t_pids_limit_stops_fork_bomb() {
-  local out rc
-  out=$(RUN --rm --pids-limit 8 "$IMG" sh -c 'i=0; while [ $i -lt 30 ]; do sleep 10 & i=$((i+1)); done; echo all $i started' 2>&1)
-  rc=$?
-  expect_match "fork failure" "can't fork" "$out" || return 1
-  grep -q 'all 30 started' <<<"$out" && fail "30 processes started under --pids-limit 8: $out"
-  [ $rc != 0 ] || fail "exit code 0"
-}
-t_cpus_half() {
-  local out; out=$(RUN --rm --cpus 0.5 "$IMG" sh -c 'cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us /sys/fs/cgroup/cpu/cpu.cfs_period_us' 2>&1)
-  expect_eq "cfs quota and period" "50000
-100000" "$out"
-}
-t_seccomp_profile_errno() {
-  printf '%s' '{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["mkdir","mkdirat"],"action":"SCMP_ACT_ERRNO","errnoRet":1}]}' >"$WORK/seccomp.json"
-  local out; out=$(RUN --rm --security-opt "seccomp=$WORK/seccomp.json" "$IMG" sh -c 'mkdir /tmp/x; echo rc=$?; touch /tmp/y && echo touched' 2>&1)
-  expect_match "mkdir fails with EPERM" "mkdir: can't create directory '/tmp/x': Operation not permitted" "$out" || return 1
-  expect_match "mkdir's status" '^rc=1$' "$out" || return 1
-  expect_match "other calls allowed" '^touched$' "$out"
-}
-t_cap_drop_all() {
-  local out; out=$(RUN --rm --cap-drop ALL "$IMG" sh -c 'touch /tmp/f; chown 1 /tmp/f; echo rc=$?; grep CapEff /proc/self/status' 2>&1)
-  expect_match "chown fails" 'chown: /tmp/f: Operation not permitted' "$out" || return 1
-  expect_match "chown's status" '^rc=1$' "$out" || return 1
-  expect_match "no effective capability" '^CapEff:\s+0+$' "$out"
 }
 t_read_only_rootfs() {
   # podman's --read-only also mounts writable tmpfs (with tmpcopyup) on /tmp, /var/tmp and /run.
@@ -139,20 +99,6 @@ t_update_memory() {
   expect_eq "limit before" 33554432 "$(cat "$f")" || return 1
   P update --memory 64m "$id" >/dev/null || fail "podman update failed" || return 1
   expect_eq "limit after update" 67108864 "$(cat "$f")"
-}
-t_pause_unpause() {
-  local id n1 n2; id=$(RUN -d "$IMG" sh -c 'while :; do echo tick; sleep 0.05; done') || return 1; track
-  local pid; pid=$(P inspect -f '{{.State.Pid}}' "$id")
-  sleep 0.3
-  P pause "$id" >/dev/null || fail "pause failed" || return 1
-  expect_eq "paused" "paused true" "$(P inspect -f '{{.State.Status}} {{.State.Paused}}' "$id")" || return 1
-  expect_eq "freezer" FROZEN "$(cat "$(cgroup_file "$pid" freezer freezer.state)")" || return 1
-  n1=$(P logs "$id" | wc -l); sleep 0.5; n2=$(P logs "$id" | wc -l)
-  expect_eq "lines written while paused" "$n1" "$n2" || return 1
-  P unpause "$id" >/dev/null || fail "unpause failed" || return 1
-  expect_eq "running again" "running false" "$(P inspect -f '{{.State.Status}} {{.State.Paused}}' "$id")" || return 1
-  sleep 0.5; n2=$(P logs "$id" | wc -l)
-  [ "$n2" -gt "$n1" ] || fail "no output after unpause ($n1 -> $n2)"
 }
 t_top() {
   local id out; id=$(RUN -d "$IMG" sh -c 'sleep 1000 & sleep 1001') || return 1; track
