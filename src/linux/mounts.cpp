@@ -349,6 +349,18 @@ static Status mkdir_in_root_depth(Sys& sys, int rootfd, const std::string& p, mo
     return base::ok();
   }
   if (errno != ENOENT) return base::sys_error("open `" + p + "` inside the rootfs");
+  // The usual case, one missing component (a cgroup hierarchy's mount point, /dev/pts): made in
+  // its parent at once, without opening every component of the path again.
+  if (auto slash = p.find_last_of('/'); slash != std::string::npos && slash + 1 < p.size()) {
+    std::string parent = slash == 0 ? "/" : p.substr(0, slash);
+    int pfd = sys.open_in_root(rootfd, parent.c_str(), O_PATH | O_DIRECTORY, 0);
+    if (pfd >= 0) {
+      base::UniqueFd owned(pfd);
+      if (sys.mkdirat(pfd, p.c_str() + slash + 1, mode) == 0) return base::ok();
+      // EEXIST: a dangling symlink (it did not open as a directory), which the walk follows.
+      if (errno != EEXIST) return base::sys_error("mkdir `" + p + "` inside the rootfs");
+    }
+  }
   std::string cur = "/";
   size_t i = 1;
   while (i < p.size()) {

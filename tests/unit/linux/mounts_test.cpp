@@ -138,6 +138,17 @@ TEST(ApplyMountTest, MissingDestinationIsCreatedInsideTheRoot) {
   EXPECT_EQ(sys.calls.back(), "mount tmpfs fd:/a/b tmpfs 0 -");
 }
 
+TEST(ApplyMountTest, OneMissingComponentIsMadeInItsParentWithoutWalkingThePath) {
+  RecordingSys sys;
+  sys.missing = {"/sys/fs/cgroup/cpu"};
+  ASSERT_TRUE(mkdir_in_root(sys, 3, "/sys/fs/cgroup/cpu", 0755).ok());
+  std::vector<std::string> want_calls = {"mkdir /sys/fs/cgroup/cpu"};
+  EXPECT_EQ(sys.calls, want_calls);
+  // Opened: the parent only (the walk would open /sys, /sys/fs and /sys/fs/cgroup twice).
+  ASSERT_EQ(sys.fd_paths.size(), 1u);
+  EXPECT_EQ(sys.fd_paths.begin()->second, "/sys/fs/cgroup");
+}
+
 TEST(ApplyMountTest, CgroupMountIsATmpfsWithOneBindPerHierarchy) {
   RecordingSys sys;
   MountStep m;
@@ -205,6 +216,16 @@ TEST_F(MkdirInRootTest, DotDotCannotLeaveTheRoot) {
   EXPECT_EQ(stat((dir_ + "/root/rune-escape/x").c_str(), &st), 0);
   EXPECT_EQ(stat((dir_ + "/root/rune-escape2").c_str(), &st), 0);
   EXPECT_NE(stat((dir_ + "/rune-escape2").c_str(), &st), 0);
+}
+
+TEST_F(MkdirInRootTest, ADanglingSymlinkAsTheLastComponentGetsItsTargetMadeInsideTheRoot) {
+  ASSERT_EQ(symlink("/data/log", (dir_ + "/root/var/log").c_str()), 0);
+  RealSys sys;
+  ASSERT_TRUE(mkdir_in_root(sys, rootfd_.get(), "/var/log", 0755).ok());
+  struct stat st;
+  EXPECT_EQ(stat((dir_ + "/root/data/log").c_str(), &st), 0);
+  EXPECT_TRUE(S_ISDIR(st.st_mode));
+  EXPECT_NE(stat("/data/log", &st), 0);  // nothing on the host
 }
 
 TEST_F(MkdirInRootTest, AFileInTheWayIsAnError) {
