@@ -20,6 +20,10 @@ namespace kernel {
 using base::Result;
 using base::Status;
 
+// Creates the clean absolute path `p`, which did not open, inside the root (symlinks resolved
+// inside it, `depth` counting the ones followed).
+static Status mkdir_missing(Sys& sys, int rootfd, const std::string& p, mode_t mode, int depth);
+
 namespace {
 
 struct FlagOpt {
@@ -85,7 +89,7 @@ Result<base::UniqueFd> open_target(Sys& sys, int rootfd, const std::string& dest
     if (cfd < 0) return base::sys_error("create mount destination `" + dest + "`");
     sys.close(cfd);
   } else {
-    TRY(mkdir_in_root(sys, rootfd, dest, 0755));
+    TRY(mkdir_missing(sys, rootfd, base::clean_path(dest), 0755, 0));  // it did not open above
   }
   fd = sys.open_in_root(rootfd, dest.c_str(), O_PATH, 0);
   if (fd < 0) return base::sys_error("open mount destination `" + dest + "`");
@@ -349,6 +353,10 @@ static Status mkdir_in_root_depth(Sys& sys, int rootfd, const std::string& p, mo
     return base::ok();
   }
   if (errno != ENOENT) return base::sys_error("open `" + p + "` inside the rootfs");
+  return mkdir_missing(sys, rootfd, p, mode, depth);
+}
+
+static Status mkdir_missing(Sys& sys, int rootfd, const std::string& p, mode_t mode, int depth) {
   // The usual case, one missing component (a cgroup hierarchy's mount point, /dev/pts): made in
   // its parent at once, without opening every component of the path again.
   if (auto slash = p.find_last_of('/'); slash != std::string::npos && slash + 1 < p.size()) {

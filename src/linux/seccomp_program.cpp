@@ -157,9 +157,7 @@ base::Result<SeccompProgram> compile_seccomp(const oci::Seccomp& s) {
 
 std::string seccomp_cache_key(const oci::Seccomp& s) {
   std::string k = "rune-seccomp-cache 1\n";
-  const scmp_version* v = seccomp_version();
-  k += "libseccomp " + std::to_string(v->major) + "." + std::to_string(v->minor) + "." +
-       std::to_string(v->micro) + "\n";
+  k += "libseccomp " + libseccomp_version() + "\n";
   struct utsname u;
   if (uname(&u) == 0) k += std::string("kernel ") + u.release + " " + u.machine + "\n";
   // Every field, each string with its length, so that no two sections share a key.

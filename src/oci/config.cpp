@@ -34,12 +34,14 @@ int ns_clone_flag(NsType t) {
 }
 
 const char* ns_config_name(NsType t) {
-  static const char* names[] = {"pid", "network", "mount", "ipc", "uts", "user", "cgroup", "time"};
+  static const char* names[kNsTypeCount] = {"pid", "network", "mount",  "ipc",
+                                            "uts", "user",    "cgroup", "time"};
   return names[static_cast<int>(t)];
 }
 
 const char* ns_proc_name(NsType t) {
-  static const char* names[] = {"pid", "net", "mnt", "ipc", "uts", "user", "cgroup", "time"};
+  static const char* names[kNsTypeCount] = {"pid", "net",  "mnt",    "ipc",
+                                            "uts", "user", "cgroup", "time"};
   return names[static_cast<int>(t)];
 }
 
@@ -66,18 +68,20 @@ constexpr const char* kSeccompArchs[] = {
     "SCMP_ARCH_PARISC",  "SCMP_ARCH_PARISC64", "SCMP_ARCH_RISCV64"};
 constexpr const char* kSeccompFlags[] = {"SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG",
                                          "SECCOMP_FILTER_FLAG_SPEC_ALLOW"};
-constexpr const char* kHookNames[] = {"prestart",       "createRuntime", "createContainer",
-                                      "startContainer", "poststart",     "poststop"};
+// Each hook list: its name in config.json and its member.
+constexpr std::pair<const char*, std::vector<Hook> Hooks::*> kHookLists[] = {
+    {"prestart", &Hooks::prestart},
+    {"createRuntime", &Hooks::create_runtime},
+    {"createContainer", &Hooks::create_container},
+    {"startContainer", &Hooks::start_container},
+    {"poststart", &Hooks::poststart},
+    {"poststop", &Hooks::poststop}};
 
 bool listed(std::span<const char* const> names, std::string_view name) {
   for (const char* n : names)
     if (name == n) return true;
   return false;
 }
-
-}  // namespace
-
-namespace {
 
 constexpr const char* kCapNames[] = {
     "CAP_CHOWN",
@@ -568,12 +572,7 @@ void parse_hook_list(const JsonField& list, std::vector<Hook>& out) {
 
 void read_hooks(const JsonField& hooks, Hooks& out) {
   if (!hooks.is_object()) return;
-  parse_hook_list(hooks["prestart"], out.prestart);
-  parse_hook_list(hooks["createRuntime"], out.create_runtime);
-  parse_hook_list(hooks["createContainer"], out.create_container);
-  parse_hook_list(hooks["startContainer"], out.start_container);
-  parse_hook_list(hooks["poststart"], out.poststart);
-  parse_hook_list(hooks["poststop"], out.poststop);
+  for (const auto& [name, list] : kHookLists) parse_hook_list(hooks[name], out.*list);
 }
 
 std::string hooks_json(const Hooks& hooks) {
@@ -589,30 +588,22 @@ std::string hooks_json(const Hooks& hooks) {
     }
     return a;
   };
-  if (!hooks.prestart.empty()) j["prestart"] = list(hooks.prestart);
-  if (!hooks.create_runtime.empty()) j["createRuntime"] = list(hooks.create_runtime);
-  if (!hooks.create_container.empty()) j["createContainer"] = list(hooks.create_container);
-  if (!hooks.start_container.empty()) j["startContainer"] = list(hooks.start_container);
-  if (!hooks.poststart.empty()) j["poststart"] = list(hooks.poststart);
-  if (!hooks.poststop.empty()) j["poststop"] = list(hooks.poststop);
+  for (const auto& [name, member] : kHookLists)
+    if (!(hooks.*member).empty()) j[name] = list(hooks.*member);
   return j.dump();
 }
 
 namespace {
 
 void parse_namespaces(const JsonField& nss, Linux& linux) {
-  static const std::pair<const char*, NsType> kTypes[] = {
-      {"pid", NsType::pid},       {"network", NsType::network}, {"mount", NsType::mount},
-      {"ipc", NsType::ipc},       {"uts", NsType::uts},         {"user", NsType::user},
-      {"cgroup", NsType::cgroup}, {"time", NsType::time}};
   for (const JsonField& n : nss.elements()) {
     if (!n.is_object()) return;
     JsonField type_field = n["type"];
     std::string type;
     type_field.get(type);
     std::optional<NsType> t;
-    for (const auto& [name, v] : kTypes)
-      if (type == name) t = v;
+    for (int i = 0; i < kNsTypeCount; ++i)
+      if (type == ns_config_name(static_cast<NsType>(i))) t = static_cast<NsType>(i);
     if (!t) {
       type_field.fail("unknown namespace type `" + type + "`");
       return;
@@ -781,8 +772,10 @@ std::span<const char* const> seccomp_arch_names() {
 std::span<const char* const> seccomp_flag_names() {
   return kSeccompFlags;
 }
-std::span<const char* const> hook_names() {
-  return kHookNames;
+std::vector<const char*> hook_names() {
+  std::vector<const char*> names;
+  for (const auto& [name, list] : kHookLists) names.push_back(name);
+  return names;
 }
 
 bool is_seccomp_action(std::string_view name) {

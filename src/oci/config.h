@@ -21,6 +21,7 @@ namespace oci {
 inline constexpr const char* kSpecVersion = "1.0.2-dev";
 
 enum class NsType { pid, network, mount, ipc, uts, user, cgroup, time };
+inline constexpr int kNsTypeCount = 8;  // NsType's values are 0 .. kNsTypeCount - 1
 // Kernel CLONE_NEW* flag of a namespace type.
 int ns_clone_flag(NsType t);
 // Name used in config.json ("network") and in /proc/PID/ns ("net").
@@ -196,8 +197,7 @@ std::span<const char* const> seccomp_action_names();
 std::span<const char* const> seccomp_operator_names();
 std::span<const char* const> seccomp_arch_names();
 std::span<const char* const> seccomp_flag_names();
-std::span<const char* const> hook_names();
-inline constexpr int kNsTypeCount = 8;  // NsType's values are 0 .. kNsTypeCount - 1
+std::vector<const char*> hook_names();
 
 struct Linux {
   std::vector<Namespace> namespaces;

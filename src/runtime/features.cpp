@@ -8,14 +8,24 @@
 
 namespace runtime {
 
+namespace {
+
+using Json = nlohmann::ordered_json;  // keys in the order runc prints them
+
+template <class Names>
+Json list(const Names& names) {
+  Json a = Json::array();
+  for (const auto& n : names) a.push_back(n);
+  return a;
+}
+
+}  // namespace
+
 std::string features_json() {
-  using Json = nlohmann::ordered_json;  // keys in the order runc prints them
   Json j = Json::object();
   j["ociVersionMin"] = "1.0.0";
   j["ociVersionMax"] = oci::kSpecVersion;
-  Json hooks = Json::array();
-  for (const char* h : oci::hook_names()) hooks.push_back(h);
-  j["hooks"] = hooks;
+  j["hooks"] = list(oci::hook_names());
   j["mountOptions"] = kernel::mount_option_names();
 
   Json linux = Json::object();
@@ -30,14 +40,10 @@ std::string features_json() {
   linux["cgroup"] = {{"v1", true}, {"v2", true}, {"systemd", false}, {"systemdUser", false}};
   Json sc = Json::object();
   sc["enabled"] = true;
-  Json actions = Json::array(), ops = Json::array(), known = Json::array();
-  for (const char* a : oci::seccomp_action_names()) actions.push_back(a);
-  for (const char* o : oci::seccomp_operator_names()) ops.push_back(o);
-  for (const char* f : oci::seccomp_flag_names()) known.push_back(f);
-  sc["actions"] = actions;
-  sc["operators"] = ops;
+  sc["actions"] = list(oci::seccomp_action_names());
+  sc["operators"] = list(oci::seccomp_operator_names());
   sc["archs"] = kernel::seccomp_supported_archs();
-  sc["knownFlags"] = known;
+  sc["knownFlags"] = list(oci::seccomp_flag_names());
   sc["supportedFlags"] = kernel::seccomp_supported_flags();
   linux["seccomp"] = sc;
   // The LSM fields are refused at create (no LSM is enabled on the machines rune is built for).

@@ -60,9 +60,7 @@ constexpr const char* kSeccompCache = "@seccomp-cache";
   Status s = base::ok();
   if (p.cgroups) {
     s = kernel::join_cgroups_self(*p.cgroups);
-    for (const auto& f : p.cgroups->tasks) close(f.fd.get());
-    close(p.cgroups->v2_dir.get());
-    close(p.cgroups->v2_procs.fd.get());
+    *p.cgroups = {};  // the init is in its cgroups (or failed): their files close
     if (!s.ok()) {
       s = std::move(s).error().wrap("put the container's init in its cgroups");
       (void)ch.wait_go();
