@@ -2,6 +2,7 @@
 // parsed by base::flags (runc's syntax); errors map to runc's exit code through base::exit_code.
 #pragma once
 
+#include <charconv>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,17 @@ void print_main_help();
 // Prints the error (log sink, and stderr when --log goes to a file) and returns its exit code
 // (base::ExitStyle::runc: 1, as runc).
 int fail(const base::Error& e, const Globals& g);
+
+// The value of flag `--flag` as a number of type Int; the error names the flag.
+template <class Int>
+base::Result<Int> flag_number(const std::string& flag, const std::string& v) {
+  Int n{};
+  auto r = std::from_chars(v.data(), v.data() + v.size(), n);
+  if (r.ec != std::errc() || r.ptr != v.data() + v.size() || v.empty())
+    return base::invalid("`--" + flag + "`: `" + v + "` is not a number" +
+                         (r.ec == std::errc::result_out_of_range ? " in range" : ""));
+  return n;
+}
 
 // Commands, one file each.
 int cmd_create(const Args&, const Globals&);

@@ -1,12 +1,20 @@
 // Flags shared by `create` and `run`.
 #pragma once
 
-#include <charconv>
-
 #include "cli.h"
 #include "runtime/lifecycle.h"
 
 namespace rune {
+
+// `--preserve-fds N` (create, run, exec).
+inline base::Result<int> preserve_fds(const Args& a) {
+  if (!a.has("preserve-fds")) return 0;
+  std::string v = a.get("preserve-fds");
+  auto n = flag_number<int>("preserve-fds", v);
+  if (!n.ok() || *n < 0)
+    return base::invalid("`--preserve-fds`: `" + v + "` is not a non-negative number");
+  return *n;
+}
 
 inline base::Result<runtime::CreateOptions> create_options(const Args& a) {
   runtime::CreateOptions o;
@@ -15,12 +23,7 @@ inline base::Result<runtime::CreateOptions> create_options(const Args& a) {
   o.pid_file = a.get("pid-file");
   o.console_socket = a.get("console-socket");
   o.no_pivot = a.has("no-pivot");
-  if (a.has("preserve-fds")) {
-    std::string v = a.get("preserve-fds");
-    auto r = std::from_chars(v.data(), v.data() + v.size(), o.preserve_fds);
-    if (r.ec != std::errc() || r.ptr != v.data() + v.size() || o.preserve_fds < 0)
-      return base::invalid("`--preserve-fds`: `" + v + "` is not a non-negative number");
-  }
+  ASSIGN_OR_RETURN(o.preserve_fds, preserve_fds(a));
   return o;
 }
 

@@ -7,8 +7,9 @@ int cmd_run(const Args& a, const Globals& g) {
     return fail(base::invalid("`--keep`: not supported by this version of rune"), g);
   auto o = create_options(a);
   if (!o.ok()) return fail(o.error(), g);
+  o->detach = a.has("detach");
   runtime::Runtime rt(g.root);
-  auto code = rt.run(*o, a.has("detach"));
+  auto code = rt.run(*o);
   return code.ok() ? *code : fail(code.error(), g);
 }
 

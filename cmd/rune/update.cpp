@@ -35,15 +35,6 @@ base::Result<int64_t> ram_bytes(const std::string& flag, const std::string& v) {
   return n < 0 ? n : n << shift;
 }
 
-template <class Int>
-base::Result<Int> number(const std::string& flag, const std::string& v) {
-  Int n{};
-  auto r = std::from_chars(v.data(), v.data() + v.size(), n);
-  if (r.ec != std::errc() || r.ptr != v.data() + v.size())
-    return base::invalid("`--" + flag + "`: `" + v + "` is not a number");
-  return n;
-}
-
 }  // namespace
 
 int cmd_update(const Args& a, const Globals& g) {
@@ -83,7 +74,7 @@ int cmd_update(const Args& a, const Globals& g) {
               {"cpu-rt-period", &oci::CpuResources::realtime_period}};
   for (const auto& f : u64s) {
     if (!a.has(f.flag)) continue;
-    auto v = number<uint64_t>(f.flag, a.get(f.flag));
+    auto v = flag_number<uint64_t>(f.flag, a.get(f.flag));
     if (!v.ok()) return fail(v.error(), g);
     cpu().*f.field = *v;
   }
@@ -94,19 +85,19 @@ int cmd_update(const Args& a, const Globals& g) {
               {"cpu-rt-runtime", &oci::CpuResources::realtime_runtime}};
   for (const auto& f : i64s) {
     if (!a.has(f.flag)) continue;
-    auto v = number<int64_t>(f.flag, a.get(f.flag));
+    auto v = flag_number<int64_t>(f.flag, a.get(f.flag));
     if (!v.ok()) return fail(v.error(), g);
     cpu().*f.field = *v;
   }
   if (a.has("cpuset-cpus")) cpu().cpus = a.get("cpuset-cpus");
   if (a.has("cpuset-mems")) cpu().mems = a.get("cpuset-mems");
   if (a.has("pids-limit")) {
-    auto v = number<int64_t>("pids-limit", a.get("pids-limit"));
+    auto v = flag_number<int64_t>("pids-limit", a.get("pids-limit"));
     if (!v.ok()) return fail(v.error(), g);
     r.pids_limit = *v;
   }
   if (a.has("blkio-weight")) {
-    auto v = number<uint16_t>("blkio-weight", a.get("blkio-weight"));
+    auto v = flag_number<uint16_t>("blkio-weight", a.get("blkio-weight"));
     if (!v.ok()) return fail(v.error(), g);
     if (!r.block_io) r.block_io.emplace();
     r.block_io->weight = *v;

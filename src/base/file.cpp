@@ -48,6 +48,15 @@ Status write_file(const std::string& path, std::string_view data) {
   return ok();
 }
 
+Status create_file(const std::string& path, std::string_view data, mode_t mode) {
+  UniqueFd fd(open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode));
+  if (!fd.valid()) return sys_error("create `" + path + "`");
+  ssize_t n = write(fd.get(), data.data(), data.size());
+  if (n < 0) return sys_error("write `" + path + "`");
+  if (static_cast<size_t>(n) != data.size()) return sys_error("short write to `" + path + "`", EIO);
+  return ok();
+}
+
 Status write_file_atomic(const std::string& path, std::string_view data, mode_t mode) {
   std::string tmp = path + ".tmp";
   UniqueFd fd(open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode));

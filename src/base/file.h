@@ -19,6 +19,8 @@ Result<std::string> read_fd(int fd, size_t limit, const std::string& what);
 Result<std::string> read_file_at(int dirfd, const std::string& path, size_t limit = 16 << 20);
 // Writes `data` to an existing file (O_WRONLY|O_TRUNC), as used for /proc and cgroup files.
 Status write_file(const std::string& path, std::string_view data);
+// Creates `path` (which must not exist) with `mode` and writes `data` to it.
+Status create_file(const std::string& path, std::string_view data, mode_t mode);
 // Writes `data` to path.tmp then renames over `path`, so readers never see a partial file.
 Status write_file_atomic(const std::string& path, std::string_view data, mode_t mode = 0644);
 // mkdir -p; existing directories are fine.

@@ -124,6 +124,14 @@ Result<int> parse_signal(std::string_view s) {
   return invalid("unknown signal `" + std::string(s) + "`");
 }
 
+int kill_and_reap(pid_t pid) {
+  ::kill(pid, SIGKILL);
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return status;
+}
+
 sigset_t relayable_signals() {
   sigset_t set;
   sigfillset(&set);

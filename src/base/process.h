@@ -39,6 +39,9 @@ Result<int> parse_signal(std::string_view s);
 // what it wrote to stdout. A non-zero exit is an error naming the command and its status.
 Result<std::string> capture_output(const std::vector<std::string>& argv);
 
+// SIGKILLs child `pid` and reaps it; its wait status.
+int kill_and_reap(pid_t pid);
+
 // What a foreground rune (`run`, `exec`) relays to the process it waits for: every signal but
 // the uncatchable and the synchronous (fault) ones. Block this set, then wait on it.
 sigset_t relayable_signals();

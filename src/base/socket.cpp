@@ -1,6 +1,7 @@
 #include "base/socket.h"
 
 #include <sys/socket.h>
+#include <sys/un.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -53,6 +54,22 @@ ssize_t recv_with_fds(int sock, void* buf, size_t len, std::vector<UniqueFd>& fd
   }
   if (msg_flags) *msg_flags = msg.msg_flags;
   return r;
+}
+
+Result<UniqueFd> connect_unix(const std::string& path, const std::string& what) {
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (path.empty() || path.size() >= sizeof addr.sun_path)
+    return invalid(what + ": `" + path + "` is " + (path.empty() ? "empty" : "too long") +
+                   " for a socket address");
+  memcpy(addr.sun_path, path.data(), path.size());
+  UniqueFd sock(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!sock.valid()) return sys_error(what + ": socket");
+  int r;
+  do r = connect(sock.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  while (r != 0 && errno == EINTR);
+  if (r != 0) return sys_error(what + ": connect to `" + path + "`");
+  return sock;
 }
 
 }  // namespace base

@@ -8,6 +8,9 @@
 #include <span>
 #include <vector>
 
+#include <string>
+
+#include "base/error.h"
 #include "base/fd.h"
 
 namespace base {
@@ -23,5 +26,9 @@ ssize_t send_with_fds(int sock, const void* data, size_t len, std::span<const in
 // returns (-1 with errno).
 ssize_t recv_with_fds(int sock, void* buf, size_t len, std::vector<UniqueFd>& fds,
                       int* msg_flags = nullptr);
+
+// A close-on-exec stream socket connected to the unix socket at `path`; errors name `what` and
+// the path (a path too long for sun_path is one).
+Result<UniqueFd> connect_unix(const std::string& path, const std::string& what);
 
 }  // namespace base

@@ -1,12 +1,16 @@
 #include "linux/cgroup.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
+#include <cstring>
+#include <map>
 
 #include "base/file.h"
 #include "base/words.h"
@@ -101,6 +105,56 @@ CgroupSet cgroup_set_of(const std::vector<std::string>& dirs) {
     }
   }
   return cg;
+}
+
+Result<CgroupSet> sub_cgroups(const CgroupSet& cg, const std::vector<std::string>& specs) {
+  std::map<std::string, std::string> paths;  // controller ("" = every hierarchy) -> sub path
+  for (const auto& spec : specs) {
+    const std::string what = "`--cgroup`: `" + spec + "`";
+    size_t colon = spec.find(':');
+    std::string path = colon == std::string::npos ? spec : spec.substr(colon + 1);
+    if (path.find(':') != std::string::npos) return base::invalid(what + " has more than one `:`");
+    if (path.empty() || path[0] == '/' || ("/" + path + "/").find("/../") != std::string::npos)
+      return base::invalid(what +
+                           ": the path must be relative to the container's cgroup and "
+                           "stay below it");
+    if (colon == std::string::npos) {
+      if (specs.size() != 1)
+        return base::invalid(what +
+                             " has no `CONTROLLER:` prefix, which only a single "
+                             "`--cgroup` may leave out");
+      paths[""] = path;
+      continue;
+    }
+    std::string ctrls = spec.substr(0, colon);
+    for (size_t at = 0; at <= ctrls.size();) {
+      size_t comma = std::min(ctrls.find(',', at), ctrls.size());
+      std::string c = ctrls.substr(at, comma - at);
+      if (c.empty()) return base::invalid(what + " names an empty controller");
+      if (!paths.emplace(c, path).second)
+        return base::invalid("`--cgroup`: controller `" + c + "` is given more than once");
+      at = comma + 1;
+    }
+  }
+  CgroupSet out = cg;
+  for (const auto& [ctrl, path] : paths) {
+    bool used = false;
+    for (size_t i = 0; i < out.hierarchies.size(); ++i) {
+      const Hierarchy& h = out.hierarchies[i];
+      if (!(ctrl.empty() || (!h.v2 && h.has(ctrl)))) continue;
+      used = true;
+      std::string dir = cg.dirs[i] + "/" + path;
+      struct stat st;
+      int err = stat(dir.c_str(), &st) != 0 ? errno : S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
+      if (err)
+        return base::sys_error("`--cgroup`: no sub-cgroup `" + path + "` (`" + dir + "`)", err);
+      out.dirs[i] = dir;
+    }
+    if (!used)
+      return base::invalid("`--cgroup`: the container has no v1 `" + ctrl +
+                           "` hierarchy (cgroup v2 takes a path without a controller)");
+  }
+  return out;
 }
 
 Result<CgroupSet> plan_cgroups(const std::string& cgroups_path, const std::string& id) {
@@ -330,11 +384,31 @@ Status signal_cgroup(const std::vector<std::string>& dirs, int sig) {
   return base::ok();
 }
 
+namespace {
+
+// The sub-cgroups below `dir` (made by the workload, or for `exec --cgroup`), deepest first, as
+// runc removes them.
+void remove_children(const std::string& dir) {
+  DIR* d = opendir(dir.c_str());
+  if (!d) return;
+  std::vector<std::string> subs;
+  while (dirent* e = readdir(d))
+    if (e->d_type == DT_DIR && strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+      subs.push_back(dir + "/" + e->d_name);
+  closedir(d);
+  for (const auto& sub : subs) {
+    (void)remove_cgroups({sub});
+  }
+}
+
+}  // namespace
+
 Status remove_cgroups(const std::vector<std::string>& dirs) {
   for (const auto& d : dirs) {
     for (int attempt = 0;; ++attempt) {
       if (rmdir(d.c_str()) == 0 || errno == ENOENT) break;
       if (errno != EBUSY || attempt >= 200) return base::sys_error("remove cgroup `" + d + "`");
+      if (attempt == 0) remove_children(d);
       if (attempt % 20 == 0) (void)signal_cgroup({d}, SIGKILL);
       struct timespec ts = {0, 5 * 1000 * 1000};
       nanosleep(&ts, nullptr);

@@ -40,6 +40,11 @@ struct CgroupSet {
 // the mounted hierarchy it lies in.
 CgroupSet cgroup_set_of(const std::vector<std::string>& dirs);
 
+// `rune exec --cgroup`, as runc 1.1 takes it: `PATH` (the only one given: every hierarchy) or
+// `CONTROLLER[,CONTROLLER...]:PATH` (those v1 hierarchies), PATH an existing sub-cgroup of the
+// container's. Hierarchies not named keep the container's directory.
+base::Result<CgroupSet> sub_cgroups(const CgroupSet& cg, const std::vector<std::string>& specs);
+
 base::Result<CgroupSet> plan_cgroups(const std::string& cgroups_path, const std::string& id);
 
 // mkdir -p every directory (initializing cpuset.cpus/mems of new cpuset cgroups).

@@ -15,6 +15,7 @@
 #include "base/file.h"
 #include "base/process.h"
 #include "linux/capabilities.h"
+#include "linux/console.h"
 #include "linux/devices.h"
 #include "linux/dmz.h"
 #include "linux/hooks.h"
@@ -67,6 +68,16 @@ base::Status enter_cwd(Sys& sys, const std::string& cwd) {
   return base::ok();
 }
 
+// setns() into each of `joins` but pid (the parent joins that one before clone).
+base::Status join_namespaces(Sys& sys, const std::vector<NamespacePlan::Join>& joins) {
+  for (const auto& j : joins) {
+    if (j.type == oci::NsType::pid) continue;
+    if (sys.setns(j.fd.get(), oci::ns_clone_flag(j.type)) != 0)
+      return base::sys_error(j.what + ": join the `" + oci::ns_config_name(j.type) + "` namespace");
+  }
+  return base::ok();
+}
+
 }  // namespace
 
 const SeccompProgram* seccomp_at_exec(const InitPlan& p) {
@@ -88,14 +99,7 @@ base::Status init_container(const InitPlan& p, Sys& sys, ChildChannel& ch, std::
   TRY(ch.wait_go(&init_pid));
   if (!made.ok()) return std::move(made).error();
   dmz = std::move(made).value();
-  if (!p.ns->joins_in_helper) {
-    for (const auto& j : p.ns->joins) {
-      if (j.type == oci::NsType::pid) continue;  // joined by the parent before clone
-      if (sys.setns(j.fd.get(), oci::ns_clone_flag(j.type)) != 0)
-        return base::sys_error(j.what + ": join the `" + oci::ns_config_name(j.type) +
-                               "` namespace");
-    }
-  }
+  if (!p.ns->joins_in_helper) TRY(join_namespaces(sys, p.ns->joins));
   // In a user namespace, become its root (rune wrote the maps before Go), as runc does.
   if (p.ns->user && (setresgid(0, 0, 0) != 0 || setresuid(0, 0, 0) != 0))
     return base::sys_error(
@@ -134,27 +138,52 @@ base::Status init_container(const InitPlan& p, Sys& sys, ChildChannel& ch, std::
   TRY(mask_paths(sys, c.linux.masked_paths));
   if (c.root_readonly) TRY(readonly_root(sys));
 
-  TRY(enter_cwd(sys, c.process.cwd));
-  ASSIGN_OR_RETURN(exe,
-                   base::find_executable(c.process.args[0], c.process.env, "`process.args[0]`"));
-  // Kept across execve; set while the init still has its capabilities (CAP_SYS_NICE).
-  if (c.process.scheduler) TRY(set_scheduler(*c.process.scheduler));
-  if (c.process.io_priority) TRY(set_io_priority(*c.process.io_priority));
   if (c.linux.personality) TRY(set_personality(*c.linux.personality));
+  return become_process(sys, c.process, p.seccomp, p.console_fd, ch, exe);
+}
+
+base::Status become_process(Sys& sys, const oci::Process& proc, const SeccompProgram* seccomp,
+                            int console_fd, ChildChannel& ch, std::string& exe) {
+  if (console_fd >= 0)
+    TRY(setup_console(console_fd, proc.console_size, proc.user.uid, proc.user.gid));
+  TRY(enter_cwd(sys, proc.cwd));
+  ASSIGN_OR_RETURN(exe, base::find_executable(proc.args[0], proc.env, "`process.args[0]`"));
+  // Kept across execve; set while the process still has its capabilities (CAP_SYS_NICE).
+  if (proc.scheduler) TRY(set_scheduler(*proc.scheduler));
+  if (proc.io_priority) TRY(set_io_priority(*proc.io_priority));
   // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: before the capabilities drop.
-  if (p.seccomp && !c.process.no_new_privileges) TRY(load_seccomp(*p.seccomp, &ch));
-  TRY(set_user_and_capabilities(c.process.user, c.process.capabilities));
+  if (seccomp && !proc.no_new_privileges) TRY(load_seccomp(*seccomp, &ch));
+  TRY(set_user_and_capabilities(proc.user, proc.capabilities));
   // A change of uid sets the dumpable flag to fs.suid_dumpable, which may be 1: rune's image
   // stays non-dumpable (its /proc/<pid>/exe closed to the container) until the exec.
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-  umask(c.process.user.umask.value_or(022));
-  // With NOTIFY rules the listener must reach listenerPath during create: now, not at execve.
-  if (p.seccomp && c.process.no_new_privileges && p.seccomp->notify) {
+  umask(proc.user.umask.value_or(022));
+  // With NOTIFY rules the listener must reach listenerPath now (create: during create), not at
+  // execve.
+  if (seccomp && proc.no_new_privileges && seccomp->notify) {
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
       return base::sys_error("`process.noNewPrivileges`");
-    TRY(load_seccomp(*p.seccomp, &ch));
+    TRY(load_seccomp(*seccomp, &ch));
   }
   return base::ok();
+}
+
+base::Status enter_container(const EnterPlan& p, Sys& sys, ChildChannel& ch, std::string& exe,
+                             base::UniqueFd& dmz) {
+  syscall(SYS_close_range, 3 + p.preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
+  if (p.cgroups) {
+    TRY_WRAP(join_cgroups_self(*p.cgroups), "put the process in the container's cgroups");
+    *p.cgroups = {};
+  }
+  // As host root still (a user namespace may not raise them).
+  TRY(set_rlimits(0, p.process->rlimits));
+  TRY(join_namespaces(sys, p.joins));
+  // The init's root: its mount namespace's root after pivot_root, or the directory it chrooted
+  // to (no pivot_root, or no mount namespace of its own).
+  if (sys.fchdir(p.root) != 0 || chroot(".") != 0 || chdir("/") != 0)
+    return base::sys_error("enter the container's root directory");
+  ASSIGN_OR_RETURN(dmz, make_dmz());
+  return become_process(sys, *p.process, p.seccomp, p.console_fd, ch, exe);
 }
 
 base::Status check_exec_limits(const oci::Process& process) {

@@ -37,6 +37,18 @@ struct InitPlan {
   CgroupJoin* cgroups = nullptr;
   // For the hooks' state: the container's id and bundle (the config has the annotations).
   std::string id, bundle;
+  int console_fd = -1;  // process.terminal: the console socket (console.h)
+};
+
+// A further process entering a running container (`rune exec`), planned by rune.
+struct EnterPlan {
+  const oci::Process* process = nullptr;
+  std::vector<NamespacePlan::Join> joins;  // open_namespaces_of; pid is joined by rune
+  int root = -1;                           // the init's root directory (/proc/<pid>/root)
+  CgroupJoin* cgroups = nullptr;           // the container's cgroups (or --cgroup's)
+  const SeccompProgram* seccomp = nullptr;
+  int preserve_fds = 0;
+  int console_fd = -1;
 };
 
 // The filter still to load at execve (prepare_exec): none when init_container loaded it already
@@ -55,6 +67,19 @@ std::string init_hook_state(const InitPlan& p, oci::Status status, int init_pid)
 // magic links (CVE-2024-21626: `/proc/self/fd/N` must not reach a descriptor of the host).
 base::Status init_container(const InitPlan& p, Sys& sys, ChildChannel& ch, std::string& exe,
                             int& init_pid, base::UniqueFd& dmz);
+
+// In a process entering a running container, from clone() to the exec: its cgroups, rlimits,
+// the container's namespaces (user first), root, then become_process. `dmz` receives rune-dmz.
+base::Status enter_container(const EnterPlan& p, Sys& sys, ChildChannel& ch, std::string& exe,
+                             base::UniqueFd& dmz);
+
+// The process's own part, for the init and for processes entering the container: the terminal
+// (with a console socket), `process.cwd` (resolved inside the root without magic links), the
+// executable, scheduler and I/O priority, seccomp (before the capabilities drop when there is
+// no no_new_privs), user and capabilities, non-dumpable until the exec, umask, and a NOTIFY
+// filter's listener handed to rune over `ch`.
+base::Status become_process(Sys& sys, const oci::Process& proc, const SeccompProgram* seccomp,
+                            int console_fd, ChildChannel& ch, std::string& exe);
 
 // In the parent: the kernel would refuse the workload's execve with E2BIG (a string longer than
 // MAX_ARG_STRLEN, or args and env together, with rune-dmz's two arguments, above the exec

@@ -4,10 +4,12 @@
 #include <linux/nsfs.h>
 #include <sched.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -51,6 +53,35 @@ base::Result<NamespacePlan> plan_namespaces(const std::vector<oci::Namespace>& n
   }
   p.joins_in_helper = join_user || ((p.clone_flags & CLONE_NEWUSER) && !p.joins.empty());
   return p;
+}
+
+base::Result<std::vector<NamespacePlan::Join>> open_namespaces_of(
+    pid_t pid, const std::vector<oci::Namespace>& nss) {
+  std::vector<NamespacePlan::Join> joins;
+  const std::string dir = "/proc/" + std::to_string(pid) + "/ns/";
+  for (const auto& ns : nss) {
+    const char* name = oci::ns_proc_name(ns.type);
+    std::string path = dir + name;
+    base::UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd.valid())
+      return base::sys_error("open the container's `" + std::string(oci::ns_config_name(ns.type)) +
+                             "` namespace (`" + path + "`)");
+    struct stat theirs, ours;
+    if (fstat(fd.get(), &theirs) == 0 &&
+        stat((std::string("/proc/self/ns/") + name).c_str(), &ours) == 0 &&
+        theirs.st_ino == ours.st_ino && theirs.st_dev == ours.st_dev)
+      continue;
+    NamespacePlan::Join j{ns.type, std::move(fd),
+                          "the container's `" + std::string(oci::ns_config_name(ns.type)) +
+                              "` namespace (`" + path + "`)"};
+    if (ns.type == oci::NsType::user)
+      joins.insert(joins.begin(), std::move(j));
+    else
+      joins.push_back(std::move(j));
+  }
+  std::stable_partition(joins.begin(), joins.end(),
+                        [](const NamespacePlan::Join& j) { return j.type != oci::NsType::mount; });
+  return joins;
 }
 
 namespace {

@@ -34,6 +34,12 @@ struct NamespacePlan {
 
 base::Result<NamespacePlan> plan_namespaces(const std::vector<oci::Namespace>& nss);
 
+// For a process entering a running container (exec): the namespaces of its init `pid` that
+// `nss` lists, opened from /proc/<pid>/ns, the user namespace first and the mount namespace
+// last. One the caller is in already is left out (setns into one's own user namespace fails).
+base::Result<std::vector<NamespacePlan::Join>> open_namespaces_of(
+    pid_t pid, const std::vector<oci::Namespace>& nss);
+
 // Starts the container's init with the plan's clone flags and runs `child` in it (which must
 // not return). The pid is as rune sees it; the init is rune's child either way. With
 // `cgroup_dir` (a cgroup2 directory), the init starts in that cgroup (clone3 CLONE_INTO_CGROUP)

@@ -257,15 +257,7 @@ base::Status load_seccomp(const SeccompProgram& p, ChildChannel* ch) {
 base::Status send_to_listener(const std::string& path, const std::string& process_state,
                               int listener_fd) {
   const std::string what = "`linux.seccomp.listenerPath`: ";
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  if (path.size() >= sizeof addr.sun_path)
-    return base::invalid(what + "`" + path + "` is too long for a socket address");
-  memcpy(addr.sun_path, path.data(), path.size());
-  base::UniqueFd sock(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  if (!sock.valid()) return base::sys_error(what + "socket");
-  if (connect(sock.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
-    return base::sys_error(what + "connect to `" + path + "`");
+  ASSIGN_OR_RETURN(base::UniqueFd sock, base::connect_unix(path, "`linux.seccomp.listenerPath`"));
   int fds[] = {listener_fd};
   ssize_t n = base::send_with_fds(sock.get(), process_state.data(), process_state.size(), fds);
   if (n < 0) return base::sys_error(what + "send the seccomp listener to `" + path + "`");

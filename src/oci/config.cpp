@@ -297,9 +297,11 @@ void parse_io_priority(const JsonField& f, std::optional<IoPriority>& out) {
 void parse_process(const JsonField& p, Process& proc) {
   if (!p.is_object()) return;
   p["terminal"].get(proc.terminal);
-  if (proc.terminal) {
-    p["terminal"].fail("terminals are not supported by this version of rune; set it to false");
-    return;
+  if (JsonField cs = p["consoleSize"]; cs.present() && cs.is_object()) {
+    ConsoleSize size;
+    cs["height"].get(size.height);
+    cs["width"].get(size.width);
+    proc.console_size = size;
   }
   parse_user(p["user"], proc.user);
   JsonField args = p["args"];

@@ -77,8 +77,13 @@ struct TimeOffset {
   uint32_t nanosecs = 0;
 };
 
+struct ConsoleSize {
+  uint32_t height = 0, width = 0;
+};
+
 struct Process {
   bool terminal = false;
+  std::optional<ConsoleSize> console_size;  // process.consoleSize (with a terminal)
   User user;
   std::vector<std::string> args;
   std::vector<std::string> env;

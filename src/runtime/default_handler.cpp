@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "base/fd.h"
+#include "runtime/exec.h"
 
 namespace runtime {
 
@@ -18,6 +19,11 @@ base::Status DefaultHandler::start(const Container& c) {
   if (write(fd.get(), "0", 1) != 1) return base::sys_error("write `" + c.fifo_path + "`");
   unlink(c.fifo_path.c_str());
   return base::ok();
+}
+
+base::Result<int> DefaultHandler::exec(const Container& c, const ExecOptions& o) {
+  // The seccomp cache of create (lifecycle.cpp), beside the container's state directory.
+  return exec_in_container(c, o, c.dir.substr(0, c.dir.rfind('/')) + "/" + kSeccompCache);
 }
 
 }  // namespace runtime

@@ -9,6 +9,8 @@ namespace runtime {
 class DefaultHandler final : public Handler {
  public:
   base::Status start(const Container& c) override;
+  // runtime/exec.h
+  base::Result<int> exec(const Container& c, const ExecOptions& o) override;
 };
 
 }  // namespace runtime

@@ -130,19 +130,20 @@ class EnclaveHandler final : public Handler {
                              "` implements PAL API v1, which runs a single process (exec needs "
                              "v2+)",
                          ENOTSUP);
-    if (o.args.empty()) return base::invalid("exec: no command given");
-    std::vector<std::string> env = o.env_replace ? o.env : state_.env;
-    if (!o.env_replace) {
-      for (const auto& kv : o.env) {
-        std::string key = kv.substr(0, kv.find('='));
-        std::erase_if(env, [&](const std::string& x) {
-          return x.compare(0, key.size() + 1, key + "=") == 0 || x == key;
-        });
-        env.push_back(kv);
-      }
+    // The PAL runs argv with env in the container's cwd, as the container's user: nothing else
+    // of a process reaches it.
+    std::vector<std::string> args = o.process ? o.process->args : o.args;
+    std::vector<std::string> env = o.process ? o.process->env : state_.env;
+    if (args.empty()) return base::invalid("exec: no command given");
+    for (const auto& kv : o.env) {
+      std::string key = kv.substr(0, kv.find('='));
+      std::erase_if(env, [&](const std::string& x) {
+        return x.compare(0, key.size() + 1, key + "=") == 0 || x == key;
+      });
+      env.push_back(kv);
     }
     int pid = 0;
-    auto r = enclave::client::exec(c.dir, c.id, o.args, env, o.detach, &pid);
+    auto r = enclave::client::exec(c.dir, c.id, args, env, o.detach, &pid);
     if (!r.ok()) return std::move(r).error().wrap("exec in container `" + c.id + "`");
     return r;
   }
@@ -178,6 +179,10 @@ base::Result<std::unique_ptr<Handler>> make_enclave_handler(oci::Config& config)
     return base::Error(base::Category::unimplemented,
                        "`hooks.startContainer`: not supported for enclave containers by this "
                        "version of rune (the runelet starts the workload through the PAL)");
+  if (config.process.terminal)
+    return base::Error(base::Category::unimplemented,
+                       "`process.terminal`: not supported for enclave containers by this version "
+                       "of rune");
   if (cfg->type == "intelSgx") TRY(enclave::add_sgx_resources(config));
   return std::unique_ptr<Handler>(std::make_unique<EnclaveHandler>(std::move(*cfg)));
 }

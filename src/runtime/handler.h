@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,12 +33,28 @@ struct Container {
   oci::Status status = oci::Status::stopped;
 };
 
+// `rune exec`, with runc 1.1's flags. Without `process` (--process FILE), the process is the
+// container's own `process` with `args` and the overrides below (resolve_exec_process).
 struct ExecOptions {
+  std::optional<oci::Process> process;
   std::vector<std::string> args;
-  std::vector<std::string> env;  // KEY=VALUE added to (or, env_replace, instead of) the container's
-  bool env_replace = false;
-  bool detach = false;
+  std::vector<std::string> env;  // KEY=VALUE added to (replacing the same KEY in) the process's
+  std::optional<std::string> cwd;
+  std::optional<uint32_t> uid, gid;
+  std::vector<uint32_t> additional_gids;
+  std::vector<std::string> caps;  // added to the bounding, effective and permitted sets
+  bool no_new_privs = false;
+  bool tty = false;
+  std::string console_socket, pid_file;
+  bool detach = false, ignore_paused = false;
+  int preserve_fds = 0;
+  std::vector<std::string> cgroups;  // --cgroup (linux/cgroup.h sub_cgroups)
 };
+
+// The process an exec runs: `o.process`, or `container`'s with the overrides of `o`. Errors name
+// the flag (an unknown `--cap`).
+base::Result<oci::Process> resolve_exec_process(const oci::Process& container,
+                                                const ExecOptions& o);
 
 // What the container's init has once the kernel set-up is done.
 struct InitContext {

@@ -27,6 +27,8 @@
 #include "linux/seccomp_program.h"
 #include "linux/sync.h"
 #include "linux/sys.h"
+#include "runtime/exec.h"
+#include "runtime/terminal.h"
 
 namespace runtime {
 
@@ -36,15 +38,13 @@ using base::Status;
 
 struct Runtime::Created {
   pid_t pid = 0;
+  base::UniqueFd console;  // foreground run with a terminal: where the init sends the master
   kernel::ParentChannel channel;
   oci::ContainerState state;
   std::unique_ptr<Handler> handler;
 };
 
 namespace {
-
-// Compiled seccomp programs, in the state root under a name no container id can have.
-constexpr const char* kSeccompCache = "@seccomp-cache";
 
 // The container's init: the kernel set-up, then the handler's part, then (default handler) Ready
 // and the exec of rune-dmz, which waits for start and execs the workload (with startContainer
@@ -211,21 +211,13 @@ Status wait_for_workload(const oci::ContainerState& st) {
 }
 
 // Kills and reaps `pid`; its wait status.
-int kill_and_reap(pid_t pid) {
-  ::kill(pid, SIGKILL);
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  return status;
-}
-
 // Undoes a partial create unless dismissed: kills the init, removes cgroups and the state dir.
 class CreateGuard {
  public:
   CreateGuard(oci::StateStore& store, std::string id) : store_(store), id_(std::move(id)) {}
   ~CreateGuard() {
     if (dismissed_) return;
-    if (pid_ > 0) kill_and_reap(pid_);
+    if (pid_ > 0) base::kill_and_reap(pid_);
     if (!cgroups_.empty()) (void)kernel::remove_cgroups(cgroups_);
     if (rootfs_mount_id_) (void)kernel::unmount_host_rootfs(rootfs_, rootfs_mount_id_);
     if (!store_.remove(id_).ok())
@@ -270,10 +262,7 @@ Result<Runtime::Created> Runtime::do_create(const CreateOptions& o, Mode mode) {
   Created out;
   out.handler = std::move(chosen).value();
   Handler& handler = *out.handler;
-  if (!o.console_socket.empty())
-    return base::invalid(
-        "`--console-socket`: terminals are not supported by this version of rune "
-        "(`process.terminal` must be false)");
+  TRY(check_terminal(config.process.terminal, mode == Mode::create || o.detach, o.console_socket));
   std::string rootfs_in =
       config.root_path[0] == '/' ? config.root_path : base::path_join(bundle, config.root_path);
   auto rootfs = absolute_dir(rootfs_in, "`root.path`");
@@ -345,6 +334,13 @@ Result<Runtime::Created> Runtime::do_create(const CreateOptions& o, Mode mode) {
     TRY(save_record(store_.dir(o.id), record));
   }
 
+  // The terminal: the caller's console socket, or (foreground run) one that rune reads itself.
+  base::UniqueFd console;
+  if (config.process.terminal) {
+    TRY(open_console(o.console_socket, &console, &out.console));
+    plan.console_fd = console.get();
+  }
+
   base::UniqueFd fifo;
   if (mode == Mode::create) {
     std::string fp = store_.fifo_path(o.id);
@@ -368,6 +364,7 @@ Result<Runtime::Created> Runtime::do_create(const CreateOptions& o, Mode mode) {
                                   *plan.ns,
                                   [&] {
                                     out.channel.close();
+                                    out.console.reset();
                                     container_main(plan, handler, child_ch);
                                   },
                                   join.v2_dir.get(), &join.v2_in_clone));
@@ -381,6 +378,7 @@ Result<Runtime::Created> Runtime::do_create(const CreateOptions& o, Mode mode) {
   child_ch.close();
   join = {};  // the init joins its cgroups itself (container_main)
   fifo.reset();
+  console.reset();
   handler.after_clone();
 
   // What the init could not do from inside a user namespace: set from here, before Go.
@@ -392,6 +390,8 @@ Result<Runtime::Created> Runtime::do_create(const CreateOptions& o, Mode mode) {
                               std::to_string(*config.process.oom_score_adj)),
              "`process.oomScoreAdj`");
   TRY(out.channel.send_go(pid));
+  // For exec, while the init sets the container up.
+  TRY(base::create_file(store_.dir(o.id) + "/" + kConfigCopy, *text, 0600));
   // Recorded while the init sets the container up: replacing create.json costs ~0.2 ms on ext4
   // (auto_da_alloc writes the new file's data out at the rename). Should rune die before this,
   // the init dies with it (PR_SET_PDEATHSIG, on until Ready).
@@ -421,7 +421,7 @@ Result<Runtime::Created> Runtime::do_create(const CreateOptions& o, Mode mode) {
   };
   Status ready = out.channel.wait_ready(&ready_text, &phase, runtime_hooks, to_listener);
   if (!ready.ok()) {
-    int status = kill_and_reap(pid);
+    int status = base::kill_and_reap(pid);
     guard.set_pid(0);
     return handler.explain(std::move(ready).error(), phase, status)
         .wrap("create container `" + o.id + "`");
@@ -646,7 +646,8 @@ Status Runtime::remove(const std::string& id, bool force) {
   return destroy(st);
 }
 
-Result<int> Runtime::run(const CreateOptions& o, bool detach) {
+Result<int> Runtime::run(const CreateOptions& o) {
+  const bool detach = o.detach;
   // Signals that arrive while the container runs are forwarded to it: block them first.
   sigset_t fwd = base::relayable_signals(), old;
   if (!detach) sigprocmask(SIG_BLOCK, &fwd, &old);
@@ -660,7 +661,7 @@ Result<int> Runtime::run(const CreateOptions& o, bool detach) {
   // Ends what run made: the init (unless already reaped), anything left in the cgroups (a
   // container without its own pid namespace), the cgroups and the state.
   auto finish = [&](bool kill_init) -> Status {
-    if (kill_init) kill_and_reap(pid);
+    if (kill_init) base::kill_and_reap(pid);
     if (!detach) sigprocmask(SIG_SETMASK, &old, nullptr);
     if (!st.own_pid_ns) (void)kernel::signal_cgroup(st.cgroup_dirs, SIGKILL);
     return destroy(st);
@@ -680,22 +681,16 @@ Result<int> Runtime::run(const CreateOptions& o, bool detach) {
       oci::hook_state_json(o.id, oci::Status::running, pid, st.bundle, st.annotations),
       "poststart");
   if (detach) return 0;
-  int code = 0;
-  for (;;) {
-    siginfo_t si;
-    int sig = sigwaitinfo(&fwd, &si);
-    if (sig < 0) continue;
-    if (sig != SIGCHLD) {
-      if (base::relayed_to_container(sig)) ::kill(pid, sig);
-      continue;
+  base::UniqueFd master;
+  if (created->console.valid()) {
+    auto m = receive_console(created->console.get());
+    if (!m.ok()) {
+      (void)finish(true);
+      return std::move(m).error().wrap("run container `" + o.id + "`");
     }
-    int status;
-    pid_t r = waitpid(pid, &status, WNOHANG);
-    if (r == pid) {
-      code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-      break;
-    }
+    master = std::move(m).value();
   }
+  int code = wait_foreground(pid, fwd, master.get());
   TRY(finish(false));
   return code;
 }

@@ -21,6 +21,7 @@ struct CreateOptions {
   std::string console_socket;
   bool no_pivot = false;
   int preserve_fds = 0;
+  bool detach = false;  // run: return once the container runs (create always does)
 };
 
 class Runtime {
@@ -30,9 +31,10 @@ class Runtime {
 
   base::Status create(const CreateOptions& o);
   base::Status start(const std::string& id);
-  // Creates and starts; foreground (detach=false) waits and returns the container's exit code
-  // (128+signal if killed) after deleting it; detached returns 0 once it is running.
-  base::Result<int> run(const CreateOptions& o, bool detach);
+  // Creates and starts; foreground waits (relaying signals, and its terminal to the pty when
+  // `process.terminal` has no console socket) and returns the container's exit code (128+signal
+  // if killed) after deleting it; detached (o.detach) returns 0 once it is running.
+  base::Result<int> run(const CreateOptions& o);
   base::Status kill(const std::string& id, int sig, bool all);
   // Freezes / thaws every process of the container (its status is then `paused` / `running`).
   base::Status pause(const std::string& id);

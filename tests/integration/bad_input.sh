@@ -68,11 +68,12 @@ t_seccomp_section_errors_name_the_field() {
   expect_error '`linux.seccomp.syscalls[0].action`: unknown action `SCMP_ACT_SOMETIMES`' \
     R create --bundle "$B" ${c1} && assert_no_leftovers ${c1}
 }
-t_terminal_fails_clearly_instead_of_hanging() {
+t_terminal_without_a_console_socket_fails_clearly_instead_of_hanging() {
   bundle a; cfg '.process.terminal=true'
-  expect_error '`process.terminal`' R run --bundle "$B" ${c1} && assert_no_leftovers ${c1}
+  expect_error 'cannot allocate tty if runc will detach without setting console socket' R run -d --bundle "$B" ${c1} && assert_no_leftovers ${c1} || return 1
+  expect_error '`--console-socket`: connect to `/tmp/nosock`' R create --console-socket /tmp/nosock --bundle "$B" ${c2} && assert_no_leftovers ${c2} || return 1
   bundle a
-  expect_error '`--console-socket`' R create --console-socket /tmp/nosock --bundle "$B" ${c2} && assert_no_leftovers ${c2}
+  expect_error 'cannot use console socket if runc will not detach or allocate tty' R create --console-socket /tmp/nosock --bundle "$B" ${c2} && assert_no_leftovers ${c2}
 }
 t_executable_not_found() {
   bundle a; cfg '.process.args=["nosuchprog"]'

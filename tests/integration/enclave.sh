@@ -133,14 +133,6 @@ t_exec_v1_refused() {
   R exec exv1 true 2>"$WORK/err" && fail "exec into a v1 container succeeded"
   grep -q 'PAL API v1' "$WORK/err" || fail "unclear error: $(cat "$WORK/err")"
 }
-t_exec_ordinary_refused() {
-  bundle ord || return 1
-  sh_args 'sleep 100'
-  R run -d --bundle "$B" ord >/dev/null 2>&1 || return 1
-  R exec ord true 2>"$WORK/err" && fail "exec into an ordinary container succeeded"
-  grep -q 'ordinary containers is not supported' "$WORK/err" || fail "unclear error: $(cat "$WORK/err")"
-}
-
 # --- kill: SIGTERM through pal_kill (v2+) and pal_destroy; v1 ends the container -----------
 
 kill_term() { # kill_term V PAL CALLS_TAIL

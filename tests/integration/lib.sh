@@ -58,10 +58,10 @@ assert_no_leftovers() {
 }
 
 PASS=0; FAIL=0; FAILED=""
-# run_tests: runs every function named t_* in this file, in order.
+# run_tests: runs every function named t_* in this file, in order (ONLY=REGEX: those matching).
 run_tests() {
   local t out rc
-  for t in $(grep -oE '^t_[A-Za-z0-9_]+\(\)' "$0" | sed 's/()$//'); do
+  for t in $(grep -oE '^t_[A-Za-z0-9_]+\(\)' "$0" | sed 's/()$//' | grep -E -- "${ONLY:-.}"); do
     # Output goes to a file, not a pipe: a created container inherits the test's stdio.
     (set -u; "$t") >"$WORK/test.out" 2>&1 </dev/null; rc=$?; out=$(cat "$WORK/test.out")
     for id in $(R list -q 2>/dev/null); do R delete -f "$id" >/dev/null 2>&1; done

@@ -215,6 +215,59 @@ t_enclave_workload_and_runelet_descriptors() {
   only_cloexec_beyond "$(R state sec-e1 | jq .pid)" 0
 }
 
+# --- the exec path (`rune exec`), where CVE-2019-5736 struck runc ------------------------------
+
+t_exec_of_proc_self_exe_cannot_overwrite_rune() {
+  local how
+  attack_bundle a || return 1
+  sh_args 'sleep 60'
+  printf '#!/proc/self/exe\n' > "$B/rootfs/x.sh"; chmod 755 "$B/rootfs/x.sh"
+  R run -d --bundle "$B" sec-c1 </dev/null || fail "run -d" || return 1
+  for how in /proc/self/exe /x.sh /bin/interp_self; do
+    # Detached: rune exits at once, so a held descriptor to its image could be reopened.
+    R exec -d sec-c1 "$how" run </dev/null >"$B/out" 2>&1
+    sleep 0.5
+    rune_intact || { fail "$how: $(cat "$REC"/* 2>/dev/null)"; return 1; }
+    [ -e "$REC/ld.log" ] && { fail "$how: the rootfs's loader ran rune: $(cat "$REC"/*)"; return 1; }
+    [ -e "$REC/attack.log" ] && { fail "$how: $(cat "$REC/attack.log")"; return 1; }
+  done
+  # No process of the container can read the link to rune's image: a watcher tries /proc/N/exe
+  # of every process while rune execs into the container (rune-dmz's sealed memfd it may see).
+  cat > "$B/rootfs/watch.sh" <<'W'
+while [ ! -e /rec/stop ]; do
+  for p in /proc/[0-9]*; do
+    l=$(readlink $p/exe 2>/dev/null)
+    case "$l" in *rune-under-test*) echo "SAW $p $l" >> /rec/watch.log ;; *rune-dmz*) echo "$l" > /rec/dmz.log ;; esac
+  done
+done
+W
+  R exec -d sec-c1 sh /watch.sh </dev/null || fail "start the watcher" || return 1
+  local i; for i in $(seq 40); do R exec sec-c1 true </dev/null || fail "exec $i" || return 1; done
+  touch "$REC/stop"; sleep 0.3
+  [ -e "$REC/watch.log" ] && { fail "a process of the container could read rune's image link: $(head -3 "$REC/watch.log")"; return 1; }
+  [ -e "$REC/dmz.log" ] || echo "NOTE: the watcher saw no exec in progress (it checks what it sees)"
+  rune_intact
+}
+t_exec_process_holds_only_stdio_and_preserved_fds() {
+  bundle a; cp "$PROBE" "$B/rootfs/bin/cve_probe"; sh_args 'sleep 60'
+  R run -d --bundle "$B" sec-c1 </dev/null || fail "run -d" || return 1
+  local out; out=$(R exec sec-c1 /bin/cve_probe fds self </dev/null 2>"$B/err") || fail "exec: $(cat "$B/err")" || return 1
+  [ "$(fd_numbers "$out")" = "0 1 2" ] || fail "the exec'd process's descriptors: $out" || return 1
+  echo preserved > "$WORK/pfile"
+  out=$(R exec --preserve-fds 1 sec-c1 /bin/cve_probe fds self </dev/null 3<"$WORK/pfile" 2>"$B/err") || fail "exec --preserve-fds: $(cat "$B/err")" || return 1
+  [ "$(fd_numbers "$out")" = "0 1 2 3" ] || fail "with --preserve-fds 1: $out"
+}
+t_exec_cwd_through_a_magic_link_is_refused() {
+  bundle a; ln -s /proc/self/fd/6 "$B/rootfs/link-to-fd"; sh_args 'sleep 60'
+  R run -d --bundle "$B" sec-c1 </dev/null || fail "run -d" || return 1
+  local cwd
+  for cwd in /proc/self/fd/3 /proc/self/fd/5 /proc/self/fd/7 /proc/1/cwd /link-to-fd; do
+    R exec --cwd "$cwd" sec-c1 pwd </dev/null >"$B/out" 2>"$B/err" && { fail "--cwd $cwd accepted: $(cat "$B/out")"; return 1; }
+    grep -q '`process.cwd`' "$B/err" || fail "--cwd $cwd: $(cat "$B/err")" || return 1
+  done
+  [ "$(R exec --cwd /tmp sec-c1 pwd </dev/null)" = /tmp ] || fail "--cwd /tmp"
+}
+
 # --- CVE-2024-21626: process.cwd through a magic link ----------------------------------------
 
 t_cwd_through_a_magic_link_is_refused() {

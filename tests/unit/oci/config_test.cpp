@@ -208,7 +208,6 @@ TEST(ParseConfigTest, FieldsOfPartTwoAreRejectedByName) {
        "`linux.uidMappings`"},
       {"/process/apparmorProfile", "x", "`process.apparmorProfile`"},
       {"/process/selinuxLabel", "x", "`process.selinuxLabel`"},
-      {"/process/terminal", true, "`process.terminal`"},
   };
   for (const auto& c : cases) {
     json j = minimal();

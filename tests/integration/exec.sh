@@ -1,0 +1,216 @@
+#!/bin/bash
+# `rune exec` into ordinary containers, with runc 1.1's flags: output and exit codes, the
+# process's identity, every namespace of the init joined, cgroups, seccomp, terminals (console
+# socket and the relay of rune's own terminal, through tmux), detach and pid file, the paused and
+# stopped refusals. (Security of the exec path: security.sh; engines: tests/e2e/engines.)
+# Needs CONSOLE_RECEIVER (tests/helpers/console_receiver).
+. "$(dirname "$0")/lib.sh"
+CONSOLE_RECEIVER=${CONSOLE_RECEIVER:?set CONSOLE_RECEIVER to tests/helpers/console_receiver}
+USERNS_MAPS='.linux.uidMappings=[{"containerID":0,"hostID":100000,"size":65536}] | .linux.gidMappings=[{"containerID":0,"hostID":100000,"size":65536}]'
+userns_possible() { unshare --user true 2>/dev/null; }
+
+# refused TEXT CMD...: CMD fails and its stderr has TEXT.
+refused() {
+  local want=$1; shift
+  "$@" </dev/null >"$WORK/out" 2>"$WORK/err" && { fail "succeeded: $*"; return 1; }
+  grep -qF -- "$want" "$WORK/err" || fail "stderr of [$*] does not have [$want]: $(cat "$WORK/err")"
+}
+
+# running NAME [jq filter]: a bundle whose init sleeps, run detached as container NAME.
+running() {
+  bundle "$1" || return 1
+  sh_args 'sleep 300'
+  [ -n "${2:-}" ] && { cfg "$2" || return 1; }
+  R run -d --bundle "$B" "$1" </dev/null >"$WORK/run.err" 2>&1 || fail "run -d $1: $(cat "$WORK/run.err")"
+}
+
+t_output_exit_code_env_cwd_user() {
+  running ex-$$ || return 1
+  local out rc
+  out=$(R exec -e FOO=bar -e HOME=/tmp --cwd /tmp -u 1000:1001 --additional-gids 7 ex-$$ \
+        sh -c 'echo "$FOO $HOME $(pwd) $(id -u) $(id -g) $(id -G)"; exit 9' </dev/null); rc=$?
+  [ $rc = 9 ] || fail "exit code $rc, want 9" || return 1
+  [ "$out" = "bar /tmp /tmp 1000 1001 1001 7" ] || fail "got: $out" || return 1
+  # The container's env is kept (PATH from rune spec), --env replaces the same name.
+  out=$(R exec -e PATH=/bin ex-$$ sh -c 'echo $PATH; env | grep -c ^PATH=' </dev/null)
+  [ "$out" = "/bin
+1" ] || fail "env: $out" || return 1
+  echo piped | R exec ex-$$ cat | grep -qx piped || fail "stdin not passed" || return 1
+  R exec ex-$$ sh -c 'kill -9 $$' </dev/null; rc=$?
+  [ $rc = 137 ] || fail "killed by SIGKILL: exit code $rc, want 137"
+}
+
+t_process_file_as_engines_send_it() {
+  running ex-$$ || return 1
+  jq -n '{terminal:false,user:{uid:0,gid:0},args:["sh","-c","echo $X $(pwd); exit 4"],env:["PATH=/bin","X=file"],cwd:"/tmp",
+          capabilities:{bounding:["CAP_KILL"],effective:["CAP_KILL"],permitted:["CAP_KILL"]},noNewPrivileges:true}' > "$WORK/p.json"
+  local out rc
+  out=$(R exec --process "$WORK/p.json" ex-$$ </dev/null); rc=$?
+  [ $rc = 4 ] && [ "$out" = "file /tmp" ] || fail "rc $rc, out: $out" || return 1
+  jq '.args=["sh","-c","grep -E \"^(CapEff|CapBnd|NoNewPrivs)\" /proc/self/status"]' "$WORK/p.json" > "$WORK/p2.json"
+  out=$(R exec --process "$WORK/p2.json" ex-$$ </dev/null | tr -s '\t ' ' ')
+  [ "$out" = "CapEff: 0000000000000020
+CapBnd: 0000000000000020
+NoNewPrivs: 1" ] || fail "identity: $out"
+}
+
+t_detach_with_pid_file_leaves_the_process_to_the_caller() {
+  running ex-$$ || return 1
+  local t0 pid init
+  t0=$(date +%s%N)
+  # A subreaper (as containerd's shim and conmon are) gets the process when rune exits.
+  setpriv --help >/dev/null 2>&1
+  R exec -d --pid-file "$WORK/exec.pid" ex-$$ sleep 30 </dev/null >/dev/null 2>&1 || fail "exec -d" || return 1
+  [ $(( ($(date +%s%N) - t0) / 1000000 )) -lt 5000 ] || fail "exec -d did not return at once" || return 1
+  pid=$(cat "$WORK/exec.pid"); init=$(R state ex-$$ | jq .pid)
+  [ -d /proc/$pid ] || fail "pid $pid from the pid file does not run" || return 1
+  [ "$(readlink /proc/$pid/exe)" != "$(readlink -f "$RUNE")" ] || fail "pid file names rune" || return 1
+  grep -q '^sleep' /proc/$pid/comm || fail "pid $pid is $(cat /proc/$pid/comm)" || return 1
+  [ "$(readlink /proc/$pid/ns/pid)" = "$(readlink /proc/$init/ns/pid)" ] || fail "not in the container's pid namespace" || return 1
+  R ps ex-$$ | grep -qw "$pid" || fail "rune ps does not list it" || return 1
+  kill $pid
+}
+
+t_joins_every_namespace_of_the_init() {
+  local extra='.linux.namespaces+=[{"type":"cgroup"},{"type":"time"}]' ns
+  if userns_possible; then extra="$extra | .linux.namespaces+=[{\"type\":\"user\"}] | $USERNS_MAPS"
+  else echo "SKIPPED (user only): this kernel refuses user namespaces here (chroot?)"; fi
+  running ex-$$ "$extra" || return 1
+  local init; init=$(R state ex-$$ | jq .pid)
+  R exec -d --pid-file "$WORK/exec.pid" ex-$$ sleep 30 </dev/null || fail "exec -d" || return 1
+  local pid; pid=$(cat "$WORK/exec.pid")
+  for ns in user mnt pid net ipc uts cgroup time; do
+    [ "$(readlink /proc/$pid/ns/$ns)" = "$(readlink /proc/$init/ns/$ns)" ] || fail "$ns: exec'd $(readlink /proc/$pid/ns/$ns), init $(readlink /proc/$init/ns/$ns)" || return 1
+    [ "$ns" = user ] && ! userns_possible && continue
+    [ "$(readlink /proc/$pid/ns/$ns)" != "$(readlink /proc/self/ns/$ns)" ] || fail "$ns is the host's" || return 1
+  done
+  [ "$(readlink /proc/$pid/root)" = / ] && [ "$(stat -Lc %i /proc/$pid/root)" = "$(stat -Lc %i /proc/$init/root)" ] || fail "root differs from the init's" || return 1
+  [ "$(cat /proc/$pid/cgroup)" = "$(cat /proc/$init/cgroup)" ] || fail "cgroups: $(cat /proc/$pid/cgroup) vs $(cat /proc/$init/cgroup)"
+}
+
+t_sub_cgroup_capabilities_rlimits_seccomp() {
+  running ex-$$ '.linux.seccomp={"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["mkdir","mkdirat"],"action":"SCMP_ACT_ERRNO","errnoRet":1}]} | .process.rlimits=[{"type":"RLIMIT_NOFILE","soft":123,"hard":456}]' || return 1
+  local out
+  out=$(R exec ex-$$ sh -c 'mkdir /tmp/x 2>&1; ulimit -n' </dev/null)
+  grep -q 'Operation not permitted' <<<"$out" || fail "seccomp filter not applied: $out" || return 1
+  grep -qx 123 <<<"$out" || fail "rlimit not applied: $out" || return 1
+  out=$(R exec --cap CAP_SYS_ADMIN ex-$$ sh -c 'grep CapEff /proc/self/status' </dev/null)
+  [ $(( 0x$(awk '{print $2}' <<<"$out") >> 21 & 1 )) = 1 ] || fail "--cap CAP_SYS_ADMIN: $out" || return 1
+  refused 'CAP_NOPE' R exec --cap CAP_NOPE ex-$$ true || return 1
+  # --cgroup: an existing sub-cgroup of the container's, in every hierarchy.
+  local d sub=sub-$$
+  for d in /sys/fs/cgroup/*/ex-$$ /sys/fs/cgroup/ex-$$; do
+    [ -d "$d" ] || continue
+    mkdir "$d/$sub"
+    [ -e "$d/cpuset.cpus" ] && cat "$d/cpuset.cpus" > "$d/$sub/cpuset.cpus" && cat "$d/cpuset.mems" > "$d/$sub/cpuset.mems"
+  done
+  out=$(R exec --cgroup $sub ex-$$ cat /proc/self/cgroup </dev/null)
+  grep -q "/ex-$$/$sub\$" <<<"$out" || fail "--cgroup: $out" || return 1
+  refused '`--cgroup`: no sub-cgroup `nosuch`' R exec --cgroup nosuch ex-$$ true || return 1
+  refused 'stay below it' R exec --cgroup ../up ex-$$ true || return 1
+  # delete removes the sub-cgroups too, as runc does.
+  R delete -f ex-$$ || fail "delete" || return 1
+  assert_no_leftovers ex-$$
+}
+
+t_paused_and_stopped_are_refused_with_runcs_texts() {
+  running ex-$$ || return 1
+  R pause ex-$$ || fail "pause" || return 1
+  refused 'cannot exec in a paused container (use --ignore-paused to override)' R exec ex-$$ true || return 1
+  # --ignore-paused passes the check; the process runs once the container is resumed.
+  R exec --ignore-paused ex-$$ sh -c 'exit 6' </dev/null & local bg=$!
+  sleep 0.5; R resume ex-$$ || fail "resume" || return 1
+  wait $bg; local rc=$?
+  [ $rc = 6 ] || fail "--ignore-paused: exit code $rc, want 6" || return 1
+  R kill ex-$$ KILL; wait_status ex-$$ stopped || fail "not stopped" || return 1
+  refused 'cannot exec in a stopped container' R exec ex-$$ true
+}
+
+t_signals_are_forwarded_and_fds_preserved() {
+  running ex-$$ || return 1
+  "$RUNE" --root "$ROOT" exec ex-$$ sh -c 'trap "exit 42" TERM; while :; do sleep 0.1; done' </dev/null & local bg=$!
+  sleep 0.5; kill -TERM $bg
+  wait $bg; local rc=$?
+  [ $rc = 42 ] || fail "SIGTERM to rune exec: exit code $rc, want 42 (the trap's)" || return 1
+  echo preserved > "$WORK/pfile"
+  # ls lists its own descriptors: stdio, the preserved 3, and 4, the directory it reads.
+  local out; out=$(R exec --preserve-fds 1 ex-$$ sh -c 'cat <&3; exec ls /proc/self/fd' 3<"$WORK/pfile" </dev/null)
+  grep -q preserved <<<"$out" || fail "fd 3 not passed: $out" || return 1
+  [ "$(tail -n +2 <<<"$out" | sort -n | tr '\n' ' ')" = "0 1 2 3 4 " ] || fail "descriptors: $out"
+}
+
+t_console_socket_gets_the_master_and_the_slave_is_the_controlling_terminal() {
+  running ex-$$ || return 1
+  "$CONSOLE_RECEIVER" "$WORK/cs" "$WORK/cs.info" > "$WORK/cs.out" 2>&1 & local rcv=$!
+  local i; for i in $(seq 50); do [ -S "$WORK/cs" ] && break; sleep 0.02; done
+  jq -n '{terminal:true,consoleSize:{height:25,width:91},user:{uid:0,gid:0},args:["sh","-c","tty; stty size; ls -l /proc/self/fd/0 | grep -o pts"],env:["PATH=/bin"],cwd:"/"}' > "$WORK/p.json"
+  R exec -d --console-socket "$WORK/cs" --pid-file "$WORK/exec.pid" --process "$WORK/p.json" ex-$$ </dev/null || fail "exec -t -d" || return 1
+  wait $rcv
+  grep -qx 'name=/dev/pts/[0-9]*' "$WORK/cs.info" || fail "name: $(cat "$WORK/cs.info")" || return 1
+  grep -qx 'size=25x91' "$WORK/cs.info" || fail "size: $(cat "$WORK/cs.info")" || return 1
+  local out; out=$(tr -d '\r' < "$WORK/cs.out")
+  [ "$out" = "$(sed -n 's/^name=//p' "$WORK/cs.info")
+25 91
+pts" ] || fail "in the container: $out" || return 1
+  # runc's refusals.
+  refused 'cannot allocate tty if runc will detach without setting console socket' R exec -d -t ex-$$ true || return 1
+  refused 'cannot use console socket if runc will not detach or allocate tty' R exec --console-socket "$WORK/cs" ex-$$ true
+}
+
+t_create_with_a_terminal_sends_the_master() {
+  bundle tty-$$; cfg '.process.terminal=true | .process.consoleSize={"height":30,"width":100} | .process.args=["sh","-c","read x; echo got $x; tty"]'
+  "$CONSOLE_RECEIVER" "$WORK/cs" "$WORK/cs.info" $'hello\n' > "$WORK/cs.out" 2>&1 & local rcv=$!
+  local i; for i in $(seq 50); do [ -S "$WORK/cs" ] && break; sleep 0.02; done
+  R create --console-socket "$WORK/cs" --bundle "$B" tty-$$ </dev/null || fail "create" || return 1
+  R start tty-$$ || fail "start" || return 1
+  wait $rcv
+  grep -qx 'size=30x100' "$WORK/cs.info" || fail "size: $(cat "$WORK/cs.info")" || return 1
+  tr -d '\r' < "$WORK/cs.out" | grep -qx 'got hello' || fail "output: $(cat "$WORK/cs.out")" || return 1
+  refused 'cannot allocate tty if runc will detach without setting console socket' R create --bundle "$B" tty2-$$ || return 1
+  assert_no_leftovers tty2-$$ || return 1
+  refused '`--console-socket`: connect to `/nonexistent/sock`' R create --console-socket /nonexistent/sock --bundle "$B" tty2-$$ || return 1
+  assert_no_leftovers tty2-$$
+}
+
+# tmux_run SESSION CMD: CMD in a new 120x40 tmux session; the terminal's settings (stty -g)
+# before and after it go to $WORK/SESSION.before and .after, then its exit code to .rc.
+tmux_run() {
+  tmux -L rune-it-$$ new-session -d -s "$1" -x 120 -y 40 \
+    "stty -g > $WORK/$1.before; $2; rc=\$?; stty -g > $WORK/$1.after; echo \$rc > $WORK/$1.rc; sleep 60"
+}
+tmux_wait_rc() { local i; for i in $(seq 100); do [ -s "$WORK/$1.rc" ] && return 0; sleep 0.05; done; return 1; }
+t_foreground_terminal_is_relayed_and_restored() {
+  command -v tmux >/dev/null || { echo "SKIPPED: tmux is not installed"; return 0; }
+  running ex-$$ || return 1
+  trap 'tmux -L rune-it-$$ kill-server 2>/dev/null' RETURN
+  tmux_run s1 "$RUNE --root $ROOT exec -t ex-$$ sh"
+  sleep 0.5
+  tmux -L rune-it-$$ send-keys -t s1 'stty size; tty; echo $((6*7))' Enter; sleep 0.4
+  tmux -L rune-it-$$ resize-window -t s1 -x 100 -y 30; sleep 0.3
+  tmux -L rune-it-$$ send-keys -t s1 'stty size' Enter; sleep 0.3
+  tmux -L rune-it-$$ send-keys -t s1 C-d
+  tmux_wait_rc s1 || fail "Ctrl-D did not end it: $(tmux -L rune-it-$$ capture-pane -p -t s1)" || return 1
+  local pane; pane=$(tmux -L rune-it-$$ capture-pane -p -t s1)
+  grep -qx '40 120' <<<"$pane" || fail "size: $pane" || return 1
+  grep -qx '30 100' <<<"$pane" || fail "resize: $pane" || return 1
+  grep -qx '/dev/pts/[0-9]*' <<<"$pane" || fail "tty: $pane" || return 1
+  grep -qx '42' <<<"$pane" || fail "typed input not run: $pane" || return 1
+  [ "$(cat $WORK/s1.rc)" = 0 ] || fail "exit code $(cat $WORK/s1.rc)" || return 1
+  cmp -s $WORK/s1.before $WORK/s1.after || fail "terminal not restored after Ctrl-D" || return 1
+  # Restored however the process ends: SIGTERM and SIGINT to rune (relayed), the container killed.
+  local how
+  for how in TERM INT crash; do
+    tmux_run s-$how "$RUNE --root $ROOT exec -t ex-$$ sleep 100"
+    sleep 0.5
+    local pid; pid=$(pgrep -f "^$RUNE --root $ROOT exec -t ex-$$ sleep 100")
+    [ -n "$pid" ] || fail "$how: no rune exec" || return 1
+    case $how in
+      crash) R kill ex-$$ KILL ;;  # the init dies: the kernel kills the whole pid namespace
+      *) kill -$how $pid ;;
+    esac
+    tmux_wait_rc s-$how || fail "$how: rune did not end" || return 1
+    cmp -s $WORK/s-$how.before $WORK/s-$how.after || fail "$how: terminal not restored: $(cat $WORK/s-$how.before) -> $(cat $WORK/s-$how.after)" || return 1
+  done
+}
+
+run_tests
