@@ -1,5 +1,6 @@
 # Cases that docker and podman share word for word, sourced by docker.sh and podman.sh after they
 # define: E (the engine's command line), RUN (E run with the runtime under test), IMG, track,
+# E_CMD and RUN_CMD (E and RUN as shell strings, for the tmux cases),
 # logs_have, and container_cgroup ID (the container's cgroup below the engine's parent). run_suite
 # runs these and the suite's own t_ functions.
 CASE_FILES+=("${BASH_SOURCE[0]}")
@@ -61,4 +62,33 @@ t_pause_unpause() {
   expect_eq "running again" "running false" "$(E inspect -f '{{.State.Status}} {{.State.Paused}}' "$id")" || return 1
   sleep 0.5; n2=$(E logs "$id" | wc -l)
   [ "$n2" -gt "$n1" ] || fail "no output after unpause ($n1 -> $n2)"
+}
+
+# --- exec and terminals ----------------------------------------------------------------------
+t_exec_output_exit_code_user_workdir_env() {
+  local id out; id=$(RUN -d "$IMG" sleep 300) || return 1; track
+  out=$(E exec -u 1000:1000 -w /tmp -e X=from-exec "$id" sh -c 'echo "$X $(id -u) $(pwd)"; exit 7' 2>&1)
+  expect_eq "exit code" 7 $? || return 1
+  expect_eq "output" "from-exec 1000 /tmp" "$out" || return 1
+  E exec -d "$id" sh -c 'echo detached > /tmp/d' || fail "exec -d failed" || return 1
+  wait_for E exec "$id" test -s /tmp/d || fail "the detached exec did not run" || return 1
+  expect_eq "detached exec's file" detached "$(E exec "$id" cat /tmp/d)"
+}
+t_stop_with_a_running_exec() {
+  local id; id=$(RUN -d "$IMG" sleep 300) || return 1; track
+  E exec "$id" sleep 300 & local ex=$!
+  wait_for E top "$id" || return 1; sleep 0.5
+  E stop -t 2 "$id" >/dev/null || fail "stop failed" || return 1
+  local i; for i in $(seq 100); do kill -0 $ex 2>/dev/null || break; sleep 0.1; done
+  kill -0 $ex 2>/dev/null && { kill $ex; fail "the exec still runs after stop"; return 1; }
+  expect_eq "status" exited "$(E inspect -f '{{.State.Status}}' "$id")"
+}
+t_run_it_terminal() {
+  tty_session runit "$RUN_CMD -it --rm $IMG sh" || return 1
+  tty_check runit
+}
+t_exec_it_terminal() {
+  local id; id=$(RUN -d "$IMG" sleep 300) || return 1; track
+  tty_session execit "$E_CMD exec -it $id sh" || return 1
+  tty_check execit
 }

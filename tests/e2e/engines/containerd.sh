@@ -131,6 +131,43 @@ t_ps() {
   done
   expect_eq "pids that are the container's sleeps" 2 "$n"
 }
+# --- exec and terminals ----------------------------------------------------------------------
+pids_of() { C tasks ps "$1" 2>/dev/null | awk 'NR > 1 {print $1}'; }
+t_exec_output_exit_code_user_cwd() {
+  local c out; c=$(cid exec1)
+  RUN -d "$IMG" "$c" sleep 300 >/dev/null || return 1
+  out=$(C tasks exec --exec-id e1 --user 1000 --cwd /tmp "$c" sh -c 'echo "$(id -u) $(pwd)"; exit 6' 2>&1)
+  expect_eq "exit code" 6 $? || return 1
+  expect_eq "output" "1000 /tmp" "$out"
+}
+exec_runs() { C tasks ps "$1" 2>/dev/null | grep -q "ExecID:$2,"; }
+exec_gone() { ! exec_runs "$@"; }
+t_exec_kill_term_and_kill_then_not_found() {
+  local c; c=$(cid exec2)
+  RUN -d "$IMG" "$c" sleep 300 >/dev/null || return 1
+  C tasks exec -d --exec-id term "$c" sleep 301 >/dev/null || fail "exec -d" || return 1
+  wait_for exec_runs "$c" term || fail "the exec does not run: $(C tasks ps "$c")" || return 1
+  C tasks kill --exec-id term "$c" || fail "kill --exec-id (TERM) failed" || return 1
+  wait_for exec_gone "$c" term || fail "the exec survived SIGTERM: $(C tasks ps "$c")" || return 1
+  C tasks exec -d --exec-id hard "$c" sh -c 'trap "" TERM; sleep 302' >/dev/null || fail "exec -d" || return 1
+  wait_for exec_runs "$c" hard || return 1
+  C tasks kill --exec-id hard "$c" || fail "kill --exec-id (TERM, ignored) failed" || return 1
+  sleep 0.5; exec_runs "$c" hard || fail "an exec that ignores SIGTERM ended on it" || return 1
+  C tasks kill -s KILL --exec-id hard "$c" || fail "kill --exec-id -s KILL failed" || return 1
+  wait_for exec_gone "$c" hard || fail "the exec survived SIGKILL: $(C tasks ps "$c")" || return 1
+  # The shim reaped it (its pid came from --pid-file): a kill of the exited exec is NotFound.
+  local out; out=$(C tasks kill --exec-id hard "$c" 2>&1) && fail "killing an exited exec succeeded: $out"
+  expect_match "NotFound" 'not found' "$out"
+}
+t_run_t_and_exec_t_terminals() {
+  local c; c=$(cid tty1)
+  tty_session runt "ctr -a $ADDR -n $NS run -t --runc-binary $RUNTIME --runc-root $WORK/runtime-state --fifo-dir $WORK/fifo --rm $IMG $c sh" || return 1
+  tty_check runt || return 1
+  c=$(cid tty2)
+  RUN -d "$IMG" "$c" sleep 300 >/dev/null || return 1
+  tty_session exect "ctr -a $ADDR -n $NS tasks exec -t --exec-id sh1 --fifo-dir $WORK/fifo $c sh" || return 1
+  tty_check exect
+}
 t_enclave_default_profile() {
   needs_rune || return
   local out rc

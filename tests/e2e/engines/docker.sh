@@ -10,6 +10,7 @@ export DOCKER_CONFIG=$WORK/client
 RT=rune
 D() { "$DOCKER_BIN" -H "unix://$WORK/docker.sock" "$@"; }
 RUN() { D run --runtime "$RT" "$@"; }
+E_CMD="$DOCKER_BIN -H unix://$WORK/docker.sock" RUN_CMD="$DOCKER_BIN -H unix://$WORK/docker.sock run --runtime $RT"
 IMG=rune-e2e/busybox:latest
 note_parent_cgroups docker
 

@@ -176,6 +176,7 @@ stop_pid() {
 }
 
 cleanup() {
+  tmux -L "$TMUX_SERVER" kill-server 2>/dev/null
   trap - EXIT
   trap '' INT TERM # the cleanup itself is not interrupted
   engine_stop >/dev/null 2>&1
@@ -242,6 +243,36 @@ make_image() {
 
 # --- assertions ---------------------------------------------------------------------------------
 fail() { echo "$*"; return 1; }
+
+# Interactive cases drive a real pty through tmux (`script` cannot resize), on a private server.
+# tty_session NAME CMD: CMD in a new 120x40 session; its exit code goes to $WORK/NAME.rc.
+# tty_keys NAME KEYS...: tmux send-keys. tty_screen NAME: the visible text.
+# tty_check NAME: types a size query and arithmetic, resizes to 100x30, asks the size again, ends
+# the shell with Ctrl-D; checks the prompt, the echo and the results, and exit code 0.
+TMUX_SERVER=rune-e2e-$$
+tty_session() {
+  command -v tmux >/dev/null || { echo "tmux is required (scripts/install-deps.sh)"; return 1; }
+  tmux -L "$TMUX_SERVER" new-session -d -s "$1" -x 120 -y 40 "$2; echo \$? > $WORK/$1.rc; sleep 60"
+}
+tty_keys() { local n=$1; shift; tmux -L "$TMUX_SERVER" send-keys -t "$n" "$@"; }
+tty_screen() { tmux -L "$TMUX_SERVER" capture-pane -p -t "$1"; }
+tty_check() {
+  local n=$1 i
+  for i in $(seq 100); do tty_screen "$n" | grep -qE '#( )?$' && break; sleep 0.1; done
+  tty_screen "$n" | grep -qE '#( )?$' || fail "no prompt: $(tty_screen "$n")" || return 1
+  tty_keys "$n" 'stty size; echo $((6*7))' Enter; sleep 0.5
+  tmux -L "$TMUX_SERVER" resize-window -t "$n" -x 100 -y 30; sleep 0.5
+  tty_keys "$n" 'stty size' Enter; sleep 0.5
+  tty_keys "$n" C-d
+  for i in $(seq 100); do [ -s "$WORK/$n.rc" ] && break; sleep 0.1; done
+  local screen; screen=$(tty_screen "$n")
+  tmux -L "$TMUX_SERVER" kill-session -t "$n" 2>/dev/null
+  grep -q 'stty size; echo \$((6\*7))' <<<"$screen" || fail "typed input not echoed: $screen" || return 1
+  grep -qx '40 120' <<<"$screen" || fail "size: $screen" || return 1
+  grep -qx '42' <<<"$screen" || fail "input not run: $screen" || return 1
+  grep -qx '30 100' <<<"$screen" || fail "resize: $screen" || return 1
+  expect_eq "exit code after Ctrl-D" 0 "$(cat "$WORK/$n.rc" 2>/dev/null)"
+}
 # expect_eq WHAT WANT GOT
 expect_eq() { [ "$2" = "$3" ] || fail "$1: want [$2], got [$3]"; }
 # expect_match WHAT REGEX TEXT (grep -E, any line)

@@ -19,6 +19,8 @@ P() {
     --runtime "$RUNTIME" "$@"
 }
 RUN() { P run --network none "$@"; }
+E_CMD="podman --root $WORK/root --runroot $WORK/runroot --tmpdir $WORK/tmp --network-config-dir $WORK/net --volumepath $WORK/volumes --cgroup-manager cgroupfs --events-backend file --runtime $RUNTIME"
+RUN_CMD="$E_CMD run --network none"
 note_parent_cgroups libpod_parent
 case "$RUNTIME" in */rune) RUNTIME_ROOT=/run/rune ;; */runc) RUNTIME_ROOT=/run/runc ;; *) RUNTIME_ROOT= ;; esac
 [ -n "$RUNTIME_ROOT" ] && note_existing "$RUNTIME_ROOT"
