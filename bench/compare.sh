@@ -6,6 +6,7 @@
 # in a random order:
 #   run   : `RT run --bundle B id` (and `delete -f` if the runtime left the container behind)
 #   cycle : `create`, `start`, poll `state` until stopped, `delete`
+#   exec  : `RT exec x /bin/true` into a running container (each runtime its own, started once)
 # Prints per-round and overall medians (ms), the overall 90th percentile (the tail), ratios of
 # both to crun, and each runtime's peak RSS of one `run` (median of 5, KiB, from /usr/bin/time).
 # SECCOMP=FILE gives every runtime that linux.seccomp section.
@@ -41,6 +42,11 @@ if [ -n "${SECCOMP:-}" ]; then
   echo "# linux.seccomp: $SECCOMP"
 fi
 
+# The exec target: the same rootfs running sleep (runc refuses a symlinked rootfs).
+BX=$W/bundle-exec
+mkdir -p "$BX"
+jq --arg r "$B/rootfs" '.process.args=["/bin/sleep","100000"] | .root.path=$r' "$B/config.json" > "$BX/config.json"
+
 FIXED=()
 if [ "${BENCH_HYBRID_FIX:-1}" != 0 ] && [ -n "$(cat /sys/fs/cgroup/unified/cgroup.controllers 2>/dev/null)" ]; then
   for c in $(cat /sys/fs/cgroup/unified/cgroup.controllers); do
@@ -51,7 +57,10 @@ if [ "${BENCH_HYBRID_FIX:-1}" != 0 ] && [ -n "$(cat /sys/fs/cgroup/unified/cgrou
 fi
 undo() {
   local c i d n
-  for n in "${NAMES[@]}"; do "${RT[$n]}" --root "$W/state-$n" delete -f b >/dev/null 2>&1; done
+  for n in "${NAMES[@]}"; do
+    "${RT[$n]}" --root "$W/state-$n" delete -f b >/dev/null 2>&1
+    "${RT[$n]}" --root "$W/state-$n" delete -f x >/dev/null 2>&1
+  done
   for c in "${FIXED[@]}"; do
     umount /sys/fs/cgroup/$c && rmdir /sys/fs/cgroup/$c
     # A v1 hierarchy with just-removed children survives umount; mount+umount again until the
@@ -84,13 +93,23 @@ one_cycle() {
   "$rt" --root "$root" delete b >/dev/null 2>&1 || "$rt" --root "$root" delete -f b >/dev/null 2>&1
   t1=$(now_us); echo $((t1 - t0))
 }
+one_exec() {
+  local rt=${RT[$1]} root=$W/state-$1 t0 t1
+  t0=$(now_us)
+  "$rt" --root "$root" exec x /bin/true </dev/null >/dev/null 2>&1 || echo "# $1 exec failed" >&2
+  t1=$(now_us); echo $((t1 - t0))
+}
 median() { sort -n | awk '{a[NR]=$1} END {if (NR%2) printf "%.2f", a[(NR+1)/2]/1000; else printf "%.2f", (a[NR/2]+a[NR/2+1])/2000}'; }
 p90() { sort -n | awk '{a[NR]=$1} END {i=int(NR*0.9+0.999999); if (i<1) i=1; printf "%.2f", a[i]/1000}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", a/b}'; }
 
-for n in "${NAMES[@]}"; do one_run $n >/dev/null; one_cycle $n >/dev/null; done   # warm-up
+for n in "${NAMES[@]}"; do
+  "${RT[$n]}" --root "$W/state-$n" run -d --bundle "$BX" x </dev/null >/dev/null 2>&1 ||
+    echo "# $n: run -d of the exec target failed" >&2
+  one_run $n >/dev/null; one_cycle $n >/dev/null; one_exec $n >/dev/null   # warm-up
+done
 echo "# N=$N per runtime per round, $ROUNDS rounds, runtimes alternating; kernel $(uname -r), $(nproc) cpus"
-for mode in run cycle; do
+for mode in ${MODES:-run cycle exec}; do
   for r in $(seq "$ROUNDS"); do
     for i in $(seq "$N"); do
       # A new random order every sample: a runtime that follows runc pays for teardown runc
@@ -111,17 +130,21 @@ rss() { # median peak RSS (KiB) of 5 `run`s
   done | sort -n | sed -n 3p
 }
 echo
-printf '%-7s %8s %6s %8s %6s %9s %6s %9s %6s %9s\n' runtime "run ms" ratio "run p90" ratio \
-  "cycle ms" ratio "cycle p90" ratio "RSS KiB"
-declare -A MR MC PR PC RS
+printf '%-7s %8s %6s %8s %6s %9s %6s %9s %6s %8s %6s %8s %6s %9s\n' runtime "run ms" ratio "run p90" ratio \
+  "cycle ms" ratio "cycle p90" ratio "exec ms" ratio "exec p90" ratio "RSS KiB"
+declare -A MR MC ME PR PC PE RS
 for n in "${NAMES[@]}"; do
-  MR[$n]=$(median < "$W/run-$n"); MC[$n]=$(median < "$W/cycle-$n")
-  PR[$n]=$(p90 < "$W/run-$n"); PC[$n]=$(p90 < "$W/cycle-$n"); RS[$n]=$(rss $n)
+  for m in run cycle exec; do [ -s "$W/$m-$n" ] || echo 0 > "$W/$m-$n"; done
+  MR[$n]=$(median < "$W/run-$n"); MC[$n]=$(median < "$W/cycle-$n"); ME[$n]=$(median < "$W/exec-$n")
+  PR[$n]=$(p90 < "$W/run-$n"); PC[$n]=$(p90 < "$W/cycle-$n"); PE[$n]=$(p90 < "$W/exec-$n")
+  RS[$n]=$(rss $n)
 done
+r() { [ "$2" = 0.00 ] && echo - || ratio "$1" "$2"; }
 for n in "${NAMES[@]}"; do
-  printf '%-7s %8s %6s %8s %6s %9s %6s %9s %6s %9s\n' $n \
-    ${MR[$n]} $(ratio ${MR[$n]} ${MR[crun]}) ${PR[$n]} $(ratio ${PR[$n]} ${PR[crun]}) \
-    ${MC[$n]} $(ratio ${MC[$n]} ${MC[crun]}) ${PC[$n]} $(ratio ${PC[$n]} ${PC[crun]}) ${RS[$n]}
+  printf '%-7s %8s %6s %8s %6s %9s %6s %9s %6s %8s %6s %8s %6s %9s\n' $n \
+    ${MR[$n]} $(r ${MR[$n]} ${MR[crun]}) ${PR[$n]} $(r ${PR[$n]} ${PR[crun]}) \
+    ${MC[$n]} $(r ${MC[$n]} ${MC[crun]}) ${PC[$n]} $(r ${PC[$n]} ${PC[crun]}) \
+    ${ME[$n]} $(r ${ME[$n]} ${ME[crun]}) ${PE[$n]} $(r ${PE[$n]} ${PE[crun]}) ${RS[$n]}
 done
 echo "# medians and 90th percentiles over all $((N*ROUNDS)) samples per runtime; ratios to crun;"
-echo "# the cycle includes polling \`state\` until stopped"
+echo "# the cycle includes polling \`state\` until stopped; MODES=\"exec\" times one mode only"
