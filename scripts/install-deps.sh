@@ -14,6 +14,8 @@ PKGS=(
   libssl-dev libcbor-dev openssl
   # tests and the main job: a busybox rootfs, JSON tooling, the peer runtimes
   busybox-static jq runc crun time procps util-linux iproute2 strace
+  # the terminal cases: a real pty that can be resized (integration.exec, the engine suites)
+  tmux
   # ../shared/tools/oci-validation.sh (Debian's runtime-tools validate package)
   golang-go golang-github-opencontainers-runtime-tools-dev coreutils
   # tests/e2e/engines: the container engines with their default settings, an OCI image tool
