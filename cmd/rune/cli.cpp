@@ -21,7 +21,7 @@ const std::vector<Flag> kCreateFlags = {
     {"pid-file", 0, kValue, "value", "file to write the container's init pid to"},
     {"no-pivot", 0, kBool, "", "do not use pivot_root to enter the rootfs (for ramdisks)"},
     {"no-new-keyring", 0, kBool, "",
-     "accepted for runc compatibility (rune makes no session keyring)"},
+     "keep the caller's session keyring (default: a new one, `_ses.<id>`)"},
     {"preserve-fds", 0, kValue, "value",
      "pass N extra file descriptors (3..3+N-1) to the container"},
 };

@@ -23,6 +23,7 @@ inline base::Result<runtime::CreateOptions> create_options(const Args& a) {
   o.pid_file = a.get("pid-file");
   o.console_socket = a.get("console-socket");
   o.no_pivot = a.has("no-pivot");
+  o.no_new_keyring = a.has("no-new-keyring");
   ASSIGN_OR_RETURN(o.preserve_fds, preserve_fds(a));
   return o;
 }

@@ -37,7 +37,8 @@ struct InitPlan {
   CgroupJoin* cgroups = nullptr;
   // For the hooks' state: the container's id and bundle (the config has the annotations).
   std::string id, bundle;
-  int console_fd = -1;  // process.terminal: the console socket (console.h)
+  int console_fd = -1;          // process.terminal: the console socket (console.h)
+  std::string session_keyring;  // `_ses.<id>`, joined by the init; empty: --no-new-keyring
 };
 
 // A further process entering a running container (`rune exec`), planned by rune.
@@ -49,6 +50,8 @@ struct EnterPlan {
   const SeccompProgram* seccomp = nullptr;
   int preserve_fds = 0;
   int console_fd = -1;
+  std::string session_keyring;  // the container's, joined too; empty: none
+  bool user_ns = false;         // the container has its own user namespace
 };
 
 // The filter still to load at execve (prepare_exec): none when init_container loaded it already

@@ -7,6 +7,8 @@
 
 #include <cerrno>
 #include <cstdint>
+#include <cstdlib>
+#include <cstring>
 
 #include "base/file.h"
 
@@ -62,6 +64,30 @@ base::Status set_io_priority(const oci::IoPriority& io) {
 base::Status set_personality(unsigned long domain) {
   if (personality(domain) < 0) return base::sys_error("`linux.personality`: set the domain");
   return base::ok();
+}
+
+base::Result<bool> join_session_keyring(const std::string& name, bool user_ns) {
+  constexpr long kJoinSessionKeyring = 1, kSetPerm = 5, kDescribe = 6;
+  long id = syscall(SYS_keyctl, kJoinSessionKeyring, name.c_str());
+  if (id < 0 && errno == ENOSYS) return false;
+  if (id < 0) return base::sys_error("join the session keyring `" + name + "`");
+  // "type;uid;gid;perm;description": the permission mask is the fourth field (hex).
+  char desc[512];
+  long n = syscall(SYS_keyctl, kDescribe, id, desc, sizeof desc);
+  if (n <= 0 || static_cast<size_t>(n) > sizeof desc)
+    return base::sys_error("describe the session keyring `" + name + "`");
+  desc[sizeof desc - 1] = '\0';
+  const char* p = desc;
+  for (int field = 0; field < 3 && p; ++field) {
+    p = strchr(p, ';');
+    if (p) ++p;
+  }
+  if (!p) return base::sys_error("describe the session keyring `" + name + "`", EINVAL);
+  unsigned long perm = strtoul(p, nullptr, 16);
+  perm |= user_ns ? 0x8 : 0x80000;  // KEY_OTH_SEARCH : KEY_USR_SEARCH
+  if (syscall(SYS_keyctl, kSetPerm, id, perm) != 0)
+    return base::sys_error("set the permissions of the session keyring `" + name + "`");
+  return true;
 }
 
 base::Status new_time_namespace(const std::map<std::string, oci::TimeOffset>& offsets) {

@@ -105,6 +105,17 @@ namespace {
                        dmz.get());
 }
 
+// systemd socket activation, passed on as runc does: when LISTEN_PID is rune's pid, the
+// LISTEN_FDS descriptors from 3 go to the container (before --preserve-fds' ones), which sees
+// LISTEN_FDS=N and LISTEN_PID=1.
+int socket_activation_fds() {
+  const char* pid = getenv("LISTEN_PID");
+  const char* fds = getenv("LISTEN_FDS");
+  if (!pid || !fds || atol(pid) != getpid()) return 0;
+  long n = atol(fds);
+  return n > 0 && n < 1 << 16 ? static_cast<int>(n) : 0;
+}
+
 Result<std::string> absolute_dir(const std::string& path, const std::string& what) {
   char buf[PATH_MAX];
   if (!realpath(path.empty() ? "." : path.c_str(), buf))
@@ -253,6 +264,14 @@ Result<Runtime::Created> Runtime::do_create(const CreateOptions& o, Mode mode) {
   auto text = base::read_file(cfg_path, 16 << 20);
   if (!text.ok()) return std::move(text).error().wrap("load the bundle's config");
   ASSIGN_OR_RETURN(oci::Config config, oci::parse_config(*text, cfg_path));
+  const int listen_fds = socket_activation_fds();
+  if (listen_fds > 0) {
+    std::erase_if(config.process.env, [](const std::string& e) {
+      return e.rfind("LISTEN_FDS=", 0) == 0 || e.rfind("LISTEN_PID=", 0) == 0;
+    });
+    config.process.env.push_back("LISTEN_FDS=" + std::to_string(listen_fds));
+    config.process.env.push_back("LISTEN_PID=1");
+  }
   TRY_WRAP(kernel::check_exec_limits(config.process), cfg_path);
   if (config.process.capabilities)
     for (const auto& w : kernel::drop_ungrantable_capabilities(*config.process.capabilities))
@@ -272,9 +291,10 @@ Result<Runtime::Created> Runtime::do_create(const CreateOptions& o, Mode mode) {
   plan.config = &config;
   plan.rootfs = *rootfs;
   plan.no_pivot = o.no_pivot;
-  plan.preserve_fds = o.preserve_fds;
+  plan.preserve_fds = listen_fds + o.preserve_fds;
   plan.id = o.id;
   plan.bundle = bundle;
+  if (!o.no_new_keyring) plan.session_keyring = "_ses." + o.id;
   auto mounts = kernel::plan_mounts(config, bundle);
   if (!mounts.ok()) return std::move(mounts).error().wrap(cfg_path);
   plan.mounts = std::move(mounts).value();
@@ -438,6 +458,7 @@ Result<Runtime::Created> Runtime::do_create(const CreateOptions& o, Mode mode) {
   st.annotations = config.annotations;
   st.cgroup_dirs = cg->dirs;
   st.own_pid_ns = (plan.ns->clone_flags & CLONE_NEWPID) != 0;
+  st.no_new_keyring = o.no_new_keyring;
   st.rootfs_mount_id = record.rootfs_mount_id;
   if (const auto& m = config.linux.resources.memory)
     st.memory_check_before_update = m->check_before_update.value_or(false);

@@ -21,7 +21,8 @@ struct CreateOptions {
   std::string console_socket;
   bool no_pivot = false;
   int preserve_fds = 0;
-  bool detach = false;  // run: return once the container runs (create always does)
+  bool detach = false;          // run: return once the container runs (create always does)
+  bool no_new_keyring = false;  // keep the caller's session keyring instead of `_ses.<id>`
 };
 
 class Runtime {

@@ -172,6 +172,30 @@ t_create_with_a_terminal_sends_the_master() {
   assert_no_leftovers tty2-$$
 }
 
+t_session_keyring_of_the_container_and_its_execs() {
+  # /proc/keys lists the keys the process may view; runc spec masks it.
+  running kr-$$ '.linux.maskedPaths -= ["/proc/keys"]' || return 1
+  R exec kr-$$ cat /proc/keys </dev/null | grep -q " _ses.kr-$$: " || fail "no _ses.kr-$$ in: $(R exec kr-$$ cat /proc/keys </dev/null)" || return 1
+  bundle nk-$$; sh_args 'cat /proc/keys'; cfg '.linux.maskedPaths -= ["/proc/keys"]'
+  local out; out=$(R run --no-new-keyring --bundle "$B" nk-$$ </dev/null) || fail "run --no-new-keyring" || return 1
+  grep -q "_ses.nk-$$" <<<"$out" && fail "--no-new-keyring made _ses.nk-$$: $out"
+  return 0
+}
+t_socket_activation_fds_are_passed_on() {
+  bundle la-$$; sh_args 'echo "$LISTEN_FDS $LISTEN_PID"; cat <&3; cat <&4'
+  echo listen > "$WORK/lfile"; echo preserved > "$WORK/pfile"
+  # LISTEN_PID must be rune's own pid: the shell execs rune.
+  local out; out=$(sh -c 'export LISTEN_PID=$$ LISTEN_FDS=1; exec "$0" --root "$1" run --preserve-fds 1 --bundle "$2" "$3"' \
+    "$RUNE" "$ROOT" "$B" la-$$ 3<"$WORK/lfile" 4<"$WORK/pfile" </dev/null) || fail "run: $out" || return 1
+  [ "$out" = "1 1
+listen
+preserved" ] || fail "got: $out" || return 1
+  # Another process's LISTEN_PID: nothing is passed.
+  out=$(LISTEN_PID=1 LISTEN_FDS=1 R run --bundle "$B" la-$$ 3<"$WORK/lfile" </dev/null 2>&1)
+  grep -q '^listen$' <<<"$out" && fail "fds passed for another LISTEN_PID: $out"
+  return 0
+}
+
 # tmux_run SESSION CMD: CMD in a new 120x40 tmux session; the terminal's settings (stty -g)
 # before and after it go to $WORK/SESSION.before and .after, then its exit code to .rc.
 tmux_run() {

@@ -1,6 +1,9 @@
 #include "linux/cgroup.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include "temp_dir.h"
 
 namespace kernel {
 namespace {
@@ -45,6 +48,62 @@ TEST(PlanCgroupsTest, RootCgroupIsRejected) {
   auto cg = plan_cgroups("/a/..", "c1");
   ASSERT_FALSE(cg.ok());
   EXPECT_NE(cg.error().message().find("`linux.cgroupsPath`"), std::string::npos);
+}
+
+// `exec --cgroup` as runc 1.1 takes it, on directories standing in for a container's cgroups.
+class SubCgroupsTest : public testutil::TempDirTest {
+ protected:
+  CgroupSet set() {
+    CgroupSet cg;
+    for (auto [name, ctrls, v2] :
+         {std::tuple{"cpu", "cpu,cpuacct", false}, std::tuple{"memory", "memory", false},
+          std::tuple{"unified", "", true}}) {
+      std::string d = dir_ + "/" + name + "/c1";
+      mkdir((dir_ + "/" + name).c_str(), 0755);
+      mkdir(d.c_str(), 0755);
+      mkdir((d + "/sub").c_str(), 0755);
+      cg.hierarchies.push_back({dir_ + "/" + name, ctrls, v2});
+      cg.dirs.push_back(d);
+    }
+    return cg;
+  }
+};
+
+TEST_F(SubCgroupsTest, APathAloneGoesToEveryHierarchy) {
+  auto cg = sub_cgroups(set(), {"sub"});
+  ASSERT_TRUE(cg.ok()) << cg.error().what();
+  for (const auto& d : cg->dirs) EXPECT_EQ(d.substr(d.size() - 7), "/c1/sub") << d;
+}
+
+TEST_F(SubCgroupsTest, ControllersNameTheirV1HierarchiesOnly) {
+  auto cg = sub_cgroups(set(), {"cpuacct,memory:sub"});
+  ASSERT_TRUE(cg.ok()) << cg.error().what();
+  EXPECT_EQ(cg->dirs[0], dir_ + "/cpu/c1/sub");
+  EXPECT_EQ(cg->dirs[1], dir_ + "/memory/c1/sub");
+  EXPECT_EQ(cg->dirs[2], dir_ + "/unified/c1");
+}
+
+TEST_F(SubCgroupsTest, BadSpecsAreNamed) {
+  struct Case {
+    std::vector<std::string> specs;
+    const char* want;
+  } cases[] = {
+      {{"nosuch"}, "no sub-cgroup `nosuch`"},
+      {{"../c2"}, "stay below it"},
+      {{"/abs"}, "stay below it"},
+      {{"a/../../x"}, "stay below it"},
+      {{"sub", "memory:sub"}, "no `CONTROLLER:` prefix"},
+      {{"memory:sub", "memory:sub"}, "controller `memory` is given more than once"},
+      {{",memory:sub"}, "names an empty controller"},
+      {{"pids:sub"}, "no v1 `pids` hierarchy"},
+      {{"a:b:c"}, "more than one `:`"},
+  };
+  for (const auto& c : cases) {
+    auto cg = sub_cgroups(set(), c.specs);
+    ASSERT_FALSE(cg.ok()) << c.specs[0];
+    EXPECT_NE(cg.error().what().find(c.want), std::string::npos) << cg.error().what();
+    EXPECT_NE(cg.error().what().find("`--cgroup`"), std::string::npos) << cg.error().what();
+  }
 }
 
 }  // namespace

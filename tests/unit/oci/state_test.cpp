@@ -44,6 +44,12 @@ TEST(StateTest, SerializeRoundTrips) {
   EXPECT_EQ(r->pid_start, 7u);
   EXPECT_EQ(r->annotations.at("k"), "v");
   EXPECT_EQ(r->cgroup_dirs.at(0), "/sys/fs/cgroup/pids/c1");
+  EXPECT_FALSE(r->no_new_keyring);
+  ContainerState st = sample();
+  st.no_new_keyring = true;
+  auto k = deserialize_state(serialize_state(st), "s");
+  ASSERT_TRUE(k.ok());
+  EXPECT_TRUE(k->no_new_keyring);
 }
 
 TEST(StateTest, DamagedStateFileIsAnErrorNamingIt) {
