@@ -112,16 +112,23 @@ exec_version() { # exec_version V PAL
   R run -d --bundle "$B" ex$1 >/dev/null 2>&1 || return 1
   local out rc
   out=$(R exec -e X=from-flag ex$1 sh -c 'printf "[%s]" "$@"; echo " $X"; exit 9' zero "a b" "" 'c"d'); rc=$?
-  [ $rc = 9 ] || fail "exec exit code $rc, want 9"
-  [ "$out" = '[a b][][c"d] from-flag' ] || fail "exec output: $out"
+  [ $rc = 9 ] || fail "exec exit code $rc, want 9" || return 1
+  [ "$out" = '[a b][][c"d] from-flag' ] || fail "exec output: $out" || return 1
   jq -s -e 'map(select(.call=="create_process" and (.argv|length)==7)) | length == 1 and (.[0].argv[4]=="a b" and .[0].argv[5]=="")' \
-    "$REC/calls.log" >/dev/null || fail "argv not intact in the record"
-  out=$(echo piped | R exec ex$1 cat) || fail "exec cat failed"
-  [ "$out" = piped ] || fail "stdin not forwarded: $out"
+    "$REC/calls.log" >/dev/null || fail "argv not intact in the record" || return 1
+  out=$(echo piped | R exec ex$1 cat) || fail "exec cat failed" || return 1
+  [ "$out" = piped ] || fail "stdin not forwarded: $out" || return 1
   R exec ex$1 sh -c 'echo to-stderr >&2' 2>"$WORK/err" >/dev/null
-  grep -qx to-stderr "$WORK/err" || fail "stderr not forwarded"
+  grep -qx to-stderr "$WORK/err" || fail "stderr not forwarded" || return 1
+  # What the PAL API cannot honour is refused by name, never ignored.
+  local flag name
+  for flag in "--pid-file=$WORK/p|--pid-file" "-t|--tty/--console-socket" "--cwd=/tmp|--cwd" "--user=1|--user" "--cap=CAP_KILL|--cap"; do
+    name=${flag#*|}; flag=${flag%|*}
+    R exec "$flag" ex$1 true </dev/null 2>"$WORK/err" && { fail "exec $flag accepted"; return 1; }
+    grep -qF -- "\`$name\`: not supported by \`rune exec\` into enclave containers" "$WORK/err" || fail "exec $flag: $(cat "$WORK/err")" || return 1
+  done
   local pid; pid=$(pid_of ex$1)
-  R delete -f ex$1 || fail "delete -f failed"
+  R delete -f ex$1 || fail "delete -f failed" || return 1
   assert_gone ex$1 "$pid"
 }
 t_exec_v2() { exec_version 2 liberpal-abitest-v2.so; }
