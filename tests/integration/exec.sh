@@ -84,7 +84,7 @@ t_joins_every_namespace_of_the_init() {
     [ "$ns" = user ] && ! userns_possible && continue
     [ "$(readlink /proc/$pid/ns/$ns)" != "$(readlink /proc/self/ns/$ns)" ] || fail "$ns is the host's" || return 1
   done
-  [ "$(readlink /proc/$pid/root)" = / ] && [ "$(stat -Lc %i /proc/$pid/root)" = "$(stat -Lc %i /proc/$init/root)" ] || fail "root differs from the init's" || return 1
+  [ "$(stat -Lc %d:%i /proc/$pid/root)" = "$(stat -Lc %d:%i /proc/$init/root)" ] || fail "root differs from the init's" || return 1
   [ "$(cat /proc/$pid/cgroup)" = "$(cat /proc/$init/cgroup)" ] || fail "cgroups: $(cat /proc/$pid/cgroup) vs $(cat /proc/$init/cgroup)"
 }
 
