@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstring>
 #include <memory>
 #include <thread>
@@ -174,6 +175,23 @@ void Runelet::handle_signal(int sig) {
   if (sig == SIGTERM) post(kGrace, 0);
 }
 
+void Runelet::watch_exec(int fd, int pid, const std::atomic<bool>& done) {
+  for (;;) {
+    auto m = recv_message(fd, "rune");
+    if (done) return;
+    if (!m.ok()) {
+      if (m.error().err() == EINTR) continue;
+      std::lock_guard<std::mutex> lock(pal_mu_);
+      (void)pal_.kill(pid, SIGKILL);
+      return;
+    }
+    if (m->type == MsgType::kill) {
+      std::lock_guard<std::mutex> lock(pal_mu_);
+      (void)pal_.kill(pid, m->b);  // the process may have ended meanwhile
+    }
+  }
+}
+
 void Runelet::handle_request(int fd, Message& m) {
   base::UniqueFd conn(fd);
   auto request = parse_request(m);
@@ -219,7 +237,17 @@ void Runelet::handle_request(int fd, Message& m) {
       r.type = MsgType::started;
       r.a = *pid;
       reply(fd, r);
+      // The connection is the process's lifeline (docs/pal-api.md, "exec"): kill messages on it
+      // go to pal_kill for this process, and when it closes while the process runs (its proxy
+      // was SIGKILLed, which nothing can relay) the process is ended with SIGKILL.
+      std::atomic<bool> done{false};
+      timeval none = {0, 0};
+      setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &none, sizeof none);
+      std::thread watcher([this, fd, p = *pid, &done] { watch_exec(fd, p, done); });
       auto value = pal_.exec(*pid);
+      done = true;
+      shutdown(fd, SHUT_RD);  // wakes the watcher
+      watcher.join();
       if (value.ok()) {
         Message e;
         e.type = MsgType::exited;

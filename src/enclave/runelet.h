@@ -45,6 +45,9 @@ class Runelet {
   // Serves one request (`fd` is the connection, closed when done). Everything but `start`
   // runs on its own thread: an exec session keeps its thread until the process ends.
   void handle_request(int fd, Message& m);
+  // An exec's connection while its process `pid` runs: kill messages -> pal_kill(pid, sig); the
+  // connection closing before `done` -> pal_kill(pid, SIGKILL).
+  void watch_exec(int fd, int pid, const std::atomic<bool>& done);
   void handle_signal(int sig);
   void post(int kind, int value);  // to the main loop
   void entrypoint_done(base::Result<int> r);

@@ -22,8 +22,7 @@ base::Status DefaultHandler::start(const Container& c) {
 }
 
 base::Result<int> DefaultHandler::exec(const Container& c, const ExecOptions& o) {
-  // The seccomp cache of create (lifecycle.cpp), beside the container's state directory.
-  return exec_in_container(c, o, c.dir.substr(0, c.dir.rfind('/')) + "/" + kSeccompCache);
+  return exec_in_container(c, o, seccomp_cache_of(c));
 }
 
 }  // namespace runtime

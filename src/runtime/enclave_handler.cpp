@@ -15,6 +15,7 @@
 #include "enclave/config.h"
 #include "enclave/runelet.h"
 #include "linux/init.h"
+#include "runtime/exec.h"
 
 namespace runtime {
 
@@ -131,24 +132,23 @@ class EnclaveHandler final : public Handler {
                              "v2+)",
                          ENOTSUP);
     // The PAL runs argv with env in the container's cwd, as the container's user: nothing else
-    // of a process reaches it, and its processes have no host pid (yet: issue 17's proxy).
-    const char* unsupported = !o.pid_file.empty()                  ? "--pid-file"
-                              : o.tty || !o.console_socket.empty() ? "--tty/--console-socket"
-                              : o.process && o.process->terminal   ? "`terminal` of --process"
-                              : o.cwd                              ? "--cwd"
-                              : o.uid || o.gid                     ? "--user"
-                              : !o.additional_gids.empty()         ? "--additional-gids"
-                              : !o.caps.empty()                    ? "--cap"
-                              : !o.cgroups.empty()                 ? "--cgroup"
-                              : o.preserve_fds                     ? "--preserve-fds"
-                              : o.no_new_privs                     ? "--no-new-privs"
-                                                                   : nullptr;
+    // of a process reaches it. The host pid is the proxy's (runtime/exec.h).
+    const char* unsupported = o.tty || !o.console_socket.empty() ? "--tty/--console-socket"
+                              : o.process && o.process->terminal ? "`terminal` of --process"
+                              : o.cwd                            ? "--cwd"
+                              : o.uid || o.gid                   ? "--user"
+                              : !o.additional_gids.empty()       ? "--additional-gids"
+                              : !o.caps.empty()                  ? "--cap"
+                              : !o.cgroups.empty()               ? "--cgroup"
+                              : o.preserve_fds                   ? "--preserve-fds"
+                              : o.no_new_privs                   ? "--no-new-privs"
+                                                                 : nullptr;
     if (unsupported)
       return base::Error(base::Category::unimplemented,
                          std::string("`") + unsupported +
                              "`: not supported by `rune exec` into enclave containers in this "
                              "version of rune (the PAL API starts a process from argv and env "
-                             "only, without a host pid)");
+                             "only)");
     std::vector<std::string> args = o.process ? o.process->args : o.args;
     std::vector<std::string> env = o.process ? o.process->env : state_.env;
     if (args.empty()) return base::invalid("exec: no command given");
@@ -159,8 +159,7 @@ class EnclaveHandler final : public Handler {
       });
       env.push_back(kv);
     }
-    int pid = 0;
-    auto r = enclave::client::exec(c.dir, c.id, args, env, o.detach, &pid);
+    auto r = exec_through_proxy(c, o, seccomp_cache_of(c), args, env);
     if (!r.ok()) return std::move(r).error().wrap("exec in container `" + c.id + "`");
     return r;
   }

@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -12,6 +13,8 @@
 #include "base/log.h"
 #include "base/process.h"
 #include "base/socket.h"
+#include "enclave/agent.h"
+#include "enclave/client.h"
 #include "linux/capabilities.h"
 #include "linux/cgroup.h"
 #include "linux/init.h"
@@ -70,8 +73,27 @@ base::Status check_terminal(bool terminal, bool detach, const std::string& conso
   return base::ok();
 }
 
-Result<int> exec_in_container(const Container& c, const ExecOptions& o,
-                              const std::string& seccomp_cache) {
+namespace {
+
+// An enclave container's exec: the entered process is the proxy that has the runelet run
+// `argv`/`env` in the runtime (enclave::client::proxy), over `runelet` (connected by rune).
+struct ProxyFor {
+  int runelet;
+  const std::vector<std::string>& argv;
+  const std::vector<std::string>& env;
+};
+
+// The proxy's descriptors: stdio, the runelet connection and the channel to rune; the rest (the
+// namespace files, the init's root, the cgroup files) never stays in the container.
+void close_all_but(int a, int b) {
+  if (a > b) std::swap(a, b);
+  syscall(SYS_close_range, 3, a - 1, 0);
+  syscall(SYS_close_range, a + 1, b - 1, 0);
+  syscall(SYS_close_range, b + 1, ~0U, 0);
+}
+
+Result<int> enter_and_run(const Container& c, const ExecOptions& o,
+                          const std::string& seccomp_cache, const ProxyFor* proxy) {
   switch (c.status) {
     case oci::Status::running:
     case oci::Status::created:
@@ -90,7 +112,21 @@ Result<int> exec_in_container(const Container& c, const ExecOptions& o,
   auto text = base::read_file(cfg_path, 16 << 20);
   if (!text.ok()) return std::move(text).error().wrap("exec in container `" + c.id + "`");
   ASSIGN_OR_RETURN(oci::Config config, oci::parse_config(*text, cfg_path));
-  ASSIGN_OR_RETURN(oci::Process proc, resolve_exec_process(config.process, o));
+  ExecOptions po;  // the proxy: the container's process, its argv for the early PATH lookup
+  if (proxy) {
+    if (o.process &&
+        (o.process->cwd != config.process.cwd || o.process->user.uid != config.process.user.uid ||
+         o.process->user.gid != config.process.user.gid))
+      return Error(base::Category::unimplemented,
+                   "`--process`: its cwd and user must be the container's in an enclave "
+                   "container (the PAL API starts a process from argv and env only): cwd `" +
+                       o.process->cwd + "`, user " + std::to_string(o.process->user.uid) + ":" +
+                       std::to_string(o.process->user.gid) + "; the container's: cwd `" +
+                       config.process.cwd + "`, user " + std::to_string(config.process.user.uid) +
+                       ":" + std::to_string(config.process.user.gid));
+    po.args = proxy->argv;
+  }
+  ASSIGN_OR_RETURN(oci::Process proc, resolve_exec_process(config.process, proxy ? po : o));
   TRY(check_terminal(proc.terminal, o.detach, o.console_socket));
   TRY(kernel::check_exec_limits(proc));
   if (proc.capabilities)
@@ -171,6 +207,22 @@ Result<int> exec_in_container(const Container& c, const ExecOptions& o,
                            child_ch.send_failed(s.error());
                            _exit(1);
                          }
+                         if (proxy) {
+                           dmz.reset();
+                           close_all_but(proxy->runelet, child_ch.fd());
+                           bool started = false;
+                           auto v = enclave::client::proxy(proxy->runelet, proxy->argv, proxy->env,
+                                                           [&]() -> base::Status {
+                                                             started = true;
+                                                             return child_ch.send_ready();
+                                                           });
+                           if (v.ok()) _exit(*v & 0xff);
+                           if (!started)
+                             child_ch.send_failed(v.error());
+                           else
+                             dprintf(2, "rune: %s\n", v.error().what().c_str());
+                           _exit(127);
+                         }
                          if (!child_ch.send_ready().ok()) _exit(1);
                          // A NOTIFY filter is loaded already (become_process); prepare_exec loads
                          // the others that no_new_privs let wait.
@@ -216,6 +268,23 @@ Result<int> exec_in_container(const Container& c, const ExecOptions& o,
     master = std::move(m).value();
   }
   return wait_foreground(pid, fwd, master.get());
+}
+
+}  // namespace
+
+Result<int> exec_in_container(const Container& c, const ExecOptions& o,
+                              const std::string& seccomp_cache) {
+  return enter_and_run(c, o, seccomp_cache, nullptr);
+}
+
+Result<int> exec_through_proxy(const Container& c, const ExecOptions& o,
+                               const std::string& seccomp_cache,
+                               const std::vector<std::string>& argv,
+                               const std::vector<std::string>& env) {
+  // Connected here, in rune's mount namespace: the proxy cannot reach the state dir from inside.
+  ASSIGN_OR_RETURN(base::UniqueFd sock, enclave::connect_in(c.dir, c.id));
+  ProxyFor proxy{sock.get(), argv, env};
+  return enter_and_run(c, o, seccomp_cache, &proxy);
 }
 
 }  // namespace runtime

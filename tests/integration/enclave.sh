@@ -122,7 +122,7 @@ exec_version() { # exec_version V PAL
   grep -qx to-stderr "$WORK/err" || fail "stderr not forwarded" || return 1
   # What the PAL API cannot honour is refused by name, never ignored.
   local flag name
-  for flag in "--pid-file=$WORK/p|--pid-file" "-t|--tty/--console-socket" "--cwd=/tmp|--cwd" "--user=1|--user" "--cap=CAP_KILL|--cap"; do
+  for flag in "-t|--tty/--console-socket" "--cwd=/tmp|--cwd" "--user=1|--user" "--cap=CAP_KILL|--cap"; do
     name=${flag#*|}; flag=${flag%|*}
     R exec "$flag" ex$1 true </dev/null 2>"$WORK/err" && { fail "exec $flag accepted"; return 1; }
     grep -qF -- "\`$name\`: not supported by \`rune exec\` into enclave containers" "$WORK/err" || fail "exec $flag: $(cat "$WORK/err")" || return 1
@@ -132,6 +132,46 @@ exec_version() { # exec_version V PAL
   assert_gone ex$1 "$pid"
 }
 t_exec_v2() { exec_version 2 liberpal-abitest-v2.so; }
+# The exec proxy: what --pid-file names and an engine waits for and signals.
+ended() { local s; s=$(awk '{print $3}' /proc/$1/stat 2>/dev/null); [ -z "$s" ] || [ "$s" = Z ]; }
+wait_ended() { local i; for i in $(seq 100); do ended "$1" && return 0; sleep 0.05; done; return 1; }
+pal_pid_of() { # pal_pid_of MARKER: the runtime's pid of the process whose $0 is MARKER
+  jq -s -r --arg m "$1" '[.[] | select(.call=="create_process" and .argv[-1]==$m)][0].pid' "$REC/calls.log"; }
+had_kill() { jq -s -e --argjson p "$1" --argjson s "$2" 'any(.[]; .call=="kill" and .pid==$p and .sig==$s)' "$REC/calls.log" >/dev/null; }
+t_exec_proxy_has_a_host_pid_and_relays_signals() {
+  ebundle px liberpal-abitest-v3.so || return 1
+  sh_args 'exec 0</rec/hold; read x'; mkfifo "$REC/hold"
+  R run -d --bundle "$B" px >/dev/null 2>&1 || return 1
+  local init proxy epid i; init=$(pid_of px)
+  R exec -d --pid-file "$WORK/px.pid" px sh -c 'trap "exit 4" TERM; while :; do sleep 0.1; done' x-term </dev/null ||
+    fail "exec -d --pid-file" || return 1
+  proxy=$(cat "$WORK/px.pid"); epid=$(pal_pid_of x-term)
+  [ -n "$proxy" ] && [ "$epid" != null ] || fail "proxy $proxy, runtime pid $epid" || return 1
+  [ "$(readlink /proc/$proxy/ns/pid)" = "$(readlink /proc/$init/ns/pid)" ] || fail "the proxy is not in the container's pid namespace" || return 1
+  [ "$(readlink /proc/$proxy/ns/mnt)" = "$(readlink /proc/$init/ns/mnt)" ] || fail "the proxy is not in the container's mount namespace" || return 1
+  ! ended "$proxy" || fail "the proxy did not wait for its process" || return 1
+  kill -TERM "$proxy"
+  wait_ended "$proxy" || fail "the proxy outlived its process after SIGTERM" || return 1
+  had_kill "$epid" 15 || fail "no pal_kill($epid, SIGTERM): $(calls)" || return 1
+  # SIGKILL cannot be relayed: the runelet sees the connection close and kills the process.
+  R exec -d --pid-file "$WORK/px.pid" px sh -c 'trap "" TERM; while :; do sleep 0.1; done' x-kill </dev/null || fail "exec -d" || return 1
+  proxy=$(cat "$WORK/px.pid"); epid=$(pal_pid_of x-kill)
+  kill -KILL "$proxy"
+  for i in $(seq 100); do had_kill "$epid" 9 && break; sleep 0.05; done
+  had_kill "$epid" 9 || fail "no pal_kill($epid, SIGKILL) after the proxy was killed: $(calls)" || return 1
+  # Foreground: rune waits for the proxy and relays to it; the exit code is the process's.
+  "$RUNE" --root "$ROOT" exec px sh -c 'trap "exit 5" TERM; while :; do sleep 0.1; done' x-fg </dev/null & local bg=$!
+  for i in $(seq 100); do [ "$(pal_pid_of x-fg)" != null ] && break; sleep 0.05; done
+  kill -TERM $bg; wait $bg; local rc=$?
+  [ $rc = 5 ] || fail "foreground exec killed with TERM: exit $rc, want 5" || return 1
+  # A process file with the container's cwd and user (what engines send) is taken; another is not.
+  jq -n '{user:{uid:0,gid:0},cwd:"/",args:["sh","-c","exit 3"],env:["PATH=/bin"]}' > "$WORK/p.json"
+  R exec --process "$WORK/p.json" px </dev/null; rc=$?
+  [ $rc = 3 ] || fail "--process: exit $rc, want 3" || return 1
+  jq '.cwd="/tmp"' "$WORK/p.json" > "$WORK/p2.json"
+  R exec --process "$WORK/p2.json" px </dev/null 2>"$WORK/err" && { fail "a process file with another cwd was taken"; return 1; }
+  grep -q 'its cwd and user must be the container' "$WORK/err" || fail "$(cat "$WORK/err")"
+}
 t_exec_v3() { exec_version 3 liberpal-abitest-v3.so; }
 t_exec_v1_refused() {
   ebundle exv1 liberpal-abitest-v1.so || return 1

@@ -92,3 +92,16 @@ t_exec_it_terminal() {
   tty_session execit "$E_CMD exec -it $id sh" || return 1
   tty_check execit
 }
+t_enclave_exec() {
+  needs_rune || return
+  local id out; id=$(RUN -d -e ENCLAVE_TYPE=sim -e ENCLAVE_RUNTIME_PATH=$SIM_PAL "$IMG" sleep 300) || return 1; track
+  # The engine waits for and signals the proxy whose pid rune wrote (--pid-file).
+  out=$(E exec "$id" sh -c 'echo in-enclave; exit 7' 2>&1)
+  expect_eq "exit code" 7 $? || return 1
+  expect_eq "output" in-enclave "$out" || return 1
+  E exec -d "$id" sh -c 'echo detached > /tmp/d' || fail "exec -d failed" || return 1
+  wait_for E exec "$id" test -s /tmp/d || fail "the detached exec did not run" || return 1
+  # The engine prints the runtime's error on stdout or stderr.
+  out=$(E exec -u 1000 "$id" true 2>&1) && { fail "exec -u into an enclave container was taken"; return 1; }
+  expect_match "refusal" 'cwd and user must be the container' "$out"
+}

@@ -168,6 +168,24 @@ t_run_t_and_exec_t_terminals() {
   tty_session exect "ctr -a $ADDR -n $NS tasks exec -t --exec-id sh1 --fifo-dir $WORK/fifo $c sh" || return 1
   tty_check exect
 }
+t_enclave_exec_and_kill() {
+  needs_rune || return
+  local c out; c=$(cid encx)
+  RUN -d --env ENCLAVE_TYPE=sim --env ENCLAVE_RUNTIME_PATH=$SIM_PAL "$IMG" "$c" sleep 300 >/dev/null || return 1
+  out=$(C tasks exec --exec-id e1 "$c" sh -c 'echo in-enclave; exit 6' 2>&1)
+  expect_eq "exit code" 6 $? || return 1
+  expect_eq "output" in-enclave "$out" || return 1
+  C tasks exec -d --exec-id term "$c" sleep 301 >/dev/null || fail "exec -d" || return 1
+  wait_for exec_runs "$c" term || fail "the exec does not run: $(C tasks ps "$c")" || return 1
+  C tasks kill --exec-id term "$c" || fail "kill --exec-id (TERM) failed" || return 1
+  wait_for exec_gone "$c" term || fail "the enclave exec survived SIGTERM: $(C tasks ps "$c")" || return 1
+  C tasks exec -d --exec-id hard "$c" sh -c 'trap "" TERM; sleep 302' >/dev/null || fail "exec -d" || return 1
+  wait_for exec_runs "$c" hard || return 1
+  C tasks kill -s KILL --exec-id hard "$c" || fail "kill --exec-id -s KILL failed" || return 1
+  wait_for exec_gone "$c" hard || fail "the enclave exec survived SIGKILL: $(C tasks ps "$c")" || return 1
+  out=$(C tasks kill --exec-id hard "$c" 2>&1) && fail "killing an exited exec succeeded: $out"
+  expect_match "NotFound" 'not found' "$out"
+}
 t_enclave_default_profile() {
   needs_rune || return
   local out rc
