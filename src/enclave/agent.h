@@ -5,6 +5,8 @@
 // One request per connection. Requests and replies:
 //   start                      -> started{pid} | error        (create mode: runs the entrypoint)
 //   exec{argv, env} + 3 fds    -> started{pid}, exited{value} | error
+//                                 (between the two, the exec's proxy may send kill{pid, sig};
+//                                 the connection closing first ends the process with SIGKILL)
 //   kill{pid, sig}             -> ok | error
 //   attest{target info}        -> report{bytes} | error
 // An error reply carries errno, category and the message.

@@ -45,57 +45,6 @@ base::Status kill(const std::string& dir, const std::string& id, int pid, int si
   return base::ok();
 }
 
-base::Result<int> exec(const std::string& dir, const std::string& id,
-                       const std::vector<std::string>& argv, const std::vector<std::string>& env,
-                       bool detach, int* pid_out) {
-  // Signals for the process are caught from here on, so none is lost before it runs.
-  sigset_t fwd = base::relayable_signals(), old;
-  if (!detach) sigprocmask(SIG_BLOCK, &fwd, &old);
-  struct Restore {
-    bool on;
-    sigset_t* old;
-    ~Restore() {
-      if (on) sigprocmask(SIG_SETMASK, old, nullptr);
-    }
-  } restore{!detach, &old};
-
-  Message m;
-  m.type = MsgType::exec;
-  m.payload = encode_lists({argv, env});
-  base::UniqueFd conn;
-  ASSIGN_OR_RETURN(Message started, request(dir, id, m, &conn, {0, 1, 2}));
-  if (started.type != MsgType::started)
-    return base::Error(base::Category::internal, "unexpected reply to exec");
-  const int pid = started.a;
-  if (pid_out) *pid_out = pid;
-  if (detach) return 0;
-
-  base::UniqueFd sfd(signalfd(-1, &fwd, SFD_CLOEXEC));
-  if (!sfd.valid()) return base::sys_error("signalfd");
-  std::string peer = "the init-runelet of container `" + id + "`";
-  for (;;) {
-    pollfd p[2] = {{conn.get(), POLLIN, 0}, {sfd.get(), POLLIN, 0}};
-    if (poll(p, 2, -1) < 0) {
-      if (errno == EINTR) continue;
-      return base::sys_error("poll");
-    }
-    if (p[1].revents & POLLIN) {
-      signalfd_siginfo si;
-      if (read(sfd.get(), &si, sizeof si) == sizeof si) {
-        int sig = static_cast<int>(si.ssi_signo);
-        if (base::relayed_to_container(sig))
-          (void)kill(dir, id, pid, sig);  // the process may be gone already
-      }
-    }
-    if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
-      auto r = recv_message(conn.get(), peer);
-      if (!r.ok()) return std::move(r).error();
-      if (r->type == MsgType::error) return error_from(*r);
-      if (r->type == MsgType::exited) return r->a;
-    }
-  }
-}
-
 base::Result<int> proxy(int sock, const std::vector<std::string>& argv,
                         const std::vector<std::string>& env,
                         const std::function<base::Status()>& on_started) {

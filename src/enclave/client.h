@@ -14,12 +14,6 @@ namespace enclave::client {
 base::Result<int> start(const std::string& state_dir, const std::string& id);
 // pal_kill(pid, sig) in the container's runtime (pid -1: every process).
 base::Status kill(const std::string& state_dir, const std::string& id, int pid, int sig);
-// Runs a further process in the container's runtime. Foreground: forwards the signals rune
-// receives to it and returns its exit value; detached: returns 0 once it runs. `pid_out`
-// receives the runtime's pid for it.
-base::Result<int> exec(const std::string& state_dir, const std::string& id,
-                       const std::vector<std::string>& argv, const std::vector<std::string>& env,
-                       bool detach, int* pid_out);
 // The exec proxy (docs/pal-api.md, "exec"), run by a process inside the container: over `sock`
 // (connected to runelet.sock before it entered the mount namespace) asks the runelet to start
 // argv/env in the runtime on this process's own stdio, calls `on_started` once it runs, passes
