@@ -29,7 +29,7 @@ const std::vector<Flag> kCreateFlags = {
 std::vector<Flag> run_flags() {
   auto f = kCreateFlags;
   f.push_back({"detach", 'd', kBool, "", "detach from the container's process"});
-  f.push_back({"keep", 0, kBool, "", "accepted for runc compatibility; rejected when set"});
+  f.push_back({"keep", 0, kBool, "", "do not delete the container after it exits"});
   return f;
 }
 
@@ -79,6 +79,14 @@ const std::vector<Command>& commands() {
        0,
        0,
        cmd_spec},
+      {"events",
+       "[flags] <container-id>",
+       "print the container's resource usage (and OOM kills) as runc's events",
+       {{"interval", 0, kValue, "value", "time between stats events (default 5s)"},
+        {"stats", 0, kBool, "", "print the stats once and exit"}},
+       1,
+       1,
+       cmd_events},
       {"exec",
        "[flags] <container-id> <command> [args...]",
        "run a further process in a running container (enclave containers: in their runtime, "

@@ -70,6 +70,7 @@ int cmd_resume(const Args&, const Globals&);
 int cmd_ps(const Args&, const Globals&);
 int cmd_update(const Args&, const Globals&);
 int cmd_features(const Args&, const Globals&);
+int cmd_events(const Args&, const Globals&);
 int cmd_unsupported(const Args&, const Globals&);
 
 }  // namespace rune

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <vector>
 
 #include "base/fd.h"
@@ -46,6 +47,16 @@ Status write_file(const std::string& path, std::string_view data) {
   if (n < 0) return sys_error("write `" + path + "`");
   if (static_cast<size_t>(n) != data.size()) return sys_error("short write to `" + path + "`", EIO);
   return ok();
+}
+
+std::vector<std::string> list_dir(const std::string& dir) {
+  std::vector<std::string> out;
+  DIR* d = opendir(dir.c_str());
+  if (!d) return out;
+  while (dirent* e = readdir(d))
+    if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) out.push_back(e->d_name);
+  closedir(d);
+  return out;
 }
 
 Status create_file(const std::string& path, std::string_view data, mode_t mode) {

@@ -389,16 +389,9 @@ namespace {
 // The sub-cgroups below `dir` (made by the workload, or for `exec --cgroup`), deepest first, as
 // runc removes them.
 void remove_children(const std::string& dir) {
-  DIR* d = opendir(dir.c_str());
-  if (!d) return;
-  std::vector<std::string> subs;
-  while (dirent* e = readdir(d))
-    if (e->d_type == DT_DIR && strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-      subs.push_back(dir + "/" + e->d_name);
-  closedir(d);
-  for (const auto& sub : subs) {
-    (void)remove_cgroups({sub});
-  }
+  for (const auto& name : base::list_dir(dir))
+    if (struct stat st; lstat((dir + "/" + name).c_str(), &st) == 0 && S_ISDIR(st.st_mode))
+      (void)remove_cgroups({dir + "/" + name});
 }
 
 }  // namespace

@@ -712,6 +712,11 @@ Result<int> Runtime::run(const CreateOptions& o) {
     master = std::move(m).value();
   }
   int code = wait_foreground(pid, fwd, master.get());
+  if (o.keep) {  // as runc: the stopped container stays until `delete`
+    sigprocmask(SIG_SETMASK, &old, nullptr);
+    if (!st.own_pid_ns) (void)kernel::signal_cgroup(st.cgroup_dirs, SIGKILL);
+    return code;
+  }
   TRY(finish(false));
   return code;
 }

@@ -23,6 +23,7 @@ struct CreateOptions {
   int preserve_fds = 0;
   bool detach = false;          // run: return once the container runs (create always does)
   bool no_new_keyring = false;  // keep the caller's session keyring instead of `_ses.<id>`
+  bool keep = false;            // run: leave the stopped container (state, cgroups) for `delete`
 };
 
 class Runtime {

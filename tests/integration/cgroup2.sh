@@ -73,6 +73,19 @@ t_rune_sees_a_cgroup2_only_host() {
   R delete -f $ID-1 && assert_no_leftovers $ID-1
 }
 
+t_events_stats_from_cgroup2() {
+  bundle a; sh_args 'sleep 30'
+  R run -d --bundle "$B" $ID-ev </dev/null || fail "run -d" || return 1
+  local out; out=$(R events --stats $ID-ev) || fail "events --stats" || return 1
+  jq -e '.type == "stats" and (.data | keys_unsorted) == ["cpu","cpuset","memory","pids","blkio","hugetlb","intel_rdt","network_interfaces"]' <<<"$out" >/dev/null ||
+    fail "shape: $out" || return 1
+  # What cgroup2 owns on this host (hugetlb, see above) is read from it.
+  local sizes; sizes=$(ls $CG/$ID-ev | sed -n 's/^hugetlb\.\([0-9]*[KMG]B\)\.current$/\1/p' | sort | tr '\n' ' ')
+  [ "$(jq -r '.data.hugetlb | keys | join(" ")' <<<"$out") " = "$sizes" ] || [ -z "$sizes" ] ||
+    fail "hugetlb sizes: $(jq -c .data.hugetlb <<<"$out") want [$sizes]" || return 1
+  R delete -f $ID-ev && assert_no_leftovers $ID-ev
+}
+
 t_hugetlb_max_in_a_nested_cgroup() {
   [ -d /sys/kernel/mm/hugepages/hugepages-2048kB ] || { echo "SKIPPED: no 2MB huge pages here"; return 0; }
   grep -qw hugetlb $CG/cgroup.controllers || { echo "SKIPPED: cgroup2 has no hugetlb controller here ($(cat $CG/cgroup.controllers))"; return 0; }

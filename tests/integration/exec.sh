@@ -196,6 +196,49 @@ preserved" ] || fail "got: $out" || return 1
   return 0
 }
 
+t_run_keep_leaves_the_stopped_container() {
+  bundle keep-$$; sh_args 'exit 3'
+  R run --keep --bundle "$B" keep-$$ </dev/null; local rc=$?
+  [ $rc = 3 ] || fail "exit code $rc, want 3" || return 1
+  [ "$(status_of keep-$$)" = stopped ] || fail "status $(status_of keep-$$), want stopped" || return 1
+  R delete keep-$$ || fail "delete" || return 1
+  assert_no_leftovers keep-$$
+}
+
+# The leaf paths of a stats event, numbers and array indices left out (values differ by run).
+stat_paths() { jq -c '[paths(scalars) | map(select(type == "string")) | join(".")] | unique
+  | map(select(test("^data\\.memory\\.cache$") | not))'; }
+t_events_stats_in_runcs_shape_and_oom_kills() {
+  [ -d /sys/fs/cgroup/memory ] || { echo "SKIPPED: no v1 memory hierarchy (cgroup2.sh checks v2)"; return 0; }
+  local res='.linux.resources={"pids":{"limit":50},"memory":{"limit":33554432}}'
+  running ev-$$ "$res" || return 1
+  local ours theirs
+  ours=$(R events --stats ev-$$) || fail "events --stats" || return 1
+  jq -e '.type == "stats" and .data.memory.usage.limit == 33554432 and .data.pids.limit == 50 and .data.pids.current >= 1' <<<"$ours" >/dev/null ||
+    fail "stats: $ours" || return 1
+  # The same paths as runc 1.1's for the same config on this host.
+  if command -v runc >/dev/null; then
+    local rb=$WORK/runc-bundle; mkdir -p "$rb"
+    jq --arg r "$B/rootfs" '.root.path=$r' "$B/config.json" > "$rb/config.json"
+    runc --root "$WORK/runc-state" run -d --bundle "$rb" rev-$$ </dev/null >/dev/null 2>&1 || fail "runc run -d" || return 1
+    theirs=$(runc --root "$WORK/runc-state" events --stats rev-$$)
+    runc --root "$WORK/runc-state" delete -f rev-$$
+    [ "$(stat_paths <<<"$ours")" = "$(stat_paths <<<"$theirs")" ] ||
+      fail "paths differ from runc's: ours $(stat_paths <<<"$ours") runc $(stat_paths <<<"$theirs")" || return 1
+  fi
+  # An OOM kill in the container is an `oom` event; the stream ends when the container stops.
+  "$RUNE" --root "$ROOT" events --interval 200ms ev-$$ > "$WORK/events" 2>&1 & local ev=$!
+  sleep 0.3
+  R exec ev-$$ dd if=/dev/zero of=/dev/null bs=100M count=1 </dev/null >/dev/null 2>&1
+  local i; for i in $(seq 50); do grep -q '"type":"oom"' "$WORK/events" && break; sleep 0.1; done
+  grep -q "{\"type\":\"oom\",\"id\":\"ev-$$\"}" "$WORK/events" || fail "no oom event: $(head -c 300 "$WORK/events")" || return 1
+  grep -q '"type":"stats"' "$WORK/events" || fail "no periodic stats" || return 1
+  R kill ev-$$ KILL
+  for i in $(seq 50); do kill -0 $ev 2>/dev/null || break; sleep 0.1; done
+  kill -0 $ev 2>/dev/null && { kill $ev; fail "events did not end with the container"; return 1; }
+  refused 'is not running' R events --stats ev-$$
+}
+
 # tmux_run SESSION CMD: CMD in a new 120x40 tmux session; the terminal's settings (stty -g)
 # before and after it go to $WORK/SESSION.before and .after, then its exit code to .rc.
 tmux_run() {
