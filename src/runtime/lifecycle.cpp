@@ -28,6 +28,7 @@
 #include "linux/sync.h"
 #include "linux/sys.h"
 #include "runtime/exec.h"
+#include "runtime/notify.h"
 #include "runtime/terminal.h"
 
 namespace runtime {
@@ -272,6 +273,8 @@ Result<Runtime::Created> Runtime::do_create(const CreateOptions& o, Mode mode) {
     config.process.env.push_back("LISTEN_FDS=" + std::to_string(listen_fds));
     config.process.env.push_back("LISTEN_PID=1");
   }
+  const std::string notify = host_notify_socket();
+  if (!notify.empty()) add_notify_env(config.process);
   TRY_WRAP(kernel::check_exec_limits(config.process), cfg_path);
   if (config.process.capabilities)
     for (const auto& w : kernel::drop_ungrantable_capabilities(*config.process.capabilities))
@@ -322,6 +325,17 @@ Result<Runtime::Created> Runtime::do_create(const CreateOptions& o, Mode mode) {
 
   TRY(store_.reserve(o.id));
   CreateGuard guard(store_, o.id);
+  if (!notify.empty()) {
+    // sd-notify: the container's own socket directory, bound at /run/notify (notify.h).
+    oci::Config one;
+    ASSIGN_OR_RETURN(oci::Mount m, make_notify_dir(store_.dir(o.id)));
+    one.mounts.push_back(m);
+    auto step = kernel::plan_mounts(one, bundle);
+    if (!step.ok()) return std::move(step).error().wrap("NOTIFY_SOCKET");
+    step->at(0).index = config.mounts.size();
+    config.mounts.push_back(std::move(m));
+    plan.mounts.push_back(std::move(step->at(0)));
+  }
   guard.set_cgroups(cg->dirs);
   CreateRecord record{cg->dirs, 0, 0};
   TRY(save_record(store_.dir(o.id), record));
@@ -512,8 +526,15 @@ Status Runtime::start(const std::string& id) {
       return Error(base::Category::failed_precondition,
                    "cannot start container `" + id + "`: it is paused");
   }
+  const std::string notify = host_notify_socket();
+  base::UniqueFd notify_sock;
+  if (!notify.empty()) {
+    ASSIGN_OR_RETURN(notify_sock, bind_notify(c.dir));
+  }
   TRY(handler_of(c.state)->start(c));
   if (!c.state.hooks.start_container.empty()) TRY(wait_for_workload(c.state));
+  if (notify_sock.valid())
+    TRY(relay_ready(notify_sock.get(), notify, c.state.pid, c.state.pid_start));
   run_hooks_warning(c.state.hooks.poststart,
                     oci::hook_state_json(id, oci::Status::running, c.state.pid, c.state.bundle,
                                          c.state.annotations),
@@ -687,11 +708,22 @@ Result<int> Runtime::run(const CreateOptions& o) {
     if (!st.own_pid_ns) (void)kernel::signal_cgroup(st.cgroup_dirs, SIGKILL);
     return destroy(st);
   };
+  const std::string notify = host_notify_socket();
+  base::UniqueFd notify_sock;
+  if (!notify.empty()) {
+    auto b = bind_notify(store_.dir(o.id));
+    if (!b.ok()) {
+      (void)finish(true);
+      return std::move(b).error();
+    }
+    notify_sock = std::move(b).value();
+  }
   Status s = created->channel.send_start();
   if (s.ok()) {
     s = created->handler->started(created->channel);
     if (!s.ok()) s = std::move(s).error().wrap("run container `" + o.id + "`");
   }
+  if (s.ok() && notify_sock.valid()) s = relay_ready(notify_sock.get(), notify, pid, st.pid_start);
   created->channel.close();
   if (!s.ok()) {
     (void)finish(true);

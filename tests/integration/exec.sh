@@ -3,9 +3,10 @@
 # process's identity, every namespace of the init joined, cgroups, seccomp, terminals (console
 # socket and the relay of rune's own terminal, through tmux), detach and pid file, the paused and
 # stopped refusals. (Security of the exec path: security.sh; engines: tests/e2e/engines.)
-# Needs CONSOLE_RECEIVER (tests/helpers/console_receiver).
+# Needs CONSOLE_RECEIVER (tests/helpers/console_receiver) and SD_NOTIFY (tests/helpers/sd_notify).
 . "$(dirname "$0")/lib.sh"
 CONSOLE_RECEIVER=${CONSOLE_RECEIVER:?set CONSOLE_RECEIVER to tests/helpers/console_receiver}
+SD_NOTIFY=${SD_NOTIFY:?set SD_NOTIFY to tests/helpers/sd_notify}
 USERNS_MAPS='.linux.uidMappings=[{"containerID":0,"hostID":100000,"size":65536}] | .linux.gidMappings=[{"containerID":0,"hostID":100000,"size":65536}]'
 userns_possible() { unshare --user true 2>/dev/null; }
 
@@ -196,6 +197,26 @@ preserved" ] || fail "got: $out" || return 1
   return 0
 }
 
+t_sd_notify_ready_reaches_the_host_socket() {
+  bundle nt-$$; cp "$SD_NOTIFY" "$B/rootfs/bin/sd_notify"
+  sh_args 'echo "$NOTIFY_SOCKET"; sleep 0.3; sd_notify send "STATUS=starting"; sd_notify send "READY=1"; sleep 30'
+  "$SD_NOTIFY" listen "$WORK/host.sock" "$WORK/host.msgs" 8 & local l=$!
+  local i; for i in $(seq 50); do [ -S "$WORK/host.sock" ] && break; sleep 0.02; done
+  # run -d returns once READY=1 came (as runc): the host socket has it by then.
+  NOTIFY_SOCKET=$WORK/host.sock R run -d --bundle "$B" nt-$$ </dev/null >"$WORK/nt.out" 2>&1 || fail "run -d: $(cat "$WORK/nt.out")" || return 1
+  sleep 0.2
+  grep -qx 'READY=1' "$WORK/host.msgs" || fail "no READY=1 at the host: $(cat "$WORK/host.msgs" 2>/dev/null)" || return 1
+  grep -qx "MAINPID=$(R state nt-$$ | jq .pid)" "$WORK/host.msgs" || fail "no MAINPID: $(cat "$WORK/host.msgs")" || return 1
+  grep -q STATUS "$WORK/host.msgs" && { fail "more than READY was relayed: $(cat "$WORK/host.msgs")"; return 1; }
+  # create + start: start waits for READY the same way.
+  : > "$WORK/host.msgs"
+  NOTIFY_SOCKET=$WORK/host.sock R create --bundle "$B" nt2-$$ </dev/null >/dev/null 2>&1 || fail "create" || return 1
+  NOTIFY_SOCKET=$WORK/host.sock R start nt2-$$ || fail "start" || return 1
+  sleep 0.2
+  grep -qx 'READY=1' "$WORK/host.msgs" || fail "start: no READY=1 at the host: $(cat "$WORK/host.msgs")" || return 1
+  kill $l 2>/dev/null
+  return 0
+}
 t_run_keep_leaves_the_stopped_container() {
   bundle keep-$$; sh_args 'exit 3'
   R run --keep --bundle "$B" keep-$$ </dev/null; local rc=$?
