@@ -130,15 +130,23 @@ pid_t fork_with(int flags, int cgroup_dir, bool* in_cgroup) {
 base::Result<pid_t> clone_init(const NamespacePlan& ns, const std::function<void()>& child,
                                int cgroup_dir, bool* in_cgroup) {
   if (!ns.joins_in_helper) {
-    for (const auto& j : ns.joins)
-      if (j.type == oci::NsType::pid && setns(j.fd.get(), CLONE_NEWPID) != 0)
+    // Joining a pid namespace changes where rune's next child goes, not rune: after the clone,
+    // rune's children (hooks it runs, a sanitizer's helper) go to its own namespace again.
+    base::UniqueFd own;
+    for (const auto& j : ns.joins) {
+      if (j.type != oci::NsType::pid) continue;
+      own.reset(open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC));
+      if (setns(j.fd.get(), CLONE_NEWPID) != 0)
         return base::sys_error(j.what + ": join the `pid` namespace");
+    }
     pid_t pid = fork_with(ns.clone_flags, cgroup_dir, in_cgroup);
-    if (pid < 0) return base::sys_error("clone the container's init process");
     if (pid == 0) {
       child();
       _exit(127);
     }
+    int err = errno;
+    if (own.valid()) (void)setns(own.get(), CLONE_NEWPID);
+    if (pid < 0) return base::sys_error("clone the container's init process", err);
     return pid;
   }
   int pfd[2];

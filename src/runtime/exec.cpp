@@ -231,6 +231,10 @@ Result<int> enter_and_run(const Container& c, const ExecOptions& o,
                                               dmz.get());
                        },
                        join.v2_dir.get(), &join.v2_in_clone));
+#if defined(__SANITIZE_ADDRESS__)
+  // As in create (lifecycle.cpp): LeakSanitizer's exit check needs rune dumpable (tests only).
+  prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+#endif
   child_ch.close();
   join = {};
   console.reset();
