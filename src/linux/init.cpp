@@ -106,7 +106,7 @@ base::Status init_container(const InitPlan& p, Sys& sys, ChildChannel& ch, std::
         "`linux.uidMappings`/`linux.gidMappings`: become root in the user namespace (is id 0 "
         "mapped?)");
   // As root of the container's user namespace, so that the keyring is the container's.
-  if (!p.session_keyring.empty()) TRY(join_session_keyring(p.session_keyring, p.ns->user));
+  if (!p.session_keyring.empty()) TRY(join_session_keyring(p.session_keyring, true, p.ns->user));
   if (p.ns->new_cgroup_ns && sys.unshare(CLONE_NEWCGROUP) != 0)
     return base::sys_error("create the `cgroup` namespace");
   if (p.ns->new_time_ns) TRY(new_time_namespace(c.linux.time_offsets));
@@ -180,7 +180,7 @@ base::Status enter_container(const EnterPlan& p, Sys& sys, ChildChannel& ch, std
   // As host root still (a user namespace may not raise them).
   TRY(set_rlimits(0, p.process->rlimits));
   TRY(join_namespaces(sys, p.joins));
-  if (!p.session_keyring.empty()) TRY(join_session_keyring(p.session_keyring, p.user_ns));
+  if (!p.session_keyring.empty()) TRY(join_session_keyring(p.session_keyring, false, false));
   // The init's root: its mount namespace's root after pivot_root, or the directory it chrooted
   // to (no pivot_root, or no mount namespace of its own).
   if (sys.fchdir(p.root) != 0 || chroot(".") != 0 || chdir("/") != 0)

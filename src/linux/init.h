@@ -51,7 +51,6 @@ struct EnterPlan {
   int preserve_fds = 0;
   int console_fd = -1;
   std::string session_keyring;  // the container's, joined too; empty: none
-  bool user_ns = false;         // the container has its own user namespace
 };
 
 // The filter still to load at execve (prepare_exec): none when init_container loaded it already

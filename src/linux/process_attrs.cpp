@@ -66,11 +66,12 @@ base::Status set_personality(unsigned long domain) {
   return base::ok();
 }
 
-base::Result<bool> join_session_keyring(const std::string& name, bool user_ns) {
+base::Result<bool> join_session_keyring(const std::string& name, bool creator, bool user_ns) {
   constexpr long kJoinSessionKeyring = 1, kSetPerm = 5, kDescribe = 6;
   long id = syscall(SYS_keyctl, kJoinSessionKeyring, name.c_str());
   if (id < 0 && errno == ENOSYS) return false;
   if (id < 0) return base::sys_error("join the session keyring `" + name + "`");
+  if (!creator) return true;
   // "type;uid;gid;perm;description": the permission mask is the fourth field (hex).
   char desc[512];
   long n = syscall(SYS_keyctl, kDescribe, id, desc, sizeof desc);

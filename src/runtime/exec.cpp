@@ -144,7 +144,6 @@ Result<int> enter_and_run(const Container& c, const ExecOptions& o,
   plan.preserve_fds = o.preserve_fds;
   plan.seccomp = seccomp ? &*seccomp : nullptr;
   if (!c.state.no_new_keyring) plan.session_keyring = "_ses." + c.id;
-  plan.user_ns = config.linux.find_ns(oci::NsType::user) != nullptr;
   ASSIGN_OR_RETURN(auto joins, kernel::open_namespaces_of(c.state.pid, config.linux.namespaces));
   kernel::NamespacePlan pid_ns;  // joined here, before the clone; the child joins the others
   for (auto& j : joins) {
