@@ -1,5 +1,8 @@
 // rune: argument parsing and dispatch only; the work is in src/.
+#include <unistd.h>
+
 #include <cstdio>
+#include <cstdlib>
 #include <span>
 
 #include "base/log.h"
@@ -12,6 +15,9 @@ int main(int argc, char** argv) {
   // Global flags come before the command name; the command and its arguments follow.
   auto ga = base::flags::parse(rune::global_flags(), args, base::flags::Order::flags_first, "rune");
   if (!ga.ok()) return rune::fail(ga.error(), g);
+  // An unprivileged user's containers live in its runtime directory (as runc's).
+  if (const char* xdg = getenv("XDG_RUNTIME_DIR"); geteuid() != 0 && xdg && *xdg)
+    g.root = std::string(xdg) + "/rune";
   g.root = ga->get("root", g.root);
   g.log = ga->get("log");
   g.log_format = ga->get("log-format", "text");

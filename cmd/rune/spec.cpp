@@ -37,10 +37,6 @@ base::Result<std::string> default_sim_pal() {
 }  // namespace
 
 int cmd_spec(const Args& a, const Globals& g) {
-  if (a.has("rootless"))
-    return fail(base::invalid(
-                    "`--rootless`: rootless containers are not supported by this version of rune"),
-                g);
   std::string t;
   if (a.has("enclave")) {
     std::string pal;
@@ -60,6 +56,8 @@ int cmd_spec(const Args& a, const Globals& g) {
   } else {
     t = oci::spec_template();
   }
+  // As runc: the caller's ids (runc spec --rootless run as root maps host id 0).
+  if (a.has("rootless")) t = oci::rootless_spec(t, geteuid(), getegid());
   std::string dir = a.get("bundle", ".");
   std::string path = base::path_join(dir, "config.json");
   if (base::path_exists(path))

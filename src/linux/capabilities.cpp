@@ -7,6 +7,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "base/file.h"
+
 namespace kernel {
 
 using base::Status;
@@ -95,8 +97,18 @@ Status set_user_and_capabilities(const oci::User& user,
   }
   if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0) return base::sys_error("prctl(PR_SET_KEEPCAPS)");
   std::vector<gid_t> groups(user.additional_gids.begin(), user.additional_gids.end());
-  if (setgroups(groups.size(), groups.data()) != 0)
-    return base::sys_error("`process.user.additionalGids`: setgroups");
+  if (setgroups(groups.size(), groups.data()) != 0) {
+    // A rootless container's user namespace denies setgroups (its gid_map was written by an
+    // unprivileged rune): without additional gids the process keeps the namespace's, as runc's.
+    int err = errno;
+    auto deny = base::read_file("/proc/self/setgroups", 64);
+    if (!(err == EPERM && groups.empty() && deny.ok() && deny->rfind("deny", 0) == 0))
+      return base::sys_error("`process.user.additionalGids`: setgroups" +
+                                 std::string(deny.ok() && deny->rfind("deny", 0) == 0
+                                                 ? " (denied in a rootless container)"
+                                                 : ""),
+                             err);
+  }
   if (setresgid(user.gid, user.gid, user.gid) != 0)
     return base::sys_error("`process.user.gid`: setgid " + std::to_string(user.gid));
   if (setresuid(user.uid, user.uid, user.uid) != 0)

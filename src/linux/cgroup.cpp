@@ -107,6 +107,17 @@ CgroupSet cgroup_set_of(const std::vector<std::string>& dirs) {
   return cg;
 }
 
+void keep_delegated(CgroupSet& cg) {
+  CgroupSet kept;
+  for (size_t i = 0; i < cg.dirs.size(); ++i) {
+    std::string parent = cg.dirs[i].substr(0, cg.dirs[i].rfind('/'));
+    if (access(parent.c_str(), W_OK) != 0) continue;
+    kept.hierarchies.push_back(cg.hierarchies[i]);
+    kept.dirs.push_back(cg.dirs[i]);
+  }
+  cg = std::move(kept);
+}
+
 Result<CgroupSet> sub_cgroups(const CgroupSet& cg, const std::vector<std::string>& specs) {
   std::map<std::string, std::string> paths;  // controller ("" = every hierarchy) -> sub path
   for (const auto& spec : specs) {

@@ -47,6 +47,10 @@ base::Result<CgroupSet> sub_cgroups(const CgroupSet& cg, const std::vector<std::
 
 base::Result<CgroupSet> plan_cgroups(const std::string& cgroups_path, const std::string& id);
 
+// Rootless: keeps the hierarchies whose container directory the caller may make (its parent is
+// writable: delegated to the caller), drops the others.
+void keep_delegated(CgroupSet& cg);
+
 // mkdir -p every directory (initializing cpuset.cpus/mems of new cpuset cgroups).
 base::Status create_cgroups(const CgroupSet& cg);
 // Whether a v1 hierarchy of `cg` has `controller`.

@@ -97,6 +97,7 @@ base::Status init_container(const InitPlan& p, Sys& sys, ChildChannel& ch, std::
   // Off the start path: rune is busy with the cgroups until Go.
   auto made = make_dmz();
   TRY(ch.wait_go(&init_pid));
+  if (p.rootless_maps) prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   if (!made.ok()) return std::move(made).error();
   dmz = std::move(made).value();
   if (!p.ns->joins_in_helper) TRY(join_namespaces(sys, p.ns->joins));

@@ -39,6 +39,9 @@ struct InitPlan {
   std::string id, bundle;
   int console_fd = -1;          // process.terminal: the console socket (console.h)
   std::string session_keyring;  // `_ses.<id>`, joined by the init; empty: --no-new-keyring
+  // An unprivileged rune writes the id maps of the init's new user namespace: /proc/<init>/
+  // uid_map is its to write only while the init is dumpable (until Go, as runc's).
+  bool rootless_maps = false;
 };
 
 // A further process entering a running container (`rune exec`), planned by rune.

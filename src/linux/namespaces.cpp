@@ -207,6 +207,9 @@ base::Status write_id_maps(pid_t pid, const std::vector<oci::IdMapping>& uid_map
   std::string dir = "/proc/" + std::to_string(pid) + "/";
   // One write each: the kernel takes a map in a single write only.
   TRY_WRAP(base::write_file(dir + "uid_map", map_text(uid_mappings)), "`linux.uidMappings`");
+  // An unprivileged rune (rootless) may write a gid map only once setgroups is denied.
+  if (geteuid() != 0)
+    TRY_WRAP(base::write_file(dir + "setgroups", "deny"), "`linux.gidMappings` (rootless)");
   TRY_WRAP(base::write_file(dir + "gid_map", map_text(gid_mappings)), "`linux.gidMappings`");
   return base::ok();
 }

@@ -196,4 +196,30 @@ std::string enclave_spec_template(const std::string& pal_host_path) {
   return j.dump(1, '\t') + "\n";
 }
 
+std::string rootless_spec(const std::string& base, uint32_t uid, uint32_t gid) {
+  auto j = nlohmann::ordered_json::parse(base);
+  auto& linux = j["linux"];
+  auto ns = nlohmann::ordered_json::array();
+  for (const auto& n : linux["namespaces"])
+    if (n["type"] != "network" && n["type"] != "user") ns.push_back(n);
+  ns.push_back({{"type", "user"}});
+  linux["namespaces"] = ns;
+  linux["uidMappings"] = {{{"containerID", 0}, {"hostID", uid}, {"size", 1}}};
+  linux["gidMappings"] = {{{"containerID", 0}, {"hostID", gid}, {"size", 1}}};
+  linux.erase("resources");
+  for (auto& m : j["mounts"]) {
+    if (m["destination"] == "/sys") {
+      m["type"] = "none";
+      m["source"] = "/sys";
+      m["options"] = {"rbind", "nosuid", "noexec", "nodev", "ro"};
+      continue;
+    }
+    auto opts = nlohmann::ordered_json::array();
+    for (const auto& o : m["options"])
+      if (o.get<std::string>().rfind("gid=", 0) != 0) opts.push_back(o);
+    m["options"] = opts;
+  }
+  return j.dump(1, '\t') + "\n";
+}
+
 }  // namespace oci

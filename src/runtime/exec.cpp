@@ -146,12 +146,16 @@ Result<int> enter_and_run(const Container& c, const ExecOptions& o,
   if (!c.state.no_new_keyring) plan.session_keyring = "_ses." + c.id;
   ASSIGN_OR_RETURN(auto joins, kernel::open_namespaces_of(c.state.pid, config.linux.namespaces));
   kernel::NamespacePlan pid_ns;  // joined here, before the clone; the child joins the others
+  // Rootless: rune may join the pid namespace only from inside the container's user namespace,
+  // so a helper joins them all, user first, and clones the process (namespaces.h).
+  const bool helper = geteuid() != 0 && !joins.empty() && joins.front().type == oci::NsType::user;
   for (auto& j : joins) {
-    if (j.type == oci::NsType::pid)
+    if (helper || j.type == oci::NsType::pid)
       pid_ns.joins.push_back(std::move(j));
     else
       plan.joins.push_back(std::move(j));
   }
+  pid_ns.joins_in_helper = helper;
   const std::string root_path = "/proc/" + std::to_string(c.state.pid) + "/root";
   base::UniqueFd root(open(root_path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!root.valid()) return base::sys_error("open the container's root (`" + root_path + "`)");

@@ -106,6 +106,19 @@ namespace {
                        dmz.get());
 }
 
+// The first resource limit `r` sets, by its config field, or nullptr.
+const char* first_resource(const oci::Resources& r) {
+  if (r.memory) return "linux.resources.memory";
+  if (r.cpu) return "linux.resources.cpu";
+  if (r.pids_limit) return "linux.resources.pids";
+  if (r.block_io) return "linux.resources.blockIO";
+  if (!r.hugepage_limits.empty()) return "linux.resources.hugepageLimits";
+  if (r.network) return "linux.resources.network";
+  if (!r.rdma.empty()) return "linux.resources.rdma";
+  if (!r.unified.empty()) return "linux.resources.unified";
+  return nullptr;
+}
+
 // systemd socket activation, passed on as runc does: when LISTEN_PID is rune's pid, the
 // LISTEN_FDS descriptors from 3 go to the container (before --preserve-fds' ones), which sees
 // LISTEN_FDS=N and LISTEN_PID=1.
@@ -315,8 +328,21 @@ Result<Runtime::Created> Runtime::do_create(const CreateOptions& o, Mode mode) {
   auto ns = kernel::plan_namespaces(config.linux.namespaces);
   if (!ns.ok()) return std::move(ns).error().wrap(cfg_path);
   plan.ns = &ns.value();
+  plan.rootless_maps = geteuid() != 0 && (plan.ns->clone_flags & CLONE_NEWUSER);
   auto cg = kernel::plan_cgroups(config.linux.cgroups_path, o.id);
   if (!cg.ok()) return std::move(cg).error().wrap(cfg_path);
+  if (geteuid() != 0) {
+    // Rootless: cgroups only where they are delegated; limits without one are an error.
+    kernel::keep_delegated(*cg);
+    if (const char* field = first_resource(config.linux.resources); field && cg->dirs.empty())
+      return base::Error(base::Category::failed_precondition,
+                         std::string("`") + field +
+                             "`: a rootless container has no cgroup to set it in (none is "
+                             "delegated to uid " +
+                             std::to_string(geteuid()) + ")")
+          .wrap(cfg_path);
+    config.linux.device_rules.clear();  // enforced by nothing without a cgroup (as runc)
+  }
   for (size_t i = 0; i < cg->hierarchies.size(); ++i) {
     const std::string& mp = cg->hierarchies[i].mountpoint;
     bool whole = cg->hierarchies.size() == 1 && cg->hierarchies[i].v2;
@@ -388,8 +414,9 @@ Result<Runtime::Created> Runtime::do_create(const CreateOptions& o, Mode mode) {
   // CVE-2019-5736: the init is rune's image until it execs. Not dumpable (inherited through
   // clone(), so from the init's first instruction): no process of the container without
   // CAP_SYS_PTRACE can open its /proc/<pid>/exe (or mem, fd, ...). And it execs the workload
-  // through a sealed rune-dmz, never from rune's image (linux/dmz.h).
-  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  // through a sealed rune-dmz, never from rune's image (linux/dmz.h). Rootless: the init turns
+  // non-dumpable itself at Go, once rune has written its id maps (init.h).
+  if (!plan.rootless_maps) prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   ASSIGN_OR_RETURN(kernel::CgroupJoin join, kernel::open_cgroup_join(*cg));
   plan.cgroups = &join;
   kernel::ChildChannel child_ch;

@@ -217,6 +217,41 @@ t_sd_notify_ready_reaches_the_host_socket() {
   kill $l 2>/dev/null
   return 0
 }
+# as_user CMD...: CMD as uid/gid 1000 without supplementary groups (no passwd entry needed).
+as_user() { setpriv --reuid 1000 --regid 1000 --clear-groups "$@"; }
+t_rootless_container_of_an_unprivileged_user() {
+  userns_possible || { echo "SKIPPED: this kernel refuses user namespaces here (chroot?)"; return 0; }
+  as_user true 2>/dev/null || { echo "SKIPPED: setpriv cannot switch to uid 1000 here"; return 0; }
+  local b=$WORK/rootless-$$ xdg=$WORK/xdg-$$
+  mkdir -p "$b" "$xdg"; cp -a "$WORK/rootfs" "$b/rootfs"; chown 1000:1000 "$b" "$xdg"; chmod 700 "$xdg"
+  (cd "$b" && as_user "$RUNE" spec --rootless) || fail "spec --rootless as uid 1000" || return 1
+  jq -e '.linux.uidMappings == [{"containerID":0,"hostID":1000,"size":1}] and .linux.gidMappings[0].hostID == 1000
+         and ([.linux.namespaces[].type] | index("user") and (index("network") | not)) and (.linux.resources == null)' "$b/config.json" >/dev/null ||
+    fail "spec --rootless: $(jq -c .linux "$b/config.json")" || return 1
+  jq '.process.terminal=false | .process.args=["sh","-c","cat /proc/self/uid_map | tr -s \" \" | sed \"s/^ //\"; id -u; exit 4"]' "$b/config.json" > "$b/c" && mv "$b/c" "$b/config.json"
+  chown 1000:1000 "$b/config.json"
+  local out rc
+  out=$(cd "$b" && XDG_RUNTIME_DIR=$xdg as_user "$RUNE" run rl-$$ </dev/null 2>&1); rc=$?
+  [ $rc = 4 ] || fail "run as uid 1000: exit $rc: $out" || return 1
+  [ "$out" = "0 1000 1
+0" ] || fail "in the container: $out" || return 1
+  # Its state is under $XDG_RUNTIME_DIR/rune, and detached containers are the user's to manage.
+  jq '.process.args=["sleep","30"]' "$b/config.json" > "$b/c" && mv "$b/c" "$b/config.json" && chown 1000:1000 "$b/config.json"
+  (cd "$b" && XDG_RUNTIME_DIR=$xdg as_user "$RUNE" run -d rl-$$ </dev/null) || fail "run -d as uid 1000" || return 1
+  [ -f "$xdg/rune/rl-$$/state.json" ] || fail "no state under \$XDG_RUNTIME_DIR/rune" || return 1
+  XDG_RUNTIME_DIR=$xdg as_user "$RUNE" list -q | grep -qx rl-$$ || fail "list as uid 1000" || return 1
+  XDG_RUNTIME_DIR=$xdg as_user "$RUNE" exec rl-$$ id -u </dev/null | grep -qx 0 || fail "exec as uid 1000" || return 1
+  XDG_RUNTIME_DIR=$xdg as_user "$RUNE" delete -f rl-$$ || fail "delete -f as uid 1000" || return 1
+  [ -e "$xdg/rune/rl-$$" ] && { fail "state left"; return 1; }
+  # Limits need a delegated cgroup: an error naming the field, nothing left.
+  jq '.linux.resources={"pids":{"limit":10}}' "$b/config.json" > "$b/c" && mv "$b/c" "$b/config.json" && chown 1000:1000 "$b/config.json"
+  out=$(cd "$b" && XDG_RUNTIME_DIR=$xdg as_user "$RUNE" run rl-$$ </dev/null 2>&1) && { fail "limits without a cgroup were taken"; return 1; }
+  grep -q '`linux.resources.pids`: a rootless container has no cgroup' <<<"$out" || fail "error: $out" || return 1
+  [ -e "$xdg/rune/rl-$$" ] && { fail "state left after the refusal"; return 1; }
+  # As root, --rootless maps host id 0 (as runc spec --rootless does).
+  mkdir -p "$WORK/rs-$$" && (cd "$WORK/rs-$$" && R spec --rootless) &&
+    jq -e '.linux.uidMappings[0].hostID == 0' "$WORK/rs-$$/config.json" >/dev/null || fail "spec --rootless as root"
+}
 t_run_keep_leaves_the_stopped_container() {
   bundle keep-$$; sh_args 'exit 3'
   R run --keep --bundle "$B" keep-$$ </dev/null; local rc=$?
