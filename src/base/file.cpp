@@ -49,6 +49,16 @@ Status write_file(const std::string& path, std::string_view data) {
   return ok();
 }
 
+bool write_all(int fd, std::string_view data) {
+  while (!data.empty()) {
+    ssize_t w = write(fd, data.data(), data.size());
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return false;
+    data.remove_prefix(static_cast<size_t>(w));
+  }
+  return true;
+}
+
 std::vector<std::string> list_dir(const std::string& dir) {
   std::vector<std::string> out;
   DIR* d = opendir(dir.c_str());

@@ -19,6 +19,8 @@ Result<std::string> read_fd(int fd, size_t limit, const std::string& what);
 Result<std::string> read_file_at(int dirfd, const std::string& path, size_t limit = 16 << 20);
 // Writes `data` to an existing file (O_WRONLY|O_TRUNC), as used for /proc and cgroup files.
 Status write_file(const std::string& path, std::string_view data);
+// Writes all of `data` to `fd` (retrying short writes and EINTR); false with errno set on error.
+bool write_all(int fd, std::string_view data);
 // The names in directory `dir` (not . and ..); empty when it cannot be read.
 std::vector<std::string> list_dir(const std::string& dir);
 // Creates `path` (which must not exist) with `mode` and writes `data` to it.

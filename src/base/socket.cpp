@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstddef>
 #include <cstring>
 
 namespace base {
@@ -56,17 +57,26 @@ ssize_t recv_with_fds(int sock, void* buf, size_t len, std::vector<UniqueFd>& fd
   return r;
 }
 
-Result<UniqueFd> connect_unix(const std::string& path, const std::string& what) {
-  sockaddr_un addr{};
+Result<socklen_t> unix_address(const std::string& path, sockaddr_un& addr,
+                               const std::string& what) {
+  addr = {};
   addr.sun_family = AF_UNIX;
   if (path.empty() || path.size() >= sizeof addr.sun_path)
     return invalid(what + ": `" + path + "` is " + (path.empty() ? "empty" : "too long") +
                    " for a socket address");
   memcpy(addr.sun_path, path.data(), path.size());
+  const bool abstract = path[0] == '@';
+  if (abstract) addr.sun_path[0] = '\0';
+  return static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + path.size() + (abstract ? 0 : 1));
+}
+
+Result<UniqueFd> connect_unix(const std::string& path, const std::string& what) {
+  sockaddr_un addr;
+  ASSIGN_OR_RETURN(socklen_t len, unix_address(path, addr, what));
   UniqueFd sock(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
   if (!sock.valid()) return sys_error(what + ": socket");
   int r;
-  do r = connect(sock.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  do r = connect(sock.get(), reinterpret_cast<sockaddr*>(&addr), len);
   while (r != 0 && errno == EINTR);
   if (r != 0) return sys_error(what + ": connect to `" + path + "`");
   return sock;

@@ -2,7 +2,9 @@
 // lays out the control message. Callers keep their own framing and error texts.
 #pragma once
 
+#include <sys/socket.h>
 #include <sys/types.h>
+#include <sys/un.h>
 
 #include <cstddef>
 #include <span>
@@ -26,6 +28,11 @@ ssize_t send_with_fds(int sock, const void* data, size_t len, std::span<const in
 // returns (-1 with errno).
 ssize_t recv_with_fds(int sock, void* buf, size_t len, std::vector<UniqueFd>& fds,
                       int* msg_flags = nullptr);
+
+// `path` as a unix socket address in `addr` (a leading '@' names an abstract one, as systemd
+// writes NOTIFY_SOCKET); its length. An empty path or one too long for sun_path is an error naming
+// `what`.
+Result<socklen_t> unix_address(const std::string& path, sockaddr_un& addr, const std::string& what);
 
 // A close-on-exec stream socket connected to the unix socket at `path`; errors name `what` and
 // the path (a path too long for sun_path is one).

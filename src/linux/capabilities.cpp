@@ -101,12 +101,11 @@ Status set_user_and_capabilities(const oci::User& user,
     // A rootless container's user namespace denies setgroups (its gid_map was written by an
     // unprivileged rune): without additional gids the process keeps the namespace's, as runc's.
     int err = errno;
-    auto deny = base::read_file("/proc/self/setgroups", 64);
-    if (!(err == EPERM && groups.empty() && deny.ok() && deny->rfind("deny", 0) == 0))
-      return base::sys_error("`process.user.additionalGids`: setgroups" +
-                                 std::string(deny.ok() && deny->rfind("deny", 0) == 0
-                                                 ? " (denied in a rootless container)"
-                                                 : ""),
+    auto setgroups_file = base::read_file("/proc/self/setgroups", 64);
+    bool denied = setgroups_file.ok() && setgroups_file->rfind("deny", 0) == 0;
+    if (!(err == EPERM && denied && groups.empty()))
+      return base::sys_error(std::string("`process.user.additionalGids`: setgroups") +
+                                 (denied ? " (denied in a rootless container)" : ""),
                              err);
   }
   if (setresgid(user.gid, user.gid, user.gid) != 0)

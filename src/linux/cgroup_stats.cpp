@@ -141,16 +141,25 @@ bool pure_v2(const CgroupSet& cg) {
   return !cg.hierarchies.empty();
 }
 
-json hugetlb_v1(const std::string& dir) {
-  json out = json::object();
-  if (dir.empty()) return out;
+// The huge page sizes ("2MB") of the files `hugetlb.<size><suffix>` in `dir` (not v2's
+// `hugetlb.<size>.rsvd.*`).
+std::vector<std::string> hugetlb_sizes(const std::string& dir, const std::string& suffix) {
+  const std::string prefix = "hugetlb.";
+  std::vector<std::string> sizes;
+  if (dir.empty()) return sizes;
   for (const auto& name : base::list_dir(dir)) {
-    // hugetlb.<size>.usage_in_bytes
-    const std::string suffix = ".usage_in_bytes";
-    if (name.rfind("hugetlb.", 0) != 0 || name.size() <= suffix.size() + 8 ||
+    if (name.size() <= prefix.size() + suffix.size() || name.rfind(prefix, 0) != 0 ||
         name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0)
       continue;
-    std::string size = name.substr(8, name.size() - 8 - suffix.size());
+    std::string size = name.substr(prefix.size(), name.size() - prefix.size() - suffix.size());
+    if (size.find('.') == std::string::npos) sizes.push_back(size);
+  }
+  return sizes;
+}
+
+json hugetlb_v1(const std::string& dir) {
+  json out = json::object();
+  for (const auto& size : hugetlb_sizes(dir, ".usage_in_bytes")) {
     json h;
     put_nonzero(h, "usage", num(dir, "hugetlb." + size + ".usage_in_bytes"));
     put_nonzero(h, "max", num(dir, "hugetlb." + size + ".max_usage_in_bytes"));
@@ -325,15 +334,9 @@ json stats_v2(const std::string& dir) {
   if (!ios.empty()) b["ioServicedRecursive"] = ios;
   d["blkio"] = b;
   json h = json::object();
-  for (const auto& name : base::list_dir(dir)) {
-    const std::string suffix = ".current";
-    if (name.rfind("hugetlb.", 0) != 0 || name.size() <= suffix.size() + 8 ||
-        name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0 ||
-        name.find(".rsvd.") != std::string::npos)
-      continue;
-    std::string size = name.substr(8, name.size() - 8 - suffix.size());
+  for (const auto& size : hugetlb_sizes(dir, ".current")) {
     json e;
-    put_nonzero(e, "usage", num(dir, name));
+    put_nonzero(e, "usage", num(dir, "hugetlb." + size + ".current"));
     e["failcnt"] = flat_keyed(dir, "hugetlb." + size + ".events")["max"];
     h[size] = e;
   }

@@ -107,7 +107,10 @@ base::Status init_container(const InitPlan& p, Sys& sys, ChildChannel& ch, std::
         "`linux.uidMappings`/`linux.gidMappings`: become root in the user namespace (is id 0 "
         "mapped?)");
   // As root of the container's user namespace, so that the keyring is the container's.
-  if (!p.session_keyring.empty()) TRY(join_session_keyring(p.session_keyring, true, p.ns->user));
+  if (!p.session_keyring.empty()) {
+    ASSIGN_OR_RETURN(long keyring, join_session_keyring(p.session_keyring));
+    if (keyring) TRY(allow_keyring_search(keyring, p.session_keyring, p.ns->user));
+  }
   if (p.ns->new_cgroup_ns && sys.unshare(CLONE_NEWCGROUP) != 0)
     return base::sys_error("create the `cgroup` namespace");
   if (p.ns->new_time_ns) TRY(new_time_namespace(c.linux.time_offsets));
@@ -172,7 +175,7 @@ base::Status become_process(Sys& sys, const oci::Process& proc, const SeccompPro
 }
 
 base::Status enter_container(const EnterPlan& p, Sys& sys, ChildChannel& ch, std::string& exe,
-                             base::UniqueFd& dmz) {
+                             base::UniqueFd* dmz) {
   syscall(SYS_close_range, 3 + p.preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
   if (p.cgroups) {
     TRY_WRAP(join_cgroups_self(*p.cgroups), "put the process in the container's cgroups");
@@ -181,12 +184,14 @@ base::Status enter_container(const EnterPlan& p, Sys& sys, ChildChannel& ch, std
   // As host root still (a user namespace may not raise them).
   TRY(set_rlimits(0, p.process->rlimits));
   TRY(join_namespaces(sys, p.joins));
-  if (!p.session_keyring.empty()) TRY(join_session_keyring(p.session_keyring, false, false));
+  if (!p.session_keyring.empty()) TRY(join_session_keyring(p.session_keyring));
   // The init's root: its mount namespace's root after pivot_root, or the directory it chrooted
   // to (no pivot_root, or no mount namespace of its own).
   if (sys.fchdir(p.root) != 0 || chroot(".") != 0 || chdir("/") != 0)
     return base::sys_error("enter the container's root directory");
-  ASSIGN_OR_RETURN(dmz, make_dmz());
+  if (dmz) {
+    ASSIGN_OR_RETURN(*dmz, make_dmz());
+  }
   return become_process(sys, *p.process, p.seccomp, p.console_fd, ch, exe);
 }
 

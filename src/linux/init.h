@@ -74,9 +74,10 @@ base::Status init_container(const InitPlan& p, Sys& sys, ChildChannel& ch, std::
                             int& init_pid, base::UniqueFd& dmz);
 
 // In a process entering a running container, from clone() to the exec: its cgroups, rlimits,
-// the container's namespaces (user first), root, then become_process. `dmz` receives rune-dmz.
+// the container's namespaces (user first), root, then become_process. `dmz` receives rune-dmz
+// (nullptr: the process will not exec, as an enclave exec's proxy).
 base::Status enter_container(const EnterPlan& p, Sys& sys, ChildChannel& ch, std::string& exe,
-                             base::UniqueFd& dmz);
+                             base::UniqueFd* dmz);
 
 // The process's own part, for the init and for processes entering the container: the terminal
 // (with a console socket), `process.cwd` (resolved inside the root without magic links), the

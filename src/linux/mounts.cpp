@@ -310,35 +310,39 @@ std::string MountStep::describe() const {
   return s;
 }
 
+Result<MountStep> plan_mount(const oci::Mount& m, size_t i, const std::string& bundle) {
+  std::string field = "mounts[" + std::to_string(i) + "]";
+  MountStep s;
+  s.index = i;
+  s.destination = base::clean_path("/" + m.destination);
+  if (s.destination == "/")
+    return base::invalid("`" + field + ".destination`: cannot mount over the container's root");
+  s.type = m.type;
+  ASSIGN_OR_RETURN(s.opts, parse_mount_options(m.options, field + ".options"));
+  if (m.type == "bind") s.opts.bind = true;
+  if (s.opts.bind) {
+    s.kind = MountKind::bind;
+    s.source = m.source[0] == '/' ? m.source : base::path_join(bundle, m.source);
+    struct stat st;
+    if (stat(s.source.c_str(), &st) != 0)
+      return base::sys_error("`" + field + ".source`: bind source `" + s.source + "`");
+    s.file_target = !S_ISDIR(st.st_mode);
+  } else if (m.type == "cgroup") {
+    s.kind = MountKind::cgroup;
+    s.source = m.source;
+  } else {
+    s.source = m.source.empty() ? m.type : m.source;
+  }
+  if (s.opts.copy_up && (s.kind != MountKind::regular || m.type != "tmpfs"))
+    return base::invalid("`" + field + ".options`: `tmpcopyup` applies to tmpfs mounts only");
+  return s;
+}
+
 Result<std::vector<MountStep>> plan_mounts(const oci::Config& c, const std::string& bundle) {
   std::vector<MountStep> plan;
   plan.reserve(c.mounts.size());
   for (size_t i = 0; i < c.mounts.size(); ++i) {
-    const oci::Mount& m = c.mounts[i];
-    std::string field = "mounts[" + std::to_string(i) + "]";
-    MountStep s;
-    s.index = i;
-    s.destination = base::clean_path("/" + m.destination);
-    if (s.destination == "/")
-      return base::invalid("`" + field + ".destination`: cannot mount over the container's root");
-    s.type = m.type;
-    ASSIGN_OR_RETURN(s.opts, parse_mount_options(m.options, field + ".options"));
-    if (m.type == "bind") s.opts.bind = true;
-    if (s.opts.bind) {
-      s.kind = MountKind::bind;
-      s.source = m.source[0] == '/' ? m.source : base::path_join(bundle, m.source);
-      struct stat st;
-      if (stat(s.source.c_str(), &st) != 0)
-        return base::sys_error("`" + field + ".source`: bind source `" + s.source + "`");
-      s.file_target = !S_ISDIR(st.st_mode);
-    } else if (m.type == "cgroup") {
-      s.kind = MountKind::cgroup;
-      s.source = m.source;
-    } else {
-      s.source = m.source.empty() ? m.type : m.source;
-    }
-    if (s.opts.copy_up && (s.kind != MountKind::regular || m.type != "tmpfs"))
-      return base::invalid("`" + field + ".options`: `tmpcopyup` applies to tmpfs mounts only");
+    ASSIGN_OR_RETURN(MountStep s, plan_mount(c.mounts[i], i, bundle));
     plan.push_back(std::move(s));
   }
   return plan;

@@ -47,6 +47,8 @@ struct MountStep {
 
 // Builds the mount plan. Bind sources are resolved against `bundle` and must exist.
 base::Result<std::vector<MountStep>> plan_mounts(const oci::Config& c, const std::string& bundle);
+// The step of one mount, `mounts[index]` (for a mount rune adds once its source exists).
+base::Result<MountStep> plan_mount(const oci::Mount& m, size_t index, const std::string& bundle);
 
 // A cgroup hierarchy as the container should see it under a `cgroup` mount.
 struct CgroupBind {

@@ -66,12 +66,16 @@ base::Status set_personality(unsigned long domain) {
   return base::ok();
 }
 
-base::Result<bool> join_session_keyring(const std::string& name, bool creator, bool user_ns) {
-  constexpr long kJoinSessionKeyring = 1, kSetPerm = 5, kDescribe = 6;
+base::Result<long> join_session_keyring(const std::string& name) {
+  constexpr long kJoinSessionKeyring = 1;
   long id = syscall(SYS_keyctl, kJoinSessionKeyring, name.c_str());
-  if (id < 0 && errno == ENOSYS) return false;
+  if (id < 0 && errno == ENOSYS) return 0;
   if (id < 0) return base::sys_error("join the session keyring `" + name + "`");
-  if (!creator) return true;
+  return id;
+}
+
+base::Status allow_keyring_search(long id, const std::string& name, bool user_ns) {
+  constexpr long kSetPerm = 5, kDescribe = 6;
   // "type;uid;gid;perm;description": the permission mask is the fourth field (hex).
   char desc[512];
   long n = syscall(SYS_keyctl, kDescribe, id, desc, sizeof desc);
@@ -88,7 +92,7 @@ base::Result<bool> join_session_keyring(const std::string& name, bool creator, b
   perm |= user_ns ? 0x8 : 0x80000;  // KEY_OTH_SEARCH : KEY_USR_SEARCH
   if (syscall(SYS_keyctl, kSetPerm, id, perm) != 0)
     return base::sys_error("set the permissions of the session keyring `" + name + "`");
-  return true;
+  return base::ok();
 }
 
 base::Status new_time_namespace(const std::map<std::string, oci::TimeOffset>& offsets) {

@@ -20,11 +20,12 @@ base::Status set_io_priority(const oci::IoPriority& io);
 // linux.personality (the domain; the runtime-spec defines no flags).
 base::Status set_personality(unsigned long domain);
 // The container's session keyring, as runc makes it: joins (creating it if needed) the keyring
-// named `name` (`_ses.<id>`), so that the container does not share rune's caller's. The init
-// (`creator`) adds search permission for the owner's uid (`user_ns`: for others, as ids differ
-// there), so that the container's execs can join it too; they change nothing.
-// Kernels without keyrings (ENOSYS) are not an error: the result says whether one was joined.
-base::Result<bool> join_session_keyring(const std::string& name, bool creator, bool user_ns);
+// named `name` (`_ses.<id>`), so that the container does not share rune's caller's. Its serial
+// number, or 0 on kernels without keyrings (ENOSYS is not an error).
+base::Result<long> join_session_keyring(const std::string& name);
+// The init, after joining: adds search permission on keyring `id` for the owner's uid (`user_ns`:
+// for others, as ids differ there), so that the container's execs can join it too.
+base::Status allow_keyring_search(long id, const std::string& name, bool user_ns);
 // A new time namespace for the init's children and its own execve (CLONE_NEWTIME cannot be a
 // clone() flag: it overlaps the exit-signal byte), with linux.timeOffsets written before any
 // process enters it.

@@ -847,6 +847,14 @@ Result<Resources> parse_resources_json(std::string_view text, std::string_view w
   return std::move(linux.resources);
 }
 
+void set_env(std::vector<std::string>& env, const std::string& kv) {
+  const std::string key = kv.substr(0, kv.find('='));
+  std::erase_if(env, [&](const std::string& x) {
+    return x.compare(0, key.size(), key) == 0 && (x.size() == key.size() || x[key.size()] == '=');
+  });
+  env.push_back(kv);
+}
+
 Result<Process> parse_process_json(std::string_view text, std::string_view what) {
   ASSIGN_OR_RETURN(base::Json doc, base::parse_json(text, what));
   Process p;

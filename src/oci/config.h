@@ -269,6 +269,9 @@ base::Result<Resources> parse_resources_json(std::string_view json_text, std::st
                                              std::vector<DeviceRule>* device_rules = nullptr);
 
 // Parses a runtime-spec `process` object on its own (`rune exec --process FILE`).
+// Sets `kv` (KEY=VALUE) in `env`: every entry of the same KEY goes, `kv` is appended.
+void set_env(std::vector<std::string>& env, const std::string& kv);
+
 base::Result<Process> parse_process_json(std::string_view json_text, std::string_view what);
 
 // Capability name ("CAP_CHOWN") to number, or -1.

@@ -152,13 +152,7 @@ class EnclaveHandler final : public Handler {
     std::vector<std::string> args = o.process ? o.process->args : o.args;
     std::vector<std::string> env = o.process ? o.process->env : state_.env;
     if (args.empty()) return base::invalid("exec: no command given");
-    for (const auto& kv : o.env) {
-      std::string key = kv.substr(0, kv.find('='));
-      std::erase_if(env, [&](const std::string& x) {
-        return x.compare(0, key.size() + 1, key + "=") == 0 || x == key;
-      });
-      env.push_back(kv);
-    }
+    for (const auto& kv : o.env) oci::set_env(env, kv);
     auto r = exec_through_proxy(c, o, seccomp_cache_of(c), args, env);
     if (!r.ok()) return std::move(r).error().wrap("exec in container `" + c.id + "`");
     return r;

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <optional>
 
+#include "base/file.h"
 #include "base/json.h"
 #include "linux/cgroup.h"
 #include "linux/cgroup_stats.h"
@@ -15,24 +16,10 @@ namespace runtime {
 
 namespace {
 
-bool write_line(int fd, const std::string& s) {
-  std::string line = s + "\n";
-  const char* p = line.data();
-  size_t n = line.size();
-  while (n > 0) {
-    ssize_t w = write(fd, p, n);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) return false;
-    p += w;
-    n -= static_cast<size_t>(w);
-  }
-  return true;
-}
-
 std::string event(const char* type, const std::string& id, const std::string& data = "") {
   std::string e = std::string("{\"type\":\"") + type + "\",\"id\":" + base::json_quote(id);
   if (!data.empty()) e += ",\"data\":" + data;
-  return e + "}";
+  return e + "}\n";  // one event a line
 }
 
 bool is_live(oci::Status s) {
@@ -84,7 +71,8 @@ base::Status events(Runtime& rt, const std::string& id, bool stats_once, int int
   const kernel::CgroupSet cg = kernel::cgroup_set_of(in.state.cgroup_dirs);
   auto stats = [&]() -> base::Status {
     ASSIGN_OR_RETURN(std::string data, kernel::stats_json(cg));
-    if (!write_line(out_fd, event("stats", id, data))) return base::sys_error("write the event");
+    if (!base::write_all(out_fd, event("stats", id, data)))
+      return base::sys_error("write the event");
     return base::ok();
   };
   if (stats_once) return stats();
@@ -97,7 +85,7 @@ base::Status events(Runtime& rt, const std::string& id, bool stats_once, int int
     auto now = rt.info(id);
     if (r > 0 && (p.revents & POLLIN)) {
       for (uint64_t n = oom->take(); n > 0; --n)
-        if (!write_line(out_fd, event("oom", id))) return base::sys_error("write the event");
+        if (!base::write_all(out_fd, event("oom", id))) return base::sys_error("write the event");
     }
     if (!now.ok() || !is_live(now->status)) return base::ok();  // the container has stopped
     if (r == 0) TRY(stats());

@@ -52,12 +52,7 @@ Result<oci::Process> resolve_exec_process(const oci::Process& container, const E
     // Ambient needs inheritable, which --cap does not add (runc: only with inheritable ones).
     if (c.inheritable & bit) c.ambient |= bit;
   }
-  for (const auto& kv : o.env) {
-    std::string key = kv.substr(0, kv.find('='));
-    std::erase_if(
-        p.env, [&](const std::string& x) { return x.compare(0, key.size() + 1, key + "=") == 0; });
-    p.env.push_back(kv);
-  }
+  for (const auto& kv : o.env) oci::set_env(p.env, kv);
   if (p.args.empty() || p.args[0].empty()) return base::invalid("`rune exec`: no command given");
   if (p.cwd.empty() || p.cwd[0] != '/')
     return base::invalid("`--cwd`: `" + p.cwd + "` is not an absolute path");
@@ -193,47 +188,47 @@ Result<int> enter_and_run(const Container& c, const ExecOptions& o,
   TRY(kernel::make_sync_pair(parent_ch, child_ch));
   // CVE-2019-5736: rune's image is not dumpable while it is in the container (linux/dmz.h).
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-  ASSIGN_OR_RETURN(pid_t pid,
-                   kernel::clone_init(
-                       pid_ns,
-                       [&] {
-                         parent_ch.close();
-                         console_peer.reset();
-                         sigset_t none;
-                         sigemptyset(&none);
-                         sigprocmask(SIG_SETMASK, &none, nullptr);
-                         kernel::RealSys sys;
-                         std::string exe;
-                         base::UniqueFd dmz;
-                         base::Status s = kernel::enter_container(plan, sys, child_ch, exe, dmz);
-                         if (!s.ok()) {
-                           child_ch.send_failed(s.error());
-                           _exit(1);
-                         }
-                         if (proxy) {
-                           dmz.reset();
-                           close_all_but(proxy->runelet, child_ch.fd());
-                           bool started = false;
-                           auto v = enclave::client::proxy(proxy->runelet, proxy->argv, proxy->env,
-                                                           [&]() -> base::Status {
-                                                             started = true;
-                                                             return child_ch.send_ready();
-                                                           });
-                           if (v.ok()) _exit(*v & 0xff);
-                           if (!started)
-                             child_ch.send_failed(v.error());
-                           else
-                             dprintf(2, "rune: %s\n", v.error().what().c_str());
-                           _exit(127);
-                         }
-                         if (!child_ch.send_ready().ok()) _exit(1);
-                         // A NOTIFY filter is loaded already (become_process); prepare_exec loads
-                         // the others that no_new_privs let wait.
-                         kernel::exec_process(proc, exe, plan.preserve_fds,
-                                              seccomp && !seccomp->notify ? &*seccomp : nullptr,
-                                              dmz.get());
-                       },
-                       join.v2_dir.get(), &join.v2_in_clone));
+  ASSIGN_OR_RETURN(
+      pid_t pid,
+      kernel::clone_init(
+          pid_ns,
+          [&] {
+            parent_ch.close();
+            console_peer.reset();
+            sigset_t none;
+            sigemptyset(&none);
+            sigprocmask(SIG_SETMASK, &none, nullptr);
+            kernel::RealSys sys;
+            std::string exe;
+            base::UniqueFd dmz;
+            base::Status s =
+                kernel::enter_container(plan, sys, child_ch, exe, proxy ? nullptr : &dmz);
+            if (!s.ok()) {
+              child_ch.send_failed(s.error());
+              _exit(1);
+            }
+            if (proxy) {
+              close_all_but(proxy->runelet, child_ch.fd());
+              bool started = false;
+              auto v = enclave::client::proxy(proxy->runelet, proxy->argv, proxy->env,
+                                              [&]() -> base::Status {
+                                                started = true;
+                                                return child_ch.send_ready();
+                                              });
+              if (v.ok()) _exit(*v & 0xff);
+              if (!started)
+                child_ch.send_failed(v.error());
+              else
+                dprintf(2, "rune: %s\n", v.error().what().c_str());
+              _exit(127);
+            }
+            if (!child_ch.send_ready().ok()) _exit(1);
+            // A NOTIFY filter is loaded already (become_process); prepare_exec loads
+            // the others that no_new_privs let wait.
+            kernel::exec_process(proc, exe, plan.preserve_fds,
+                                 seccomp && !seccomp->notify ? &*seccomp : nullptr, dmz.get());
+          },
+          join.v2_dir.get(), &join.v2_in_clone));
 #if defined(__SANITIZE_ADDRESS__)
   // As in create (lifecycle.cpp): LeakSanitizer's exit check needs rune dumpable (tests only).
   prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);

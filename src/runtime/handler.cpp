@@ -45,14 +45,6 @@ base::Status Handler::kill(const Container& c, int sig, bool all) {
   return base::ok();
 }
 
-base::Result<int> Handler::exec(const Container& c, const ExecOptions&) {
-  return base::Error(base::Category::unimplemented,
-                     "cannot exec in container `" + c.id +
-                         "`: exec into ordinary containers is not supported by this version of "
-                         "rune (only into enclave containers)",
-                     ENOTSUP);
-}
-
 base::Result<std::vector<uint8_t>> Handler::attest(const Container& c,
                                                    const std::vector<uint8_t>&) {
   return base::Error(base::Category::failed_precondition,

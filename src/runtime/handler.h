@@ -93,7 +93,7 @@ class Handler {
   // `rune kill`: signals the init (or, with `all`, every process in the cgroups).
   virtual base::Status kill(const Container& c, int sig, bool all);
   // `rune exec`; foreground returns the process's exit value.
-  virtual base::Result<int> exec(const Container& c, const ExecOptions& o);
+  virtual base::Result<int> exec(const Container& c, const ExecOptions& o) = 0;
   // `rune attest`: a local report for `target_info`.
   virtual base::Result<std::vector<uint8_t>> attest(const Container& c,
                                                     const std::vector<uint8_t>& target_info);

@@ -280,11 +280,8 @@ Result<Runtime::Created> Runtime::do_create(const CreateOptions& o, Mode mode) {
   ASSIGN_OR_RETURN(oci::Config config, oci::parse_config(*text, cfg_path));
   const int listen_fds = socket_activation_fds();
   if (listen_fds > 0) {
-    std::erase_if(config.process.env, [](const std::string& e) {
-      return e.rfind("LISTEN_FDS=", 0) == 0 || e.rfind("LISTEN_PID=", 0) == 0;
-    });
-    config.process.env.push_back("LISTEN_FDS=" + std::to_string(listen_fds));
-    config.process.env.push_back("LISTEN_PID=1");
+    oci::set_env(config.process.env, "LISTEN_FDS=" + std::to_string(listen_fds));
+    oci::set_env(config.process.env, "LISTEN_PID=1");
   }
   const std::string notify = host_notify_socket();
   if (!notify.empty()) add_notify_env(config.process);
@@ -353,14 +350,11 @@ Result<Runtime::Created> Runtime::do_create(const CreateOptions& o, Mode mode) {
   CreateGuard guard(store_, o.id);
   if (!notify.empty()) {
     // sd-notify: the container's own socket directory, bound at /run/notify (notify.h).
-    oci::Config one;
     ASSIGN_OR_RETURN(oci::Mount m, make_notify_dir(store_.dir(o.id)));
-    one.mounts.push_back(m);
-    auto step = kernel::plan_mounts(one, bundle);
+    auto step = kernel::plan_mount(m, config.mounts.size(), bundle);
     if (!step.ok()) return std::move(step).error().wrap("NOTIFY_SOCKET");
-    step->at(0).index = config.mounts.size();
     config.mounts.push_back(std::move(m));
-    plan.mounts.push_back(std::move(step->at(0)));
+    plan.mounts.push_back(std::move(step).value());
   }
   guard.set_cgroups(cg->dirs);
   CreateRecord record{cg->dirs, 0, 0};
@@ -728,12 +722,12 @@ Result<int> Runtime::run(const CreateOptions& o) {
   const pid_t pid = created->pid;
   const oci::ContainerState& st = created->state;
   // Ends what run made: the init (unless already reaped), anything left in the cgroups (a
-  // container without its own pid namespace), the cgroups and the state.
-  auto finish = [&](bool kill_init) -> Status {
+  // container without its own pid namespace), and unless `keep`, the cgroups and the state.
+  auto finish = [&](bool kill_init, bool keep = false) -> Status {
     if (kill_init) base::kill_and_reap(pid);
     if (!detach) sigprocmask(SIG_SETMASK, &old, nullptr);
     if (!st.own_pid_ns) (void)kernel::signal_cgroup(st.cgroup_dirs, SIGKILL);
-    return destroy(st);
+    return keep ? base::ok() : destroy(st);
   };
   const std::string notify = host_notify_socket();
   base::UniqueFd notify_sock;
@@ -771,12 +765,7 @@ Result<int> Runtime::run(const CreateOptions& o) {
     master = std::move(m).value();
   }
   int code = wait_foreground(pid, fwd, master.get());
-  if (o.keep) {  // as runc: the stopped container stays until `delete`
-    sigprocmask(SIG_SETMASK, &old, nullptr);
-    if (!st.own_pid_ns) (void)kernel::signal_cgroup(st.cgroup_dirs, SIGKILL);
-    return code;
-  }
-  TRY(finish(false));
+  TRY(finish(false, o.keep));  // --keep: the stopped container stays until `delete` (as runc)
   return code;
 }
 

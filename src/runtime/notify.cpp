@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "base/process.h"
+#include "base/socket.h"
 
 namespace runtime {
 
@@ -17,19 +18,6 @@ namespace {
 
 constexpr const char* kDir = "notify";
 constexpr const char* kInContainer = "/run/notify";
-
-// A socket address for `path`; '@' starts an abstract one (as systemd writes it).
-base::Result<socklen_t> address(const std::string& path, sockaddr_un& addr,
-                                const std::string& what) {
-  addr = {};
-  addr.sun_family = AF_UNIX;
-  if (path.empty() || path.size() >= sizeof addr.sun_path)
-    return base::invalid(what + ": `" + path + "` is not a usable socket address");
-  memcpy(addr.sun_path, path.data(), path.size());
-  if (path[0] == '@') addr.sun_path[0] = '\0';
-  return static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + path.size() +
-                                (path[0] == '@' ? 0 : 1));
-}
 
 }  // namespace
 
@@ -39,9 +27,7 @@ std::string host_notify_socket() {
 }
 
 void add_notify_env(oci::Process& process) {
-  std::erase_if(process.env,
-                [](const std::string& e) { return e.rfind("NOTIFY_SOCKET=", 0) == 0; });
-  process.env.push_back(std::string("NOTIFY_SOCKET=") + kInContainer + "/notify.sock");
+  oci::set_env(process.env, std::string("NOTIFY_SOCKET=") + kInContainer + "/notify.sock");
 }
 
 base::Result<oci::Mount> make_notify_dir(const std::string& state_dir) {
@@ -56,7 +42,7 @@ base::Result<base::UniqueFd> bind_notify(const std::string& state_dir) {
   if (stat(dir.c_str(), &st) != 0) return base::UniqueFd();
   std::string path = dir + "/notify.sock";
   sockaddr_un addr;
-  ASSIGN_OR_RETURN(socklen_t len, address(path, addr, "NOTIFY_SOCKET"));
+  ASSIGN_OR_RETURN(socklen_t len, base::unix_address(path, addr, "NOTIFY_SOCKET"));
   base::UniqueFd s(socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
   if (!s.valid()) return base::sys_error("NOTIFY_SOCKET: socket");
   unlink(path.c_str());
@@ -86,7 +72,7 @@ base::Status relay_ready(int sock, const std::string& host_socket, pid_t pid, ui
       at = nl == std::string::npos ? msg.size() : nl + 1;
       if (line.rfind("READY=", 0) != 0) continue;
       sockaddr_un addr;
-      ASSIGN_OR_RETURN(socklen_t len, address(host_socket, addr, "NOTIFY_SOCKET"));
+      ASSIGN_OR_RETURN(socklen_t len, base::unix_address(host_socket, addr, "NOTIFY_SOCKET"));
       base::UniqueFd out(socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
       std::string text = line + "\nMAINPID=" + std::to_string(pid) + "\n";
       if (!out.valid() || sendto(out.get(), text.data(), text.size(), MSG_NOSIGNAL,

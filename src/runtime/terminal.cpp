@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <vector>
 
+#include "base/file.h"
 #include "base/process.h"
 #include "base/socket.h"
 
@@ -48,17 +49,6 @@ void copy_size(int master) {
     }
 }
 
-bool write_all(int fd, const char* p, size_t n) {
-  while (n > 0) {
-    ssize_t w = write(fd, p, n);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) return false;
-    p += w;
-    n -= static_cast<size_t>(w);
-  }
-  return true;
-}
-
 int exit_code(int status) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
@@ -89,7 +79,7 @@ int wait_foreground(pid_t pid, const sigset_t& fwd, int master) {
               fcntl(master, F_SETFL, fcntl(master, F_GETFL) | O_NONBLOCK);
               ssize_t n;
               while ((n = read(master, buf, sizeof buf)) > 0 &&
-                     write_all(1, buf, static_cast<size_t>(n))) {
+                     base::write_all(1, {buf, static_cast<size_t>(n)})) {
               }
             }
             return exit_code(status);
@@ -104,7 +94,7 @@ int wait_foreground(pid_t pid, const sigset_t& fwd, int master) {
     if (p[1].revents & (POLLIN | POLLHUP | POLLERR)) {
       ssize_t n = read(master, buf, sizeof buf);
       if (n > 0) {
-        if (!write_all(1, buf, static_cast<size_t>(n))) out_open = false;
+        if (!base::write_all(1, {buf, static_cast<size_t>(n)})) out_open = false;
       } else if (n == 0 || errno != EINTR) {
         out_open = false;  // EIO: every slave is closed
       }
@@ -112,7 +102,7 @@ int wait_foreground(pid_t pid, const sigset_t& fwd, int master) {
     if (p[2].revents & (POLLIN | POLLHUP | POLLERR)) {
       ssize_t n = read(0, buf, sizeof buf);
       if (n > 0) {
-        if (!write_all(master, buf, static_cast<size_t>(n))) in_open = false;
+        if (!base::write_all(master, {buf, static_cast<size_t>(n)})) in_open = false;
       } else if (n == 0 || errno != EINTR) {
         in_open = false;
       }

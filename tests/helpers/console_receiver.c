@@ -13,37 +13,20 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "receive_fd.h"
+
 int main(int argc, char** argv) {
   if (argc < 3 || argc > 4) {
     fprintf(stderr, "usage: %s SOCKET OUT_FILE [INPUT]\n", argv[0]);
     return 2;
   }
-  int s = socket(AF_UNIX, SOCK_STREAM, 0);
-  struct sockaddr_un addr = {.sun_family = AF_UNIX};
-  strncpy(addr.sun_path, argv[1], sizeof addr.sun_path - 1);
-  unlink(argv[1]);
-  if (bind(s, (struct sockaddr*)&addr, sizeof addr) != 0 || listen(s, 1) != 0) {
-    perror("bind/listen");
-    return 1;
-  }
-  int c = accept(s, NULL, NULL);
-  if (c < 0) {
-    perror("accept");
-    return 1;
-  }
   char name[256] = {0};
-  char control[CMSG_SPACE(sizeof(int))];
-  struct iovec iov = {name, sizeof name - 1};
-  struct msghdr msg = {
-      .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control, .msg_controllen = sizeof control};
-  ssize_t n = recvmsg(c, &msg, 0);
-  struct cmsghdr* cm = CMSG_FIRSTHDR(&msg);
-  if (n <= 0 || !cm || cm->cmsg_type != SCM_RIGHTS) {
+  int master;
+  ssize_t n = receive_fd(argv[1], name, sizeof name - 1, &master);
+  if (n <= 0 || master < 0) {
     fprintf(stderr, "console_receiver: no descriptor came with the message\n");
     return 1;
   }
-  int master;
-  memcpy(&master, CMSG_DATA(cm), sizeof master);
   struct winsize ws = {0};
   ioctl(master, TIOCGWINSZ, &ws);
   FILE* out = fopen(argv[2], "w");

@@ -59,8 +59,6 @@ t_detach_with_pid_file_leaves_the_process_to_the_caller() {
   running ex-$$ || return 1
   local t0 pid init
   t0=$(date +%s%N)
-  # A subreaper (as containerd's shim and conmon are) gets the process when rune exits.
-  setpriv --help >/dev/null 2>&1
   R exec -d --pid-file "$WORK/exec.pid" ex-$$ sleep 30 </dev/null >/dev/null 2>&1 || fail "exec -d" || return 1
   [ $(( ($(date +%s%N) - t0) / 1000000 )) -lt 5000 ] || fail "exec -d did not return at once" || return 1
   pid=$(cat "$WORK/exec.pid"); init=$(R state ex-$$ | jq .pid)

@@ -142,22 +142,30 @@ t_exec_output_exit_code_user_cwd() {
 }
 exec_runs() { C tasks ps "$1" 2>/dev/null | grep -q "ExecID:$2,"; }
 exec_gone() { ! exec_runs "$@"; }
-t_exec_kill_term_and_kill_then_not_found() {
-  local c; c=$(cid exec2)
-  RUN -d "$IMG" "$c" sleep 300 >/dev/null || return 1
+# kill_execs C WHAT [ignored-term]: in running task C, `kill --exec-id` ends an exec with TERM
+# and one that ignores TERM with KILL (with `ignored-term`: after checking that TERM left it
+# running), and a kill of the exited exec is NotFound (the shim reaped the pid from --pid-file).
+kill_execs() {
+  local c=$1 what=$2 out
   C tasks exec -d --exec-id term "$c" sleep 301 >/dev/null || fail "exec -d" || return 1
   wait_for exec_runs "$c" term || fail "the exec does not run: $(C tasks ps "$c")" || return 1
   C tasks kill --exec-id term "$c" || fail "kill --exec-id (TERM) failed" || return 1
-  wait_for exec_gone "$c" term || fail "the exec survived SIGTERM: $(C tasks ps "$c")" || return 1
+  wait_for exec_gone "$c" term || fail "the $what survived SIGTERM: $(C tasks ps "$c")" || return 1
   C tasks exec -d --exec-id hard "$c" sh -c 'trap "" TERM; sleep 302' >/dev/null || fail "exec -d" || return 1
   wait_for exec_runs "$c" hard || return 1
-  C tasks kill --exec-id hard "$c" || fail "kill --exec-id (TERM, ignored) failed" || return 1
-  sleep 0.5; exec_runs "$c" hard || fail "an exec that ignores SIGTERM ended on it" || return 1
+  if [ "${3:-}" = ignored-term ]; then
+    C tasks kill --exec-id hard "$c" || fail "kill --exec-id (TERM, ignored) failed" || return 1
+    sleep 0.5; exec_runs "$c" hard || fail "an exec that ignores SIGTERM ended on it" || return 1
+  fi
   C tasks kill -s KILL --exec-id hard "$c" || fail "kill --exec-id -s KILL failed" || return 1
-  wait_for exec_gone "$c" hard || fail "the exec survived SIGKILL: $(C tasks ps "$c")" || return 1
-  # The shim reaped it (its pid came from --pid-file): a kill of the exited exec is NotFound.
-  local out; out=$(C tasks kill --exec-id hard "$c" 2>&1) && fail "killing an exited exec succeeded: $out"
+  wait_for exec_gone "$c" hard || fail "the $what survived SIGKILL: $(C tasks ps "$c")" || return 1
+  out=$(C tasks kill --exec-id hard "$c" 2>&1) && fail "killing an exited exec succeeded: $out"
   expect_match "NotFound" 'not found' "$out"
+}
+t_exec_kill_term_and_kill_then_not_found() {
+  local c; c=$(cid exec2)
+  RUN -d "$IMG" "$c" sleep 300 >/dev/null || return 1
+  kill_execs "$c" exec ignored-term
 }
 t_run_t_and_exec_t_terminals() {
   local c; c=$(cid tty1)
@@ -175,16 +183,7 @@ t_enclave_exec_and_kill() {
   out=$(C tasks exec --exec-id e1 "$c" sh -c 'echo in-enclave; exit 6' 2>&1)
   expect_eq "exit code" 6 $? || return 1
   expect_eq "output" in-enclave "$out" || return 1
-  C tasks exec -d --exec-id term "$c" sleep 301 >/dev/null || fail "exec -d" || return 1
-  wait_for exec_runs "$c" term || fail "the exec does not run: $(C tasks ps "$c")" || return 1
-  C tasks kill --exec-id term "$c" || fail "kill --exec-id (TERM) failed" || return 1
-  wait_for exec_gone "$c" term || fail "the enclave exec survived SIGTERM: $(C tasks ps "$c")" || return 1
-  C tasks exec -d --exec-id hard "$c" sh -c 'trap "" TERM; sleep 302' >/dev/null || fail "exec -d" || return 1
-  wait_for exec_runs "$c" hard || return 1
-  C tasks kill -s KILL --exec-id hard "$c" || fail "kill --exec-id -s KILL failed" || return 1
-  wait_for exec_gone "$c" hard || fail "the enclave exec survived SIGKILL: $(C tasks ps "$c")" || return 1
-  out=$(C tasks kill --exec-id hard "$c" 2>&1) && fail "killing an exited exec succeeded: $out"
-  expect_match "NotFound" 'not found' "$out"
+  kill_execs "$c" "enclave exec"
 }
 t_enclave_default_profile() {
   needs_rune || return
