@@ -177,13 +177,6 @@ const std::vector<Command>& commands() {
        0,
        0,
        cmd_features},
-      {"events",
-       "<container-id>",
-       "not supported by this version of rune",
-       {},
-       0,
-       ~size_t{0},
-       cmd_unsupported},
   };
   return cmds;
 }
@@ -211,7 +204,7 @@ void print_help(const Command& c) {
 
 void print_main_help() {
   printf(
-      "rune: an OCI runtime for ordinary and (later) enclave containers, a drop-in for runc\n\n"
+      "rune: an OCI runtime for ordinary and enclave containers, a drop-in for runc\n\n"
       "Usage: rune [global flags] <command> [flags] [args]\n\nCommands:\n");
   for (const auto& c : commands()) printf("  %-8s %s\n", c.name, c.summary);
   printf("\nGlobal flags:\n%s", base::flags::help_lines(global_flags(), kGlobalFlagWidth).c_str());
@@ -223,12 +216,6 @@ int fail(const base::Error& e, const Globals& g) {
   base::log::error(msg);
   if (!g.log.empty()) fprintf(stderr, "rune: %s\n", msg.c_str());
   return base::exit_code(e, base::ExitStyle::runc);
-}
-
-int cmd_unsupported(const Args&, const Globals& g) {
-  return fail(base::Error(base::Category::unimplemented,
-                          "this command is not supported by this version of rune"),
-              g);
 }
 
 }  // namespace rune

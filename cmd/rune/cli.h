@@ -71,6 +71,5 @@ int cmd_ps(const Args&, const Globals&);
 int cmd_update(const Args&, const Globals&);
 int cmd_features(const Args&, const Globals&);
 int cmd_events(const Args&, const Globals&);
-int cmd_unsupported(const Args&, const Globals&);
 
 }  // namespace rune
