@@ -16,6 +16,8 @@ PKGS=(
   busybox-static jq runc crun time procps util-linux iproute2 strace
   # the terminal cases: a real pty that can be resized (integration.exec, the engine suites)
   tmux
+  # integration.systemd: a private D-Bus and the fake systemd manager (dbus-python on GLib)
+  dbus-daemon python3-dbus python3-gi
   # ../shared/tools/oci-validation.sh (Debian's runtime-tools validate package)
   golang-go golang-github-opencontainers-runtime-tools-dev coreutils
   # tests/e2e/engines: the container engines with their default settings, an OCI image tool

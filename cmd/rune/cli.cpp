@@ -187,7 +187,9 @@ const std::vector<Flag>& global_flags() {
       {"log", 0, kValue, "value", "log file (default: stderr)"},
       {"log-format", 0, kValue, "value", "text or json (default: text)"},
       {"debug", 0, kBool, "", "log debug messages"},
-      {"systemd-cgroup", 0, kBool, "", "", true},
+      {"systemd-cgroup", 0, kBool, "",
+       "make the cgroups a systemd scope (cgroupsPath \"slice:prefix:name\", e.g. "
+       "\"system.slice:rune:1234\")"},
       {"rootless", 0, kValue, "value", "", true},
       {"criu", 0, kValue, "value", "", true},
       {"version", 'v', kBool, "", "print the version"},

@@ -19,6 +19,7 @@ struct Globals {
   std::string log;
   std::string log_format = "text";
   bool debug = false;
+  bool systemd_cgroup = false;
 };
 
 struct Command {

@@ -16,7 +16,7 @@ inline base::Result<int> preserve_fds(const Args& a) {
   return *n;
 }
 
-inline base::Result<runtime::CreateOptions> create_options(const Args& a) {
+inline base::Result<runtime::CreateOptions> create_options(const Args& a, const Globals& g) {
   runtime::CreateOptions o;
   o.id = a.positional[0];
   o.bundle = a.get("bundle");
@@ -24,6 +24,7 @@ inline base::Result<runtime::CreateOptions> create_options(const Args& a) {
   o.console_socket = a.get("console-socket");
   o.no_pivot = a.has("no-pivot");
   o.no_new_keyring = a.has("no-new-keyring");
+  o.systemd_cgroup = g.systemd_cgroup;
   ASSIGN_OR_RETURN(o.preserve_fds, preserve_fds(a));
   return o;
 }

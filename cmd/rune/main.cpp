@@ -27,11 +27,7 @@ int main(int argc, char** argv) {
                       g);
   base::log::configure(
       g.log, g.log_format == "json" ? base::log::Format::json : base::log::Format::text, g.debug);
-  if (ga->has("systemd-cgroup"))
-    return rune::fail(base::Error(base::Category::unimplemented,
-                                  "`--systemd-cgroup`: the systemd cgroup driver is not supported "
-                                  "by this version of rune; use cgroupfs"),
-                      g);
+  g.systemd_cgroup = ga->has("systemd-cgroup");
   if (ga->has("version")) {
     printf("rune version 0.1.0\nspec: %s\n", oci::kSpecVersion);
     return 0;

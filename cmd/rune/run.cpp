@@ -3,7 +3,7 @@
 namespace rune {
 
 int cmd_run(const Args& a, const Globals& g) {
-  auto o = create_options(a);
+  auto o = create_options(a, g);
   if (!o.ok()) return fail(o.error(), g);
   o->detach = a.has("detach");
   o->keep = a.has("keep");

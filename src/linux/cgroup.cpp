@@ -77,7 +77,7 @@ std::vector<Hierarchy> discover_hierarchies() {
   return text.ok() ? parse_hierarchies(*text) : std::vector<Hierarchy>{};
 }
 
-// rune's own cgroup in hierarchy `h`, from /proc/self/cgroup.
+// A process's cgroup in hierarchy `h`, from its /proc/<pid>/cgroup text.
 static std::string own_cgroup(const std::string& proc_cgroup, const Hierarchy& h) {
   for (std::string_view line : base::split_lines(proc_cgroup)) {
     auto a = line.find(':');
@@ -184,6 +184,24 @@ Result<CgroupSet> plan_cgroups(const std::string& cgroups_path, const std::strin
     if (inner == "/")
       return base::invalid("`linux.cgroupsPath`: `" + cgroups_path +
                            "` names the root cgroup; a container needs its own");
+    cg.dirs.push_back(base::path_join(h.mountpoint, inner));
+  }
+  return cg;
+}
+
+Result<CgroupSet> plan_systemd_cgroups(const std::string& rel) {
+  CgroupSet cg;
+  cg.hierarchies = discover_hierarchies();
+  auto t = base::read_file("/proc/1/cgroup");
+  if (!t.ok()) return std::move(t).error();
+  for (const auto& h : cg.hierarchies) {
+    std::string init = base::clean_path(own_cgroup(*t, h));
+    const std::string scope = "init.scope";
+    if (init.size() >= scope.size() &&
+        init.compare(init.size() - scope.size(), scope.size(), scope) == 0)
+      init.erase(init.size() - scope.size());
+    std::string inner = base::clean_path(base::path_join(init, rel));
+    if (inner == "/") return base::invalid("`linux.cgroupsPath`: names the root cgroup");
     cg.dirs.push_back(base::path_join(h.mountpoint, inner));
   }
   return cg;

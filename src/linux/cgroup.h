@@ -46,6 +46,9 @@ CgroupSet cgroup_set_of(const std::vector<std::string>& dirs);
 base::Result<CgroupSet> sub_cgroups(const CgroupSet& cg, const std::vector<std::string>& specs);
 
 base::Result<CgroupSet> plan_cgroups(const std::string& cgroups_path, const std::string& id);
+// The systemd driver's directories (runc 1.1.5's): in each hierarchy, pid 1's cgroup (without a
+// trailing init.scope) joined with `rel` (the expanded slice and the unit).
+base::Result<CgroupSet> plan_systemd_cgroups(const std::string& rel);
 
 // Rootless: keeps the hierarchies whose container directory the caller may make (its parent is
 // writable: delegated to the caller), drops the others.

@@ -126,6 +126,7 @@ std::string serialize_state(const ContainerState& st) {
   if (st.rootfs_mount_id) j["rootfs_mount_id"] = st.rootfs_mount_id;
   if (st.memory_check_before_update) j["memory_check_before_update"] = true;
   if (st.no_new_keyring) j["no_new_keyring"] = true;
+  if (!st.systemd_unit.empty()) j["systemd_unit"] = st.systemd_unit;
   if (st.enclave) {
     const EnclaveState& e = *st.enclave;
     j["enclave"] = {{"type", e.type},
@@ -159,6 +160,7 @@ Result<ContainerState> deserialize_state(const std::string& text, const std::str
   root["rootfs_mount_id"].get(st.rootfs_mount_id);
   root["memory_check_before_update"].get(st.memory_check_before_update);
   root["no_new_keyring"].get(st.no_new_keyring);
+  root["systemd_unit"].get(st.systemd_unit);
   if (base::JsonField enclave = root["enclave"]; enclave.present()) {
     EnclaveState e;
     enclave["type"].need(e.type);

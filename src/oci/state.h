@@ -45,6 +45,7 @@ struct ContainerState {
   bool own_pid_ns = true;                   // false: kill/delete must signal every cgroup member
   bool memory_check_before_update = false;  // linux.resources.memory.checkBeforeUpdate
   bool no_new_keyring = false;              // create --no-new-keyring (exec joins none either)
+  std::string systemd_unit;      // --systemd-cgroup: the container's scope (stopped by delete)
   uint64_t rootfs_mount_id = 0;  // no mount namespace: rune's rootfs bind in the host's (to undo)
   std::optional<EnclaveState> enclave;  // set for enclave containers
   Hooks hooks;  // the config's poststart and poststop hooks (run by start and delete), and

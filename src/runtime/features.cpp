@@ -36,8 +36,9 @@ std::string features_json() {
   Json caps = Json::array();
   for (int c = 0; c <= oci::kLastCapability; ++c) caps.push_back(oci::capability_name(c));
   linux["capabilities"] = caps;
-  // cgroupfs on v1, v2 and hybrid hosts; `--systemd-cgroup` is refused.
-  linux["cgroup"] = {{"v1", true}, {"v2", true}, {"systemd", false}, {"systemdUser", false}};
+  // cgroupfs on v1, v2 and hybrid hosts; `--systemd-cgroup` through the system manager (not a
+  // user manager: rootless containers use cgroupfs where delegated).
+  linux["cgroup"] = {{"v1", true}, {"v2", true}, {"systemd", true}, {"systemdUser", false}};
   Json sc = Json::object();
   sc["enabled"] = true;
   sc["actions"] = list(oci::seccomp_action_names());

@@ -29,6 +29,7 @@
 #include "linux/sys.h"
 #include "runtime/exec.h"
 #include "runtime/notify.h"
+#include "runtime/systemd.h"
 #include "runtime/terminal.h"
 
 namespace runtime {
@@ -151,7 +152,16 @@ struct CreateRecord {
   // id, or before that is known, by the id of the mount it goes on (`rootfs_under_id`).
   std::string rootfs;
   uint64_t rootfs_mount_id = 0, rootfs_under_id = 0;
+  std::string systemd_unit;  // --systemd-cgroup: the scope asked for (it may exist)
 };
+
+// Stops a container's systemd scope; failures are warnings (as runc: delete never fails on them).
+void stop_systemd_unit(const std::string& unit) {
+  if (unit.empty()) return;
+  auto sd = Systemd::connect();
+  Status s = sd.ok() ? sd->stop_unit(unit) : Status(std::move(sd).error());
+  if (!s.ok()) base::log::warn(s.error().what());
+}
 
 // Undoes the rootfs bind a record names: the one with the recorded id, or when create was killed
 // before it recorded the id, whatever is on top of the mount that was there before.
@@ -174,6 +184,7 @@ Status save_record(const std::string& dir, const CreateRecord& r) {
     text += ",\"rootfs\":" + base::json_quote(r.rootfs) +
             ",\"rootfs_mount_id\":" + std::to_string(r.rootfs_mount_id) +
             ",\"rootfs_under_id\":" + std::to_string(r.rootfs_under_id);
+  if (!r.systemd_unit.empty()) text += ",\"systemd_unit\":" + base::json_quote(r.systemd_unit);
   text += "}";
   return base::write_file_atomic(dir + "/" + kCreateRecord, text, 0600);
 }
@@ -192,6 +203,7 @@ std::optional<CreateRecord> load_record(const std::string& dir) {
     reader.root()["rootfs_mount_id"].need(r.rootfs_mount_id);
     reader.root()["rootfs_under_id"].need(r.rootfs_under_id);
   }
+  reader.root()["systemd_unit"].get(r.systemd_unit);
   if (!reader.ok()) return std::nullopt;
   if (!r.rootfs.empty() && r.rootfs[0] != '/') return std::nullopt;
   // Only cgroup directories, never anything else, are removed from a record.
@@ -243,6 +255,7 @@ class CreateGuard {
   ~CreateGuard() {
     if (dismissed_) return;
     if (pid_ > 0) base::kill_and_reap(pid_);
+    if (systemd_) (void)systemd_->stop_unit(unit_);
     if (!cgroups_.empty()) (void)kernel::remove_cgroups(cgroups_);
     if (rootfs_mount_id_) (void)kernel::unmount_host_rootfs(rootfs_, rootfs_mount_id_);
     if (!store_.remove(id_).ok())
@@ -250,6 +263,10 @@ class CreateGuard {
   }
   void set_pid(pid_t p) { pid_ = p; }
   void set_cgroups(std::vector<std::string> d) { cgroups_ = std::move(d); }
+  void set_systemd_unit(Systemd* sd, std::string unit) {
+    systemd_ = sd;
+    unit_ = std::move(unit);
+  }
   void set_rootfs_mount(std::string rootfs, uint64_t id) {
     rootfs_ = std::move(rootfs);
     rootfs_mount_id_ = id;
@@ -261,6 +278,8 @@ class CreateGuard {
   std::string id_;
   pid_t pid_ = 0;
   std::vector<std::string> cgroups_;
+  Systemd* systemd_ = nullptr;
+  std::string unit_;
   std::string rootfs_;
   uint64_t rootfs_mount_id_ = 0;
   bool dismissed_ = false;
@@ -326,8 +345,25 @@ Result<Runtime::Created> Runtime::do_create(const CreateOptions& o, Mode mode) {
   if (!ns.ok()) return std::move(ns).error().wrap(cfg_path);
   plan.ns = &ns.value();
   plan.rootless_maps = geteuid() != 0 && (plan.ns->clone_flags & CLONE_NEWUSER);
-  auto cg = kernel::plan_cgroups(config.linux.cgroups_path, o.id);
-  if (!cg.ok()) return std::move(cg).error().wrap(cfg_path);
+  // --systemd-cgroup: systemd's scope (its directories; systemd reached before anything is made).
+  std::optional<SystemdUnit> unit;
+  std::optional<Systemd> systemd;
+  Result<kernel::CgroupSet> cg = kernel::CgroupSet{};
+  if (o.systemd_cgroup) {
+    if (geteuid() != 0)
+      return Error(base::Category::failed_precondition,
+                   "`--systemd-cgroup`: rootless containers cannot use the systemd cgroup driver "
+                   "(rune asks the system manager only)");
+    auto u = parse_systemd_path(config.linux.cgroups_path, o.id);
+    if (!u.ok()) return std::move(u).error().wrap(cfg_path);
+    unit = std::move(u).value();
+    cg = kernel::plan_systemd_cgroups(base::path_join(unit->slice_path, unit->unit));
+    if (!cg.ok()) return std::move(cg).error().wrap(cfg_path);
+    ASSIGN_OR_RETURN(systemd, Systemd::connect());
+  } else {
+    cg = kernel::plan_cgroups(config.linux.cgroups_path, o.id);
+    if (!cg.ok()) return std::move(cg).error().wrap(cfg_path);
+  }
   if (geteuid() != 0) {
     // Rootless: cgroups only where they are delegated; limits without one are an error.
     kernel::keep_delegated(*cg);
@@ -360,8 +396,6 @@ Result<Runtime::Created> Runtime::do_create(const CreateOptions& o, Mode mode) {
   CreateRecord record{cg->dirs, 0, 0};
   TRY(save_record(store_.dir(o.id), record));
   TRY(kernel::create_cgroups(*cg));
-  // Before the init joins the cgroup: the workload never runs without its device rules.
-  TRY(kernel::apply_device_rules(*cg, config.linux.device_rules));
   if (!config.linux.device_rules.empty() &&
       kernel::device_control(*cg) == kernel::DeviceControl::none)
     base::log::warn(
@@ -370,7 +404,14 @@ Result<Runtime::Created> Runtime::do_create(const CreateOptions& o, Mode mode) {
   for (const auto& w : kernel::resource_warnings(config.linux.resources)) base::log::warn(w);
   auto writes = kernel::plan_resources(*cg, config.linux.resources, kernel::real_cgroup_files());
   if (!writes.ok()) return std::move(writes).error().wrap(cfg_path);
-  TRY(kernel::apply_resources(*writes));
+  // The workload never runs without its device rules and limits: written before the clone, or
+  // with systemd, once its scope holds the init (still waiting for Go), after the properties
+  // (systemd rewrites the files of the controllers it manages when it starts the scope).
+  auto apply_limits = [&]() -> Status {
+    TRY(kernel::apply_device_rules(*cg, config.linux.device_rules));
+    return kernel::apply_resources(*writes);
+  };
+  if (!systemd) TRY(apply_limits());
   TRY(handler.prepare(store_.dir(o.id)));
   // No mount namespace of its own (as runc allows): the container mounts in the host's, below a
   // private bind of the rootfs that rune makes and records first, so that delete undoes it all.
@@ -435,6 +476,19 @@ Result<Runtime::Created> Runtime::do_create(const CreateOptions& o, Mode mode) {
   fifo.reset();
   console.reset();
   handler.after_clone();
+  if (systemd) {
+    record.systemd_unit = unit->unit;
+    TRY(save_record(store_.dir(o.id), record));
+    guard.set_systemd_unit(&*systemd, unit->unit);
+    TRY(systemd->start_unit(unit->unit, unit_properties(*unit, pid)));
+    std::vector<std::string> warnings;
+    auto props = resource_properties(
+        config.linux.resources, config.linux.device_rules, [&] { return systemd->version(); },
+        &warnings);
+    for (const auto& w : warnings) base::log::warn(w);
+    TRY(systemd->set_properties(unit->unit, std::move(props)));
+    TRY(apply_limits());
+  }
 
   // What the init could not do from inside a user namespace: set from here, before Go.
   if (plan.ns->clone_flags & CLONE_NEWUSER)
@@ -494,6 +548,7 @@ Result<Runtime::Created> Runtime::do_create(const CreateOptions& o, Mode mode) {
   st.cgroup_dirs = cg->dirs;
   st.own_pid_ns = (plan.ns->clone_flags & CLONE_NEWPID) != 0;
   st.no_new_keyring = o.no_new_keyring;
+  if (unit) st.systemd_unit = unit->unit;
   st.rootfs_mount_id = record.rootfs_mount_id;
   if (const auto& m = config.linux.resources.memory)
     st.memory_check_before_update = m->check_before_update.value_or(false);
@@ -625,6 +680,17 @@ Status Runtime::update(const std::string& id, const oci::Resources& resources,
     r.memory->check_before_update = c.state.memory_check_before_update;
   auto writes = kernel::plan_resources(cg, r, kernel::real_cgroup_files());
   if (!writes.ok()) return std::move(writes).error().wrap("update container `" + id + "`");
+  if (!c.state.systemd_unit.empty()) {
+    // systemd's properties first (it rewrites the files it manages), then the files as below.
+    // The device policy set at create stays (v1 devices are not updated, see above).
+    auto sd = Systemd::connect();
+    if (!sd.ok()) return std::move(sd).error().wrap("update container `" + id + "`");
+    std::vector<std::string> warnings;
+    auto props = resource_properties(
+        r, {}, [&] { return sd->version(); }, &warnings);
+    TRY_WRAP(sd->set_properties(c.state.systemd_unit, std::move(props)),
+             "update container `" + id + "`");
+  }
   // The new device program replaces the one attached at create (or by an earlier update).
   TRY_WRAP(kernel::apply_device_rules(cg, device_rules), "update container `" + id + "`");
   TRY_WRAP(kernel::apply_resources(*writes), "update container `" + id + "`");
@@ -643,6 +709,7 @@ Result<std::vector<uint8_t>> Runtime::attest(const std::string& id,
 }
 
 Status Runtime::destroy(const oci::ContainerState& st) {
+  stop_systemd_unit(st.systemd_unit);
   TRY(kernel::remove_cgroups(st.cgroup_dirs));
   if (st.rootfs_mount_id) TRY(kernel::unmount_host_rootfs(st.rootfs, st.rootfs_mount_id));
   TRY(store_.remove(st.id));
@@ -663,6 +730,7 @@ Status Runtime::force_remove_by_record(const std::string& id) {
       (void)base::wait_process_gone(r->pid, r->pid_start, 10000);
     }
     (void)kernel::freeze_cgroup(r->cgroup_dirs, false);  // frozen tasks die only once thawed
+    stop_systemd_unit(r->systemd_unit);
     TRY(kernel::remove_cgroups(r->cgroup_dirs));
     TRY(unmount_recorded_rootfs(*r));
   }

@@ -24,6 +24,7 @@ struct CreateOptions {
   bool detach = false;          // run: return once the container runs (create always does)
   bool no_new_keyring = false;  // keep the caller's session keyring instead of `_ses.<id>`
   bool keep = false;            // run: leave the stopped container (state, cgroups) for `delete`
+  bool systemd_cgroup = false;  // the cgroups as a systemd scope (systemd.h)
 };
 
 class Runtime {

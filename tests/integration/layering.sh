@@ -14,9 +14,10 @@ bad() { echo "FAIL: $*"; fail=1; }
 declare -A ALLOWED=(
   [src/base]="base"
   [src/oci]="oci base"
+  [src/dbus]="dbus base"
   [src/linux]="linux oci base"
   [src/enclave]="enclave oci base inclavare"
-  [src/runtime]="runtime linux enclave oci base"
+  [src/runtime]="runtime linux enclave dbus oci base"
   [src/rats]="rats base"
   [cmd/rune]="runtime oci base inclavare"
   [cmd/shelter]="rats base"
@@ -59,6 +60,7 @@ if [ -f "$BUILD/compile_commands.json" ] && command -v jq > /dev/null; then
   done << 'PROBES'
 src/base/error.cpp base oci,linux,enclave,runtime,rats
 src/oci/config.cpp base linux,enclave,runtime,rats
+src/dbus/message.cpp base oci,linux,enclave,runtime,rats
 src/linux/sys.cpp oci enclave,runtime,rats,inclavare
 src/enclave/pal.cpp inclavare linux,runtime,rats
 src/runtime/lifecycle.cpp enclave rats
@@ -84,6 +86,7 @@ check_refs() { # check_refs ARCHIVE NAMESPACE...
 check_refs "$BUILD/src/linux/librune_linux.a" enclave runtime
 check_refs "$BUILD/src/enclave/librune_enclave.a" kernel runtime
 check_refs "$BUILD/src/oci/librune_oci.a" kernel enclave runtime rats
+check_refs "$BUILD/src/dbus/librune_dbus.a" oci kernel enclave runtime rats
 check_refs "$BUILD/src/base/librune_base.a" oci kernel enclave runtime rats
 
 # rune's shared libraries: libc and the dynamic loader only (the release build; a sanitizer

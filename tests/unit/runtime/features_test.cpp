@@ -62,7 +62,8 @@ TEST(FeaturesTest, TheDocumentHasTheSpecsShape) {
   Json f = Features();
   EXPECT_EQ(f["ociVersionMin"], "1.0.0");
   EXPECT_EQ(f["ociVersionMax"], oci::kSpecVersion);
-  EXPECT_EQ(f["linux"]["cgroup"]["systemd"], false);  // --systemd-cgroup is refused
+  EXPECT_EQ(f["linux"]["cgroup"]["systemd"], true);  // --systemd-cgroup (integration.systemd)
+  EXPECT_EQ(f["linux"]["cgroup"]["systemdUser"], false);
   EXPECT_EQ(f["linux"]["apparmor"]["enabled"], false);
   EXPECT_EQ(f["linux"]["seccomp"]["enabled"], true);
   EXPECT_EQ(f["annotations"]["io.github.seccomp.libseccomp.version"], kernel::libseccomp_version());

@@ -1,0 +1,410 @@
+#include "runtime/systemd.h"
+
+#include <unistd.h>
+
+#include <cinttypes>
+#include <climits>
+#include <sstream>
+
+#include "base/file.h"
+#include "base/log.h"
+#include "dbus/connection.h"
+#include "linux/device_filter.h"
+
+namespace runtime {
+
+using base::Result;
+using base::Status;
+using dbus::Value;
+
+namespace {
+
+constexpr const char* kFlag = "`--systemd-cgroup`";
+constexpr const char* kSystemd = "org.freedesktop.systemd1";
+constexpr const char* kManagerPath = "/org/freedesktop/systemd1";
+constexpr const char* kManager = "org.freedesktop.systemd1.Manager";
+constexpr auto kCallTimeout = std::chrono::seconds(25);
+constexpr auto kJobTimeout = std::chrono::seconds(30);  // runc's
+
+base::Error systemd_error(const std::string& what, const dbus::Message& reply) {
+  std::string text = reply.error_text();
+  base::Category cat = base::Category::unavailable;
+  if (reply.error_name == "org.freedesktop.DBus.Error.InvalidArgs")
+    cat = base::Category::invalid_argument;
+  return base::Error(cat, std::string(kFlag) + ": systemd's " + what + ": " + reply.error_name +
+                              (text.empty() ? "" : ": " + text));
+}
+
+// "0-3,8" → the bit mask as systemd reads it (byte i holds CPUs 8i..8i+7).
+Result<std::vector<Value>> cpu_mask(const std::string& list, const std::string& field) {
+  std::vector<uint8_t> bytes;
+  auto bad = [&](const std::string& why) {
+    return base::invalid("`" + field + "`: `" + base::clip(list) + "`: " + why);
+  };
+  auto number = [&](std::string s, uint32_t& out) {
+    s.erase(0, s.find_first_not_of(' '));
+    s.erase(s.find_last_not_of(' ') + 1);
+    if (s.empty() || s.size() > 6 || s.find_first_not_of("0123456789") != std::string::npos)
+      return false;
+    out = static_cast<uint32_t>(std::stoul(s));
+    return out < 65536;
+  };
+  std::stringstream in(list);
+  std::string part;
+  while (std::getline(in, part, ',')) {
+    if (part.find_first_not_of(' ') == std::string::npos) continue;
+    uint32_t lo = 0, hi = 0;
+    size_t dash = part.find('-');
+    if (!number(part.substr(0, dash), lo) ||
+        !number(dash == std::string::npos ? part : part.substr(dash + 1), hi))
+      return bad("not a list of numbers and ranges below 65536");
+    if (lo > hi) return bad("the range `" + part + "` runs backwards");
+    for (uint32_t i = lo; i <= hi; ++i) {
+      if (bytes.size() <= i / 8) bytes.resize(i / 8 + 1);
+      bytes[i / 8] |= static_cast<uint8_t>(1u << (i % 8));
+    }
+  }
+  if (bytes.empty()) return bad("empty");
+  std::vector<Value> out;
+  for (uint8_t b : bytes) out.push_back(Value::byte(b));
+  return out;
+}
+
+// The group of major `major` in /proc/devices ("char-pts"), "" when none is listed.
+std::string device_group(char type, int64_t major) {
+  auto text = base::read_file("/proc/devices");
+  if (!text.ok()) return "";
+  std::stringstream in(*text);
+  std::string line;
+  bool in_section = false;
+  const std::string section = type == 'b' ? "Block devices:" : "Character devices:";
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    if (line.back() == ':') {
+      in_section = line == section;
+      continue;
+    }
+    if (!in_section) continue;
+    std::stringstream l(line);
+    int64_t m = -1;
+    std::string name;
+    if (l >> m >> name && m == major) return (type == 'b' ? "block-" : "char-") + name;
+  }
+  return "";
+}
+
+std::vector<Property> device_properties(const std::vector<oci::DeviceRule>& rules,
+                                        std::vector<std::string>* warnings) {
+  std::vector<Property> props;
+  auto all = kernel::container_device_rules(rules);
+  std::vector<std::string> fields(all.size(), "linux.resources.devices");
+  auto set = kernel::reduce_device_rules(all, fields);
+  auto allow_list = [](std::vector<Value> entries) {
+    return property("DeviceAllow", Value::array("(ss)", std::move(entries)));
+  };
+  if (!set.ok()) {
+    // Refused by the cgroupfs side too (create fails there, naming the rule); systemd gets
+    // the deny-all policy meanwhile.
+    return {property("DevicePolicy", Value::string("strict")), allow_list({})};
+  }
+  if (set->default_allow && set->exceptions.empty())
+    return {property("DevicePolicy", Value::string("auto")), allow_list({})};
+  props.push_back(property("DevicePolicy", Value::string("strict")));
+  props.push_back(allow_list({}));
+  if (set->default_allow) {
+    warnings->push_back(
+        "systemd doesn't support blacklist device rules -- applying temporary deny-all rule");
+    return props;
+  }
+  std::vector<Value> entries;
+  for (const auto& e : set->exceptions) {
+    std::string perms;
+    if (e.access & kernel::kDevRead) perms += 'r';
+    if (e.access & kernel::kDevWrite) perms += 'w';
+    if (e.access & kernel::kDevMknod) perms += 'm';
+    const std::string kind = e.type == 'b' ? "block" : "char";
+    std::string rule = std::string(1, e.type) + " " +
+                       (e.major < 0 ? "*" : std::to_string(e.major)) + ":" +
+                       (e.minor < 0 ? "*" : std::to_string(e.minor)) + " " + perms;
+    std::string path;
+    if (e.major < 0) {
+      if (e.minor >= 0) {
+        warnings->push_back(
+            "systemd doesn't support '*:n' device rules -- temporarily ignoring "
+            "rule: " +
+            rule);
+        continue;
+      }
+      path = kind + "-*";
+    } else if (e.minor < 0) {
+      path = device_group(e.type, e.major);
+      if (path.empty()) {
+        warnings->push_back("could not find device group for '" + rule +
+                            "' in /proc/devices -- temporarily ignoring it");
+        continue;
+      }
+    } else {
+      path = "/dev/" + kind + "/" + std::to_string(e.major) + ":" + std::to_string(e.minor);
+      if (!base::path_exists(path) && !base::path_exists("/sys" + path)) {
+        warnings->push_back("skipping device " + path + " for systemd: it does not exist");
+        continue;
+      }
+    }
+    entries.push_back(Value::structure({Value::string(path), Value::string(perms)}));
+  }
+  props.push_back(allow_list(std::move(entries)));
+  return props;
+}
+
+}  // namespace
+
+Result<std::string> expand_slice(const std::string& slice) {
+  const std::string suffix = ".slice";
+  auto bad = [&] { return base::invalid("invalid slice name: " + base::clip(slice, 200)); };
+  if (slice.size() < suffix.size() ||
+      slice.compare(slice.size() - suffix.size(), suffix.size(), suffix) != 0 ||
+      slice.find('/') != std::string::npos || slice.find('\0') != std::string::npos)
+    return bad();
+  std::string name = slice.substr(0, slice.size() - suffix.size());
+  if (name == "-") return std::string("/");
+  std::string path, prefix;
+  size_t start = 0;
+  for (;;) {
+    size_t dash = name.find('-', start);
+    std::string part =
+        name.substr(start, dash == std::string::npos ? std::string::npos : dash - start);
+    if (part.empty()) return bad();
+    path += "/" + prefix + part + suffix;
+    prefix += part + "-";
+    if (dash == std::string::npos) break;
+    start = dash + 1;
+  }
+  return path;
+}
+
+Result<SystemdUnit> parse_systemd_path(const std::string& cgroups_path, const std::string& id) {
+  std::string slice, prefix = "rune", name = id;
+  if (!cgroups_path.empty()) {
+    std::vector<std::string> parts;
+    size_t start = 0;
+    for (;;) {
+      size_t c = cgroups_path.find(':', start);
+      parts.push_back(
+          cgroups_path.substr(start, c == std::string::npos ? std::string::npos : c - start));
+      if (c == std::string::npos) break;
+      start = c + 1;
+    }
+    if (parts.size() != 3)
+      return base::invalid(
+          "`linux.cgroupsPath`: expected cgroupsPath to be of format \"slice:prefix:name\" for "
+          "systemd cgroups, got \"" +
+          base::clip(cgroups_path, 200) + "\" instead");
+    slice = parts[0];
+    prefix = parts[1];
+    name = parts[2];
+  }
+  SystemdUnit u;
+  u.slice = slice.empty() ? "system.slice" : slice;
+  auto path = expand_slice(u.slice);
+  if (!path.ok()) return std::move(path).error().wrap("`linux.cgroupsPath`");
+  u.slice_path = *path;
+  u.name = name;
+  const std::string s = ".slice";
+  bool is_slice = name.size() >= s.size() && name.compare(name.size() - s.size(), s.size(), s) == 0;
+  u.unit = is_slice ? name : prefix + "-" + name + ".scope";
+  // A unit name is at most 255 bytes of [A-Za-z0-9:_.\-\\@]; systemd refuses others.
+  if (u.unit.size() > 255 || name.empty() ||
+      u.unit.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789:_.-"
+                               "\\@") != std::string::npos)
+    return base::invalid("`linux.cgroupsPath`: `" + base::clip(cgroups_path, 200) +
+                         "` gives the unit name `" + base::clip(u.unit, 200) +
+                         "`, which systemd does not accept");
+  return u;
+}
+
+Property property(const std::string& name, Value value) {
+  return Value::structure({Value::string(name), Value::variant(std::move(value))});
+}
+
+std::vector<Property> unit_properties(const SystemdUnit& u, pid_t pid) {
+  std::vector<Property> p;
+  p.push_back(property("Description", Value::string("libcontainer container " + u.name)));
+  if (u.unit == u.name) {  // a slice: its parent is a dependency
+    p.push_back(property("Wants", Value::array("s", {Value::string(u.slice)})));
+  } else {
+    p.push_back(property("Slice", Value::string(u.slice)));
+    p.push_back(property("Delegate", Value::boolean(true)));
+  }
+  p.push_back(property("PIDs", Value::array("u", {Value::u32(static_cast<uint32_t>(pid))})));
+  for (const char* a :
+       {"MemoryAccounting", "CPUAccounting", "BlockIOAccounting", "TasksAccounting"})
+    p.push_back(property(a, Value::boolean(true)));
+  p.push_back(property("DefaultDependencies", Value::boolean(false)));
+  return p;
+}
+
+std::vector<Property> resource_properties(const oci::Resources& r,
+                                          const std::vector<oci::DeviceRule>& device_rules,
+                                          const std::function<int()>& systemd_version,
+                                          std::vector<std::string>* warnings) {
+  std::vector<Property> p;
+  if (!device_rules.empty()) p = device_properties(device_rules, warnings);
+  auto u64 = [](int64_t v) { return Value::u64(v < 0 ? UINT64_MAX : static_cast<uint64_t>(v)); };
+  if (r.memory && r.memory->limit && *r.memory->limit != 0)
+    p.push_back(property("MemoryLimit", u64(*r.memory->limit)));
+  int version = -2;
+  auto ver = [&] {
+    if (version == -2) version = systemd_version();
+    return version;
+  };
+  if (r.cpu) {
+    if (r.cpu->shares && *r.cpu->shares != 0)
+      p.push_back(property("CPUShares", Value::u64(*r.cpu->shares)));
+    uint64_t period = r.cpu->period.value_or(0);
+    int64_t quota = r.cpu->quota.value_or(0);
+    if (period != 0 && ver() >= 242)
+      p.push_back(property("CPUQuotaPeriodUSec", Value::u64(period)));
+    if (quota != 0 || period != 0) {
+      uint64_t per_sec = UINT64_MAX;  // USEC_INFINITY
+      if (quota > 0) {
+        uint64_t per = period ? period : 100000;
+        per_sec = static_cast<uint64_t>(quota) * 1000000 / per;
+        if (per_sec % 10000) per_sec = (per_sec / 10000 + 1) * 10000;  // whole percents, up
+      }
+      p.push_back(property("CPUQuotaPerSecUSec", Value::u64(per_sec)));
+    }
+  }
+  if (r.block_io && r.block_io->weight && *r.block_io->weight != 0)
+    p.push_back(property("BlockIOWeight", Value::u64(*r.block_io->weight)));
+  if (r.pids_limit && (*r.pids_limit > 0 || *r.pids_limit == -1))
+    p.push_back(property("TasksMax", u64(*r.pids_limit)));
+  if (r.cpu && (!r.cpu->cpus.empty() || !r.cpu->mems.empty()) && ver() >= 244) {
+    // Bad lists are refused by the cgroupfs writes that follow, naming the field.
+    if (!r.cpu->cpus.empty())
+      if (auto m = cpu_mask(r.cpu->cpus, "linux.resources.cpu.cpus"); m.ok())
+        p.push_back(property("AllowedCPUs", Value::array("y", std::move(m).value())));
+    if (!r.cpu->mems.empty())
+      if (auto m = cpu_mask(r.cpu->mems, "linux.resources.cpu.mems"); m.ok())
+        p.push_back(property("AllowedMemoryNodes", Value::array("y", std::move(m).value())));
+  }
+  return p;
+}
+
+struct Systemd::Impl {
+  dbus::Connection bus;
+  int version = -2;
+
+  Result<dbus::Message> call(const std::string& member, std::vector<Value> body) {
+    auto r = bus.call(dbus::method_call(kSystemd, kManagerPath, kManager, member, std::move(body)),
+                      kCallTimeout);
+    if (!r.ok()) return std::move(r).error().wrap(std::string(kFlag) + ": systemd");
+    return r;
+  }
+
+  // Waits for JobRemoved of `job`; its result ("done", "failed", ...).
+  Result<std::string> job_result(const std::string& job, const std::string& what) {
+    auto sig = bus.wait_signal(
+        [&](const dbus::Message& m) {
+          return m.interface == kManager && m.member == "JobRemoved" && m.signature() == "uoss" &&
+                 m.body[1].str == job;
+        },
+        kJobTimeout);
+    if (!sig.ok())
+      return std::move(sig).error().wrap(std::string(kFlag) + ": waiting for systemd to " + what);
+    return sig->body[3].str;
+  }
+};
+
+Systemd::Systemd() : impl_(std::make_unique<Impl>()) {}
+Systemd::Systemd(Systemd&&) noexcept = default;
+Systemd& Systemd::operator=(Systemd&&) noexcept = default;
+Systemd::~Systemd() = default;
+
+Result<Systemd> Systemd::connect() {
+  const std::string address = dbus::system_bus_address();
+  auto bus = dbus::Connection::open(address);
+  if (!bus.ok() && geteuid() == 0) {
+    // No bus: systemd's own socket, as runc does for root.
+    auto direct = dbus::Connection::open("unix:path=/run/systemd/private", false);
+    if (direct.ok()) bus = std::move(direct);
+  }
+  if (!bus.ok()) return std::move(bus).error().wrap(std::string(kFlag) + ": no systemd answers");
+  Systemd s;
+  s.impl_->bus = std::move(bus).value();
+  // JobRemoved reaches the connection that asked for the job; the match lets the bus pass it.
+  auto m = s.impl_->bus.call(
+      dbus::method_call("org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                        "AddMatch",
+                        {Value::string("type='signal',interface='org.freedesktop.systemd1."
+                                       "Manager',member='JobRemoved'")}),
+      kCallTimeout);
+  if (!m.ok()) return std::move(m).error().wrap(std::string(kFlag) + ": AddMatch");
+  return s;
+}
+
+Status Systemd::start_unit(const std::string& unit, std::vector<Property> props) {
+  ASSIGN_OR_RETURN(dbus::Message r,
+                   impl_->call("StartTransientUnit", {Value::string(unit), Value::string("replace"),
+                                                      Value::array("(sv)", std::move(props)),
+                                                      Value::array("(sa(sv))", {})}));
+  if (r.type == dbus::Type::error) {
+    if (r.error_name == "org.freedesktop.systemd1.UnitExists") return base::ok();
+    return systemd_error("StartTransientUnit of `" + unit + "`", r);
+  }
+  if (r.signature() != "o")
+    return base::Error(
+        base::Category::unavailable,
+        std::string(kFlag) + ": StartTransientUnit answered `" + r.signature() + "`");
+  auto result = impl_->job_result(r.body[0].str, "create " + unit);
+  if (!result.ok() || *result != "done") {
+    (void)impl_->call("ResetFailedUnit", {Value::string(unit)});
+    if (!result.ok()) return std::move(result).error();
+    return base::Error(
+        base::Category::unavailable,
+        std::string(kFlag) + ": error creating systemd unit `" + unit + "`: got `" + *result + "`");
+  }
+  return base::ok();
+}
+
+Status Systemd::set_properties(const std::string& unit, std::vector<Property> props) {
+  if (props.empty()) return base::ok();
+  ASSIGN_OR_RETURN(dbus::Message r,
+                   impl_->call("SetUnitProperties", {Value::string(unit), Value::boolean(true),
+                                                     Value::array("(sv)", std::move(props))}));
+  if (r.type == dbus::Type::error) return systemd_error("SetUnitProperties of `" + unit + "`", r);
+  return base::ok();
+}
+
+Status Systemd::stop_unit(const std::string& unit) {
+  ASSIGN_OR_RETURN(dbus::Message r,
+                   impl_->call("StopUnit", {Value::string(unit), Value::string("replace")}));
+  if (r.type == dbus::Type::error) {
+    if (r.error_name == "org.freedesktop.systemd1.NoSuchUnit") return base::ok();
+    return systemd_error("StopUnit of `" + unit + "`", r);
+  }
+  if (r.signature() != "o") return base::ok();
+  ASSIGN_OR_RETURN(std::string result, impl_->job_result(r.body[0].str, "remove " + unit));
+  if (result != "done")
+    base::log::warn("error removing unit `" + unit + "`: got `" + result + "`. Continuing...");
+  return base::ok();
+}
+
+int Systemd::version() {
+  if (impl_->version != -2) return impl_->version;
+  impl_->version = -1;
+  auto r =
+      impl_->bus.call(dbus::method_call(kSystemd, kManagerPath, "org.freedesktop.DBus.Properties",
+                                        "Get", {Value::string(kManager), Value::string("Version")}),
+                      kCallTimeout);
+  if (r.ok() && r->type == dbus::Type::method_return && r->signature() == "v" &&
+      r->body[0].items[0].sig == "s") {
+    const std::string& v = r->body[0].items[0].str;
+    size_t i = v.find_first_of("0123456789");
+    if (i != std::string::npos && (i == 0 || (i == 1 && v[0] == 'v')))
+      impl_->version = std::atoi(v.c_str() + i);
+  }
+  if (impl_->version < 0) base::log::warn("unable to get systemd version");
+  return impl_->version;
+}
+
+}  // namespace runtime
