@@ -165,6 +165,13 @@ int rt_children_wait(rt_children* c, pid_t pid, int* status) {
   return 0;
 }
 
+/* A child and what it started: its process group (it leads a session of its own, see
+ * rt_child_basic_setup), so that a Ctrl-C the runelet passes on reaches the shell's foreground
+ * command too, as a terminal's would. Before the child has called setsid, the child alone. */
+static void signal_child(pid_t pid, int sig) {
+  if (kill(-pid, sig) != 0) kill(pid, sig);
+}
+
 int rt_children_kill(rt_children* c, pid_t pid, int sig, void (*before)(void* ctx, int ret),
                      void* ctx) {
   pthread_mutex_lock(&c->mu);
@@ -185,9 +192,9 @@ int rt_children_kill(rt_children* c, pid_t pid, int sig, void (*before)(void* ct
   if (ret == 0) {
     if (pid == -1) {
       for (rt_child* e = c->head; e; e = e->next)
-        if (!e->reaped) kill(e->pid, sig);
+        if (!e->reaped) signal_child(e->pid, sig);
     } else {
-      kill(target->pid, sig);
+      signal_child(target->pid, sig);
     }
   }
   pthread_mutex_unlock(&c->mu);

@@ -51,7 +51,8 @@ int rt_children_wait(rt_children* c, pid_t pid, int* status);
 
 /* Selects the targets (pid -1: every live child, 0: the newest live child, >0: that live child),
  * calls before(ctx, ret) with the table locked and ret already known (0 or -ESRCH; -1 with no live
- * child is 0), then signals the targets. Returns ret. before may be NULL. */
+ * child is 0), then signals the targets, each with its process group (what it started). Returns
+ * ret. before may be NULL. */
 int rt_children_kill(rt_children* c, pid_t pid, int sig, void (*before)(void* ctx, int ret),
                      void* ctx);
 

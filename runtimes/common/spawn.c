@@ -14,6 +14,11 @@
 int rt_child_basic_setup(pid_t parent) {
   if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) return errno;
   if (getppid() != parent) _exit(127); /* the forking thread's process is already gone */
+  /* A session of its own: the process belongs to the enclave, not to the host's job control. A
+   * terminal the container has (the runelet's controlling one) signals only the runelet, which
+   * passes SIGINT, SIGQUIT, SIGWINCH, SIGHUP on through pal_kill, so none arrives twice; and the
+   * process reads its terminal without being a background job (no SIGTTIN). */
+  if (setsid() < 0) return errno;
 
   /* Exec resets handlers but keeps ignored signals and the mask. Reset handlers here too: the
    * mask is lifted before exec, and the caller's handlers must not run in this child. Signals

@@ -8,7 +8,8 @@
 #include "inclavare/pal.h"
 
 /* Dies with the thread that forked it (PR_SET_PDEATHSIG), and at once if that parent is already
- * gone; resets every signal disposition to its default and unblocks all signals (rt_children_spawn
+ * gone; leads a session of its own (no controlling terminal: the caller's terminal signals reach
+ * the caller, which relays them by pal_kill); resets every signal disposition to its default and unblocks all signals (rt_children_spawn
  * forks with all blocked), so the workload starts like any freshly exec'd process whatever the
  * caller's threads had set. Returns 0 or errno. */
 int rt_child_basic_setup(pid_t parent);

@@ -70,8 +70,11 @@ base::Result<int> proxy(int sock, const std::vector<std::string>& argv,
     }
     if (p[1].revents & POLLIN) {
       signalfd_siginfo si;
+      // SIGWINCH too: with a terminal the proxy leads its session, and a resize of the pty
+      // (by the engine holding the master) reaches the process only this way.
       if (read(sfd.get(), &si, sizeof si) == sizeof si &&
-          base::relayed_to_container(static_cast<int>(si.ssi_signo))) {
+          (base::relayed_to_container(static_cast<int>(si.ssi_signo)) ||
+           si.ssi_signo == SIGWINCH)) {
         Message k;
         k.type = MsgType::kill;
         k.a = started.a;

@@ -133,16 +133,14 @@ class EnclaveHandler final : public Handler {
                          ENOTSUP);
     // The PAL runs argv with env in the container's cwd, as the container's user: nothing else
     // of a process reaches it. The host pid is the proxy's (runtime/exec.h).
-    const char* unsupported = o.tty || !o.console_socket.empty() ? "--tty/--console-socket"
-                              : o.process && o.process->terminal ? "`terminal` of --process"
-                              : o.cwd                            ? "--cwd"
-                              : o.uid || o.gid                   ? "--user"
-                              : !o.additional_gids.empty()       ? "--additional-gids"
-                              : !o.caps.empty()                  ? "--cap"
-                              : !o.cgroups.empty()               ? "--cgroup"
-                              : o.preserve_fds                   ? "--preserve-fds"
-                              : o.no_new_privs                   ? "--no-new-privs"
-                                                                 : nullptr;
+    const char* unsupported = o.cwd                        ? "--cwd"
+                              : o.uid || o.gid             ? "--user"
+                              : !o.additional_gids.empty() ? "--additional-gids"
+                              : !o.caps.empty()            ? "--cap"
+                              : !o.cgroups.empty()         ? "--cgroup"
+                              : o.preserve_fds             ? "--preserve-fds"
+                              : o.no_new_privs             ? "--no-new-privs"
+                                                           : nullptr;
     if (unsupported)
       return base::Error(base::Category::unimplemented,
                          std::string("`") + unsupported +
@@ -189,10 +187,6 @@ base::Result<std::unique_ptr<Handler>> make_enclave_handler(oci::Config& config)
     return base::Error(base::Category::unimplemented,
                        "`hooks.startContainer`: not supported for enclave containers by this "
                        "version of rune (the runelet starts the workload through the PAL)");
-  if (config.process.terminal)
-    return base::Error(base::Category::unimplemented,
-                       "`process.terminal`: not supported for enclave containers by this version "
-                       "of rune");
   if (cfg->type == "intelSgx") TRY(enclave::add_sgx_resources(config));
   return std::unique_ptr<Handler>(std::make_unique<EnclaveHandler>(std::move(*cfg)));
 }

@@ -120,8 +120,11 @@ Result<int> enter_and_run(const Container& c, const ExecOptions& o,
                        config.process.cwd + "`, user " + std::to_string(config.process.user.uid) +
                        ":" + std::to_string(config.process.user.gid));
     po.args = proxy->argv;
+    // The terminal is the proxy's: it leads the pty's session and hands the slave on as stdio.
+    po.tty = o.process ? o.process->terminal : o.tty;
   }
   ASSIGN_OR_RETURN(oci::Process proc, resolve_exec_process(config.process, proxy ? po : o));
+  if (proxy && o.process) proc.console_size = o.process->console_size;
   TRY(check_terminal(proc.terminal, o.detach, o.console_socket));
   TRY(kernel::check_exec_limits(proc));
   if (proc.capabilities)

@@ -6,6 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 PAL_DIR=${PAL_DIR:?set PAL_DIR to the directory of the built liberpal-*.so}
 PROBE=${PROBE:?set PROBE to the static ptrace_probe binary}
+CONSOLE_RECEIVER=${CONSOLE_RECEIVER:?set CONSOLE_RECEIVER to tests/helpers/console_receiver}
 REC=$WORK/rec
 
 # ebundle NAME PAL ARGS: a bundle whose PAL (copied into the rootfs as /lib/pal.so) records
@@ -122,7 +123,7 @@ exec_version() { # exec_version V PAL
   grep -qx to-stderr "$WORK/err" || fail "stderr not forwarded" || return 1
   # What the PAL API cannot honour is refused by name, never ignored.
   local flag name
-  for flag in "-t|--tty/--console-socket" "--cwd=/tmp|--cwd" "--user=1|--user" "--cap=CAP_KILL|--cap"; do
+  for flag in "--cwd=/tmp|--cwd" "--user=1|--user" "--cap=CAP_KILL|--cap"; do
     name=${flag#*|}; flag=${flag%|*}
     R exec "$flag" ex$1 true </dev/null 2>"$WORK/err" && { fail "exec $flag accepted"; return 1; }
     grep -qF -- "\`$name\`: not supported by \`rune exec\` into enclave containers" "$WORK/err" || fail "exec $flag: $(cat "$WORK/err")" || return 1
@@ -456,6 +457,74 @@ t_enclave_under_a_seccomp_profile() {
   out=$(cd "$B" && R run encsc 2>"$WORK/err") || fail "run failed: $(cat "$WORK/err")" || return 1
   [ "$out" = "not implemented" ] || fail "output: $out; $(cat "$WORK/err")" || return 1
   assert_no_leftovers encsc
+}
+
+# --- terminals: the runelet (run) or the proxy (exec) leads the pty's session ---------------------
+# tmux_tty SESSION: waits for the shell's prompt in tmux session SESSION.
+tmux_prompt() { local i; for i in $(seq 100); do tmux -L rune-it-$$ capture-pane -p -t "$1" | grep -qE '#( )?$' && return 0; sleep 0.05; done; return 1; }
+tkeys() { local s=$1; shift; tmux -L rune-it-$$ send-keys -t "$s" "$@"; }
+tpane() { tmux -L rune-it-$$ capture-pane -p -S -100 -t "$1"; }
+# sim_shell_checks SESSION: size, tty, input, a resize (SIGWINCH passed on), a Ctrl-C that reaches
+# the foreground command and the shell once each; then `exit CODE`.
+sim_shell_checks() {
+  local s=$1 code=$2
+  tmux_prompt "$s" || fail "no prompt: $(tpane "$s")" || return 1
+  tkeys "$s" 'trap "echo got-WINCH" WINCH; trap "echo got-INT" INT; stty size; tty; echo $((6*7))' Enter; sleep 0.4
+  # Resized while a command runs (at the prompt, the line editor takes SIGWINCH itself).
+  tkeys "$s" 'sleep 1; stty size' Enter; sleep 0.3
+  tmux -L rune-it-$$ resize-window -t "$s" -x 100 -y 30; sleep 1.2
+  tkeys "$s" 'sleep 50; echo after-sleep-$?' Enter; sleep 0.4
+  tkeys "$s" C-c; sleep 0.4
+  tkeys "$s" "exit $code" Enter
+  tmux_wait_rc "$s" || fail "exit did not end it: $(tpane "$s")" || return 1
+  local pane; pane=$(tpane "$s")
+  grep -qx '40 120' <<<"$pane" || fail "size: $pane" || return 1
+  grep -qx '/dev/pts/[0-9]*' <<<"$pane" || fail "tty: $pane" || return 1
+  grep -qx '42' <<<"$pane" || fail "typed input not run: $pane" || return 1
+  grep -qx '30 100' <<<"$pane" || fail "resize: $pane" || return 1
+  [ "$(grep -cx 'got-WINCH' <<<"$pane")" = 1 ] || fail "SIGWINCH not passed on once: $pane" || return 1
+  [ "$(grep -c 'got-INT$' <<<"$pane")" = 1 ] || fail "Ctrl-C did not reach the shell once: $pane" || return 1
+  grep -qx 'after-sleep-130' <<<"$pane" || fail "Ctrl-C did not end the foreground command: $pane" || return 1
+  [ "$(cat "$WORK/$s.rc")" = "$code" ] || fail "exit code $(cat "$WORK/$s.rc"), want $code" || return 1
+  cmp -s "$WORK/$s.before" "$WORK/$s.after" || fail "terminal not restored"
+}
+t_sim_terminal_run_and_exec() {
+  command -v tmux >/dev/null || { echo "SKIPPED: tmux is not installed"; return 0; }
+  simbundle stty || return 1
+  cfg '.process.terminal=true | .process.args=["sh"]'
+  trap 'tmux -L rune-it-$$ kill-server 2>/dev/null' RETURN
+  tmux_run run "$RUNE --root $ROOT run --bundle $B stty"
+  tmux_prompt run || fail "no prompt: $(tpane run)" || return 1
+  # The shell is the enclave's process (measured by the sim), not the runelet.
+  grep -q '/bin/sh' "$REC/measurements.log" || fail "sh not started through the PAL: $(cat "$REC/measurements.log")" || return 1
+  tmux_run exec "$RUNE --root $ROOT exec -t stty sh"
+  sim_shell_checks exec 5 || return 1
+  sim_shell_checks run 3 || return 1
+  assert_no_leftovers stty
+}
+t_sim_console_socket_create_and_exec() {
+  simbundle scs || return 1
+  cfg '.process.terminal=true | .process.consoleSize={"height":30,"width":100} | .process.args=["sh","-c","read x; echo got $x; tty; sleep 300"]'
+  "$CONSOLE_RECEIVER" "$WORK/sock-create" "$WORK/sock-create.info" $'hello\n' > "$WORK/sock-create.out" 2>&1 & local rcv=$!
+  local i; for i in $(seq 50); do [ -S "$WORK/sock-create" ] && break; sleep 0.02; done
+  R create --console-socket "$WORK/sock-create" --bundle "$B" scs </dev/null || fail "create" || return 1
+  R start scs || fail "start" || return 1
+  for i in $(seq 100); do tr -d '\r' < "$WORK/sock-create.out" | grep -q '^/dev/pts/' && break; sleep 0.05; done
+  grep -qx 'size=30x100' "$WORK/sock-create.info" || fail "size: $(cat "$WORK/sock-create.info")" || return 1
+  tr -d '\r' < "$WORK/sock-create.out" | grep -qx 'got hello' || fail "output: $(cat "$WORK/sock-create.out")" || return 1
+  tr -d '\r' < "$WORK/sock-create.out" | grep -qx "$(sed -n 's/^name=//p' "$WORK/sock-create.info")" || fail "tty: $(cat "$WORK/sock-create.out")" || return 1
+  # exec -d with a console socket, as containerd's shim and conmon call it: the proxy is the pid.
+  "$CONSOLE_RECEIVER" "$WORK/sock-exec" "$WORK/sock-exec.info" > "$WORK/sock-exec.out" 2>&1 & local rcv2=$!
+  for i in $(seq 50); do [ -S "$WORK/sock-exec" ] && break; sleep 0.02; done
+  jq -n --argjson env "$(jq .process.env "$B/config.json")" '{terminal:true,consoleSize:{height:25,width:91},user:{uid:0,gid:0},args:["sh","-c","tty; stty size; exit 4"],env:$env,cwd:"/"}' > "$WORK/p.json"
+  R exec -d --console-socket "$WORK/sock-exec" --pid-file "$WORK/exec.pid" --process "$WORK/p.json" scs </dev/null || fail "exec -d: $(cat "$WORK/err" 2>/dev/null)" || return 1
+  wait $rcv2
+  grep -qx 'size=25x91' "$WORK/sock-exec.info" || fail "exec size: $(cat "$WORK/sock-exec.info")" || return 1
+  [ "$(tr -d '\r' < "$WORK/sock-exec.out")" = "$(sed -n 's/^name=//p' "$WORK/sock-exec.info")
+25 91" ] || fail "exec output: $(cat "$WORK/sock-exec.out")" || return 1
+  R delete -f scs || fail "delete" || return 1
+  wait $rcv
+  assert_no_leftovers scs
 }
 
 run_tests

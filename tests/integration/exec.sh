@@ -10,12 +10,6 @@ SD_NOTIFY=${SD_NOTIFY:?set SD_NOTIFY to tests/helpers/sd_notify}
 USERNS_MAPS='.linux.uidMappings=[{"containerID":0,"hostID":100000,"size":65536}] | .linux.gidMappings=[{"containerID":0,"hostID":100000,"size":65536}]'
 userns_possible() { unshare --user true 2>/dev/null; }
 
-# refused TEXT CMD...: CMD fails and its stderr has TEXT.
-refused() {
-  local want=$1; shift
-  "$@" </dev/null >"$WORK/out" 2>"$WORK/err" && { fail "succeeded: $*"; return 1; }
-  grep -qF -- "$want" "$WORK/err" || fail "stderr of [$*] does not have [$want]: $(cat "$WORK/err")"
-}
 
 # running NAME [jq filter]: a bundle whose init sleeps, run detached as container NAME.
 running() {
@@ -293,13 +287,6 @@ t_events_stats_in_runcs_shape_and_oom_kills() {
   refused 'is not running' R events --stats ev-$$
 }
 
-# tmux_run SESSION CMD: CMD in a new 120x40 tmux session; the terminal's settings (stty -g)
-# before and after it go to $WORK/SESSION.before and .after, then its exit code to .rc.
-tmux_run() {
-  tmux -L rune-it-$$ new-session -d -s "$1" -x 120 -y 40 \
-    "stty -g > $WORK/$1.before; $2; rc=\$?; stty -g > $WORK/$1.after; echo \$rc > $WORK/$1.rc; sleep 60"
-}
-tmux_wait_rc() { local i; for i in $(seq 100); do [ -s "$WORK/$1.rc" ] && return 0; sleep 0.05; done; return 1; }
 t_foreground_terminal_is_relayed_and_restored() {
   command -v tmux >/dev/null || { echo "SKIPPED: tmux is not installed"; return 0; }
   running ex-$$ || return 1

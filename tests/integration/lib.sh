@@ -75,3 +75,18 @@ run_tests() {
   [ $FAIL = 0 ]
 }
 fail() { echo "$*"; return 1; }
+
+# Terminals through a real pty that can be resized (tmux; `script` cannot resize).
+# tmux_run SESSION CMD: CMD in a new 120x40 tmux session; the terminal's settings (stty -g)
+# before and after it go to $WORK/SESSION.before and .after, then its exit code to .rc.
+tmux_run() {
+  tmux -L rune-it-$$ new-session -d -s "$1" -x 120 -y 40 \
+    "stty -g > $WORK/$1.before; $2; rc=\$?; stty -g > $WORK/$1.after; echo \$rc > $WORK/$1.rc; sleep 60"
+}
+tmux_wait_rc() { local i; for i in $(seq 100); do [ -s "$WORK/$1.rc" ] && return 0; sleep 0.05; done; return 1; }
+# refused TEXT CMD...: CMD fails and its stderr has TEXT.
+refused() {
+  local want=$1; shift
+  "$@" </dev/null >"$WORK/out" 2>"$WORK/err" && { fail "succeeded: $*"; return 1; }
+  grep -qF -- "$want" "$WORK/err" || fail "stderr of [$*] does not have [$want]: $(cat "$WORK/err")"
+}

@@ -164,12 +164,6 @@ t_empty_path_is_rune_scope_in_system_slice() {
   return 0
 }
 
-# refused TEXT CMD...: CMD fails and its stderr has TEXT.
-refused() {
-  local want=$1; shift
-  "$@" </dev/null >"$WORK/out" 2>"$WORK/err" && { fail "succeeded: $*"; return 1; }
-  grep -qF -- "$want" "$WORK/err" || fail "stderr of [$*] does not have [$want]: $(cat "$WORK/err")"
-}
 
 t_bad_cgroups_paths_refused_before_anything() {
   local before id=sbad-$$ p

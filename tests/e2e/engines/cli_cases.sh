@@ -105,3 +105,11 @@ t_enclave_exec() {
   out=$(E exec -u 1000 "$id" true 2>&1) && { fail "exec -u into an enclave container was taken"; return 1; }
   expect_match "refusal" 'cwd and user must be the container' "$out"
 }
+t_enclave_run_it_and_exec_it() {
+  needs_rune || return
+  tty_session encrunit "$RUN_CMD -it --rm -e ENCLAVE_TYPE=sim -e ENCLAVE_RUNTIME_PATH=$SIM_PAL $IMG sh" || return 1
+  tty_check encrunit || return 1
+  local id; id=$(RUN -d -e ENCLAVE_TYPE=sim -e ENCLAVE_RUNTIME_PATH=$SIM_PAL "$IMG" sleep 300) || return 1; track
+  tty_session encexecit "$E_CMD exec -it $id sh" || return 1
+  tty_check encexecit
+}

@@ -185,6 +185,16 @@ t_enclave_exec_and_kill() {
   expect_eq "output" in-enclave "$out" || return 1
   kill_execs "$c" "enclave exec"
 }
+t_enclave_run_t_and_exec_t_terminals() {
+  needs_rune || return
+  local c; c=$(cid enctty1)
+  tty_session encrunt "ctr -a $ADDR -n $NS run -t --runc-binary $RUNTIME --runc-root $WORK/runtime-state --fifo-dir $WORK/fifo --rm --env ENCLAVE_TYPE=sim --env ENCLAVE_RUNTIME_PATH=$SIM_PAL $IMG $c sh" || return 1
+  tty_check encrunt || return 1
+  c=$(cid enctty2)
+  RUN -d --env ENCLAVE_TYPE=sim --env ENCLAVE_RUNTIME_PATH=$SIM_PAL "$IMG" "$c" sleep 300 >/dev/null || return 1
+  tty_session encexect "ctr -a $ADDR -n $NS tasks exec -t --exec-id sh1 --fifo-dir $WORK/fifo $c sh" || return 1
+  tty_check encexect
+}
 t_enclave_default_profile() {
   needs_rune || return
   local out rc

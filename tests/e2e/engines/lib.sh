@@ -318,7 +318,8 @@ run_suite() {
   engine_start || cannot_start "$(tail -5 "$WORK/start.err")"
   echo "# $ENGINE started in $(( ($(date +%s%N) - T_START) / 1000000 )) ms (with the image)"
   local t rc out t0 ms
-  for t in $(grep -hoE '^t_[A-Za-z0-9_]+\(\)' "${CASE_FILES[@]}" | sed 's/()$//'); do
+  # ONLY=REGEX: the cases matching it.
+  for t in $(grep -hoE '^t_[A-Za-z0-9_]+\(\)' "${CASE_FILES[@]}" | sed 's/()$//' | grep -E -- "${ONLY:-.}"); do
     t0=$(date +%s%N)
     # Output to a file, not a pipe: a detached container may inherit the case's stdio.
     (set -u; "$t") >"$WORK/case.out" 2>&1 </dev/null; rc=$?
