@@ -2,11 +2,14 @@
 
 #include <fcntl.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <cstring>
+#include <string>
 
 #include "base/fd.h"
 #include "base/socket.h"
@@ -18,7 +21,7 @@
 namespace kernel {
 
 base::Status setup_console(int console_sock, const std::optional<oci::ConsoleSize>& size, uid_t uid,
-                           gid_t gid) {
+                           gid_t gid, bool bind_console) {
   base::UniqueFd master(open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC));
   if (!master.valid())
     return base::sys_error("`process.terminal`: open /dev/ptmx inside the container");
@@ -40,6 +43,21 @@ base::Status setup_console(int console_sock, const std::optional<oci::ConsoleSiz
     return base::sys_error("`process.terminal`: give the pty to the process's user");
   char name[32];
   int len = snprintf(name, sizeof name, "/dev/pts/%u", ptn);
+  if (bind_console) {
+    // Inside the container's root (after pivot_root): a path the container made leads nowhere
+    // outside it. The pty itself through the slave's fd, not its name.
+    // O_EXCL: an existing /dev/console (a node) is bound over, never opened.
+    int f =
+        open("/dev/console", O_CREAT | O_EXCL | O_WRONLY | O_NOCTTY | O_CLOEXEC | O_NOFOLLOW, 0666);
+    if (f < 0 && errno != EEXIST) return base::sys_error("`process.terminal`: create /dev/console");
+    if (f >= 0) {
+      (void)fchmod(f, 0666);
+      close(f);
+    }
+    std::string from = "/proc/self/fd/" + std::to_string(slave.get());
+    if (mount(from.c_str(), "/dev/console", nullptr, MS_BIND, nullptr) != 0)
+      return base::sys_error("`process.terminal`: bind the pty on /dev/console");
+  }
   int fds[] = {master.get()};
   if (base::send_with_fds(console_sock, name, static_cast<size_t>(len), fds) != len)
     return base::sys_error("`--console-socket`: send the pty master");

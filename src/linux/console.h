@@ -18,7 +18,9 @@ namespace kernel {
 // capabilities): opens /dev/ptmx, applies `size`, sends the master over `console_sock` (then
 // closed), makes the slave owned by `uid`:`gid` (the process's user, as runc does), starts a new
 // session with the slave as controlling terminal, and puts it on 0, 1 and 2.
+// `bind_console` (a container's init in its own mount namespace, as runc): the slave is also
+// bind-mounted on /dev/console (made as an empty 0666 file when missing).
 base::Status setup_console(int console_sock, const std::optional<oci::ConsoleSize>& size, uid_t uid,
-                           gid_t gid);
+                           gid_t gid, bool bind_console = false);
 
 }  // namespace kernel

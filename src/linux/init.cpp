@@ -134,6 +134,11 @@ base::Status init_container(const InitPlan& p, Sys& sys, ChildChannel& ch, std::
   TRY(enter_rootfs(sys, rootfd, p.no_pivot, p.host_mount_ns));
   root.reset();
   TRY(set_root_propagation(sys, c.linux.rootfs_propagation));
+  // The terminal now, as runc: after the mounts, before the root and paths turn read-only, with
+  // the pty on /dev/console where the container has its own mount namespace.
+  if (p.console_fd >= 0)
+    TRY(setup_console(p.console_fd, c.process.console_size, c.process.user.uid, c.process.user.gid,
+                      !p.host_mount_ns));
 
   if (!c.hostname.empty() && sys.sethostname(c.hostname.data(), c.hostname.size()) != 0)
     return base::sys_error("`hostname`: set `" + c.hostname + "`");
@@ -145,7 +150,7 @@ base::Status init_container(const InitPlan& p, Sys& sys, ChildChannel& ch, std::
   if (c.root_readonly) TRY(readonly_root(sys));
 
   if (c.linux.personality) TRY(set_personality(*c.linux.personality));
-  return become_process(sys, c.process, p.seccomp, p.console_fd, ch, exe);
+  return become_process(sys, c.process, p.seccomp, -1, ch, exe);
 }
 
 base::Status become_process(Sys& sys, const oci::Process& proc, const SeccompProgram* seccomp,

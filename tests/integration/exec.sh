@@ -151,7 +151,8 @@ pts" ] || fail "in the container: $out" || return 1
 }
 
 t_create_with_a_terminal_sends_the_master() {
-  bundle tty-$$; cfg '.process.terminal=true | .process.consoleSize={"height":30,"width":100} | .process.args=["sh","-c","read x; echo got $x; tty"]'
+  # As runc, the pty is also the container's /dev/console.
+  bundle tty-$$; cfg '.process.terminal=true | .process.consoleSize={"height":30,"width":100} | .process.args=["sh","-c","read x; echo got $x; tty; [ \"$(stat -c %t:%T /dev/console)\" = \"$(stat -L -c %t:%T $(tty))\" ] && echo console-is-the-pty"]'
   "$CONSOLE_RECEIVER" "$WORK/cs" "$WORK/cs.info" $'hello\n' > "$WORK/cs.out" 2>&1 & local rcv=$!
   local i; for i in $(seq 50); do [ -S "$WORK/cs" ] && break; sleep 0.02; done
   R create --console-socket "$WORK/cs" --bundle "$B" tty-$$ </dev/null || fail "create" || return 1
@@ -159,6 +160,7 @@ t_create_with_a_terminal_sends_the_master() {
   wait $rcv
   grep -qx 'size=30x100' "$WORK/cs.info" || fail "size: $(cat "$WORK/cs.info")" || return 1
   tr -d '\r' < "$WORK/cs.out" | grep -qx 'got hello' || fail "output: $(cat "$WORK/cs.out")" || return 1
+  tr -d '\r' < "$WORK/cs.out" | grep -qx 'console-is-the-pty' || fail "/dev/console: $(cat "$WORK/cs.out")" || return 1
   refused 'cannot allocate tty if runc will detach without setting console socket' R create --bundle "$B" tty2-$$ || return 1
   assert_no_leftovers tty2-$$ || return 1
   refused '`--console-socket`: connect to `/nonexistent/sock`' R create --console-socket /nonexistent/sock --bundle "$B" tty2-$$ || return 1
