@@ -102,6 +102,33 @@ req exec 3 2 0 0 '\x02\x00\x00\x00/bin/sh\000-c\000\x01\x00\x00\x00PATH=/bin\000
 req kill 0 3 -1 15 ''
 req attest 0 4 0 0 "$(head -c 512 /dev/zero | tr '\0' 'a')"
 req error 0 14 2 1 'no such file'
+# D-Bus: a method return, an error and a JobRemoved signal, as systemd and the bus send them.
+mkdir -p "$BUILD/corpus/fuzz_dbus_message"
+python3 - "$BUILD/corpus/fuzz_dbus_message" <<'PY'
+import struct, sys
+def pad(b, n): return b + b"\0" * (-len(b) % n)
+def s(v, t="s"):
+    e = v.encode()
+    return (struct.pack("<B", len(e)) if t == "g" else struct.pack("<I", len(e))) + e + b"\0"
+def msg(kind, serial, fields, sig, body):
+    f = b""
+    for code, t, v in fields:
+        f = pad(f, 8) + bytes([code]) + s(t, "g") + (struct.pack("<I", v) if t == "u" else s(v, t))
+    if sig:
+        f = pad(f, 8) + bytes([8]) + s("g", "g") + s(sig, "g")
+    head = b"l" + bytes([kind, 0, 1]) + struct.pack("<III", len(body), serial, len(f)) + f
+    return pad(head, 8) + body
+job = "/org/freedesktop/systemd1/job/7"
+out = {
+  "return-o": msg(2, 5, [(5, "u", 3), (7, "s", "org.freedesktop.systemd1")], "o", s(job, "o")),
+  "error": msg(3, 6, [(4, "s", "org.freedesktop.systemd1.UnitExists"), (5, "u", 4)], "s", s("exists")),
+  "job-removed": msg(4, 9, [(1, "o", "/org/freedesktop/systemd1"), (2, "s", "org.freedesktop.systemd1.Manager"),
+                            (3, "s", "JobRemoved")], "uoss",
+                     pad(struct.pack("<I", 7) + s(job, "o"), 4) + pad(s("rune-x.scope"), 4) + s("done")),
+}
+for name, b in out.items():
+    open(sys.argv[1] + "/" + name, "wb").write(b)
+PY
 mkdir -p "$BUILD/corpus/fuzz_policy" "$BUILD/corpus/fuzz_collateral_json"
 printf '%s' '{"allow_debug": false, "accepted_tcb_statuses": ["UpToDate", "SWHardeningNeeded"], "accept_out_of_date": true, "trust_sim_root": true, "min_tcb_evaluation_data_number": 17, "trusted_root_keys": ["00000000000000000000000000000000000000000000000000000000000000aa"], "sgx": {"mrenclave": ["00000000000000000000000000000000000000000000000000000000000000aa"], "isv_prod_id": 1, "min_isv_svn": 2}, "tdx": {"rtmr0": "000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000", "xfam": "e702060000000000"}, "snp": {"max_vmpl": 0, "allow_migrate_ma": false, "family_id": "00000000000000000000000000000000"}}' \
   > "$BUILD/corpus/fuzz_policy/policy-all-sections"
