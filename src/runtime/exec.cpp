@@ -238,6 +238,16 @@ Result<int> enter_and_run(const Container& c, const ExecOptions& o,
 #endif
   child_ch.close();
   join = {};
+  // As runc 1.1: the container's oomScoreAdj (its config's, not a --process file's).
+  if (config.process.oom_score_adj) {
+    base::Status s =
+        base::write_file("/proc/" + std::to_string(pid) + "/oom_score_adj",
+                         std::to_string(*config.process.oom_score_adj));
+    if (!s.ok()) {
+      base::kill_and_reap(pid);
+      return std::move(s).error().wrap("exec in container `" + c.id + "`: `process.oomScoreAdj`");
+    }
+  }
   console.reset();
   root.reset();
   auto to_listener = [&](int listener) -> base::Status {

@@ -132,6 +132,12 @@ t_signals_are_forwarded_and_fds_preserved() {
   [ "$(tail -n +2 <<<"$out" | sort -n | tr '\n' ' ')" = "0 1 2 3 4 " ] || fail "descriptors: $out"
 }
 
+t_oom_score_adj_is_the_containers() {
+  # runc 1.1 gives every exec the container's oomScoreAdj (a --process file's is not used).
+  running oo-$$ '.process.oomScoreAdj=300' || return 1
+  [ "$(R exec oo-$$ cat /proc/self/oom_score_adj </dev/null)" = 300 ] || fail "exec: $(R exec oo-$$ cat /proc/self/oom_score_adj </dev/null)"
+}
+
 t_console_socket_gets_the_master_and_the_slave_is_the_controlling_terminal() {
   running ex-$$ || return 1
   "$CONSOLE_RECEIVER" "$WORK/cs" "$WORK/cs.info" > "$WORK/cs.out" 2>&1 & local rcv=$!
