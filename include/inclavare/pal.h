@@ -68,6 +68,17 @@ typedef int (*pal_destroy_fn)(void);
 typedef int (*pal_get_local_report_fn)(void* target_info, int target_info_len, void* report,
                                        int* report_len);
 
+/* Our extension (optional, any version from v2): the first process rune will create. The runelet
+ * calls it once, right after pal_init, with the container's entrypoint (the path it will pass to
+ * pal_create_process), before it reports the container created; the runtime may start loading
+ * that executable in the background (as an enclave image is built at create), so that the
+ * pal_create_process for the same path has less to do. `copy` is -1 or a memfd rune made while
+ * the container was set up, holding the bytes of the file at `path` then, sealed (F_SEAL_SEAL,
+ * SHRINK, GROW, WRITE) and mode 0111; the runtime owns it (closes it if it does not use it).
+ * Returns 0, or -errno (rune goes on: pal_create_process must work as without the call, and
+ * reports its own failure). */
+typedef int (*pal_prepare_process_fn)(const char* path, int copy);
+
 /* Sizes of the SGX structures exchanged by pal_get_local_report. */
 #define PAL_SGX_TARGET_INFO_SIZE 512
 #define PAL_SGX_REPORT_SIZE 432

@@ -5,11 +5,15 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "children.h"
@@ -52,11 +56,88 @@ typedef struct sim_pending {
 static pthread_cond_t g_recorded = PTHREAD_COND_INITIALIZER; /* g_tickets_done moved */
 static sim_pending* g_pending;                               /* to join */
 static uint64_t g_tickets_issued, g_tickets_done;
-static int g_cancel;     /* atomic; set by pal_destroy */
+static int g_cancel;                                         /* atomic; set by pal_destroy */
+static pthread_cond_t g_hash_now = PTHREAD_COND_INITIALIZER; /* a report waits, or cancel */
+static int g_report_waiting;                                 /* a report asked (under g_mu) */
+/* A hash starts this long after its workload at the latest: a start is not slowed by a hash
+ * competing for the CPU (on 2 CPUs, hashing a 1.9 MB binary beside the start of /bin/true made it
+ * 1.5 ms slower), and a short-lived workload is usually gone before, its hash abandoned. A report
+ * starts every pending hash at once. */
+#define SIM_HASH_DELAY_MS 50
 static int g_unmeasured; /* a workload ran without a complete measurement: no more reports */
+
+/*
+ * pal_prepare_process (our extension, include/inclavare/pal.h): the container's entrypoint is
+ * copied into its sealed memfd (and hashed, with a measurement log file) by a thread while rune
+ * finishes the create, as an enclave image is built at create; the first pal_create_process of
+ * the same path takes that copy instead of making one. So the entrypoint runs as it was when the
+ * container was created. Fields under g_mu, but the thread's results, read after joining it.
+ */
+typedef struct sim_prepared {
+  pthread_t thread;
+  int started;     /* pal_prepare_process has run (once per container) */
+  char* path;      /* set while the copy is not taken; the taker joins the thread */
+  int with_digest; /* hashed while copied */
+  int threadless;  /* rune's copy taken as it is: no thread to join */
+  int rc;          /* the thread's: sim_load_workload's result */
+  int memfd;
+  uint8_t digest[32];
+} sim_prepared;
+static sim_prepared g_prepared = {.memfd = -1};
+
+static void* prepare_in_background(void* arg) {
+  sim_prepared* p = arg;
+  if (p->memfd >= 0) { /* rune's sealed copy: only hashed, when the log needs it now */
+    static const int no_cancel = 0;
+    p->rc = p->with_digest ? sim_hash_workload(p->path, p->memfd, p->digest, &no_cancel) : 0;
+  } else {
+    p->rc = sim_load_workload(p->path, &p->memfd, p->with_digest ? p->digest : NULL);
+  }
+  return NULL;
+}
+
+/* Whether `fd` is a copy the sim can run as its own: a memfd sealed against any change, mode
+ * 0111 (execute-only), starting with the ELF magic. */
+static int usable_copy(int fd) {
+  const int all = F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL;
+  struct stat st;
+  unsigned char magic[4];
+  return fd >= 0 && fcntl(fd, F_GET_SEALS) >= 0 && (fcntl(fd, F_GET_SEALS) & all) == all &&
+         fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 07777) == 0111 &&
+         pread(fd, magic, 4, 0) == 4 &&
+         memcmp(magic,
+                "\x7f"
+                "ELF",
+                4) == 0;
+}
+
+/* The prepared copy of `path`, hashed into `digest` when want_digest, or -1 when there is none
+ * that fits (then it is dropped). With path NULL: drops it (pal_destroy). */
+static int take_prepared(const char* path, int want_digest, uint8_t* digest) {
+  pthread_mutex_lock(&g_mu);
+  char* ppath = g_prepared.path;
+  g_prepared.path = NULL;
+  pthread_mutex_unlock(&g_mu);
+  if (!ppath) return -1;
+  if (!g_prepared.threadless) pthread_join(g_prepared.thread, NULL);
+  int memfd = -1;
+  if (path && g_prepared.rc == 0 && strcmp(ppath, path) == 0 &&
+      g_prepared.with_digest == want_digest) {
+    memfd = g_prepared.memfd;
+    if (want_digest) memcpy(digest, g_prepared.digest, sizeof g_prepared.digest);
+  } else if (g_prepared.memfd >= 0) {
+    close(g_prepared.memfd);
+  }
+  g_prepared.memfd = -1;
+  free(ppath);
+  return memfd;
+}
 
 static void join_pending(void) {
   __atomic_store_n(&g_cancel, 1, __ATOMIC_RELEASE);
+  pthread_mutex_lock(&g_mu);
+  pthread_cond_broadcast(&g_hash_now);
+  pthread_mutex_unlock(&g_mu);
   pthread_mutex_lock(&g_mu);
   sim_pending* list = g_pending;
   g_pending = NULL;
@@ -71,6 +152,7 @@ static void join_pending(void) {
 }
 
 __attribute__((destructor)) static void sim_unload(void) {
+  (void)take_prepared(NULL, 0, NULL);
   join_pending();
   pthread_mutex_lock(&g_mu);
   sim_mlog_free(&g_mlog);
@@ -184,6 +266,20 @@ static int record_workload_locked(const char* path, const uint8_t bin_digest[32]
 /* The hashing thread of a workload started without a measurement log file. */
 static void* measure_in_background(void* arg) {
   sim_pending* w = arg;
+  /* Later, and then on idle CPU time only (SCHED_IDLE; a seccomp profile may refuse it): see
+   * SIM_HASH_DELAY_MS. */
+  struct timespec until;
+  clock_gettime(CLOCK_REALTIME, &until);
+  until.tv_nsec += SIM_HASH_DELAY_MS * 1000000L;
+  until.tv_sec += until.tv_nsec / 1000000000L;
+  until.tv_nsec %= 1000000000L;
+  pthread_mutex_lock(&g_mu);
+  while (!g_report_waiting && !__atomic_load_n(&g_cancel, __ATOMIC_ACQUIRE) &&
+         pthread_cond_timedwait(&g_hash_now, &g_mu, &until) == 0) {
+  }
+  pthread_mutex_unlock(&g_mu);
+  const struct sched_param idle = {0};
+  (void)sched_setscheduler(0, SCHED_IDLE, &idle);
   uint8_t digest[32];
   int rc = sim_hash_workload(w->path, w->memfd, digest, &g_cancel);
   close(w->memfd);
@@ -228,7 +324,10 @@ PAL_EXPORT int pal_create_process(struct pal_create_process_args* args) {
     if (w) w->path = strdup(args->path);
     if (!w || !w->path) rc = -ENOMEM;
   }
-  if (rc == 0) rc = sim_load_workload(args->path, &memfd, lazy ? NULL : bin_digest);
+  if (rc == 0) {
+    memfd = take_prepared(args->path, !lazy, bin_digest);
+    if (memfd < 0) rc = sim_load_workload(args->path, &memfd, lazy ? NULL : bin_digest);
+  }
   if (rc == 0 && !lazy) {
     pthread_mutex_lock(&g_mu);
     rc = record_workload_locked(args->path, bin_digest, args_digest, argc);
@@ -282,6 +381,52 @@ PAL_EXPORT int pal_create_process(struct pal_create_process_args* args) {
   return 0;
 }
 
+PAL_EXPORT int pal_prepare_process(const char* path, int copy) {
+  if (!usable_copy(copy) && copy >= 0) {
+    close(copy); /* not sealed, not execute-only or not ELF: made here instead */
+    copy = -1;
+  }
+  if (!path || !initialized()) {
+    if (copy >= 0) close(copy);
+    return -EINVAL;
+  }
+  pthread_mutex_lock(&g_mu);
+  if (g_prepared.started) {
+    pthread_mutex_unlock(&g_mu);
+    if (copy >= 0) close(copy);
+    return -EALREADY;
+  }
+  g_prepared.path = strdup(path);
+  if (!g_prepared.path) {
+    pthread_mutex_unlock(&g_mu);
+    if (copy >= 0) close(copy);
+    return -ENOMEM;
+  }
+  g_prepared.with_digest = g_mlog.path != NULL;
+  g_prepared.memfd = copy;
+  g_prepared.rc = 0;
+  if (copy >= 0 && !g_prepared.with_digest) { /* nothing left to do: no thread */
+    g_prepared.started = 1;
+    g_prepared.threadless = 1;
+    pthread_mutex_unlock(&g_mu);
+    return 0;
+  }
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setstacksize(&attr, 128 * 1024);
+  int err = pthread_create(&g_prepared.thread, &attr, prepare_in_background, &g_prepared);
+  pthread_attr_destroy(&attr);
+  if (err != 0) {
+    free(g_prepared.path);
+    g_prepared.path = NULL;
+    if (copy >= 0) close(copy);
+    g_prepared.memfd = -1;
+  }
+  g_prepared.started = 1;
+  pthread_mutex_unlock(&g_mu);
+  return -err;
+}
+
 PAL_EXPORT int pal_exec(struct pal_exec_args* args) {
   if (!args || !args->exit_value) {
     sim_log(SIM_ERROR, "pal_exec: NULL args or exit_value");
@@ -309,6 +454,7 @@ PAL_EXPORT int pal_kill(int pid, int sig) {
 }
 
 PAL_EXPORT int pal_destroy(void) {
+  (void)take_prepared(NULL, 0, NULL);
   join_pending(); /* an abandoned measurement sets g_unmeasured */
   rt_children_kill_all_and_reap(&g_children);
   sim_log(SIM_DEBUG, "destroyed");
@@ -327,7 +473,10 @@ PAL_EXPORT int pal_get_local_report(void* target_info, int target_info_len, void
   if (!initialized()) return -EINVAL;
   uint8_t measurement[32];
   pthread_mutex_lock(&g_mu);
+  g_report_waiting++;
+  pthread_cond_broadcast(&g_hash_now);
   while (g_tickets_done != g_tickets_issued) pthread_cond_wait(&g_recorded, &g_mu);
+  g_report_waiting--;
   const int refused = g_unmeasured;
   if (!refused) sim_mlog_digest(&g_mlog, measurement);
   pthread_mutex_unlock(&g_mu);
@@ -351,3 +500,4 @@ CHECK_TYPE(pal_exec, pal_exec_v2_fn);
 CHECK_TYPE(pal_kill, pal_kill_fn);
 CHECK_TYPE(pal_destroy, pal_destroy_fn);
 CHECK_TYPE(pal_get_local_report, pal_get_local_report_fn);
+CHECK_TYPE(pal_prepare_process, pal_prepare_process_fn);

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -46,6 +47,7 @@ struct Sim {
     kill = pal.fn<pal_kill_fn>("pal_kill");
     destroy = pal.fn<pal_destroy_fn>("pal_destroy");
     report = pal.fn<pal_get_local_report_fn>("pal_get_local_report");
+    prepare = pal.fn<pal_prepare_process_fn>("pal_prepare_process");
   }
   // Quiet by default: error level, and the banner is tested on its own.
   int Init(const std::string& extra = "", const char* level = "error") {
@@ -99,6 +101,7 @@ struct Sim {
   pal_kill_fn kill;
   pal_destroy_fn destroy;
   pal_get_local_report_fn report;
+  pal_prepare_process_fn prepare;
 };
 
 std::vector<std::string> Lines(const std::string& s) {
@@ -153,6 +156,93 @@ TEST(SimMeasurement, EachWorkloadAddsItsBinaryAndArgs) {
   EXPECT_EQ(lines[3], "binary " + Sha256Hex(ReadFile("/bin/false")) + " /bin/false");
   EXPECT_EQ(lines[4], "args " + ArgsHash({"/bin/false", "x"}) + " argc=2");
   EXPECT_EQ(lines[6], "args " + ArgsHash({"/bin/sh", "-c", "exit 7"}) + " argc=3");
+}
+
+// pal_prepare_process: the entrypoint copied (and hashed) ahead; the run and the measurement are
+// the same as without it, and the file as it was when prepared is what runs.
+TEST(SimPrepare, TheFirstProcessRunsFromTheCopyMadeAtPrepare) {
+  Sim s;
+  ASSERT_EQ(s.Init(), 0);
+  std::string exe = s.dir.file("prog");
+  rt_test::WriteFile(exe, ReadFile("/bin/true"), 0755);
+  ASSERT_EQ(s.prepare(exe.c_str(), -1), 0);
+  EXPECT_EQ(s.prepare(exe.c_str(), -1), -EALREADY);  // once per container
+  // Replaced after the prepare: the copy made then runs, and is what is measured.
+  int pid = 0;
+  Argv argv{exe};
+  std::string prepared_digest = Sha256Hex(ReadFile("/bin/true"));
+  usleep(200 * 1000);  // the copy is done by now (it is joined in any case)
+  rt_test::WriteFile(exe, ReadFile("/bin/false"), 0755);
+  ASSERT_EQ(s.Create(argv, &pid), 0);
+  int ev = -1;
+  ASSERT_EQ(s.Exec(pid, &ev), 0);
+  EXPECT_EQ(ev, 0);
+  auto lines = Lines(ReadFile(s.log));
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(lines[1], "binary " + prepared_digest + " " + exe);
+  // Later processes load the file as it is now.
+  EXPECT_EQ(s.Run({exe}), 1);
+}
+
+TEST(SimPrepare, AnotherPathOrAFailedPrepareLoadsAsUsual) {
+  Sim s;
+  ASSERT_EQ(s.Init(), 0);
+  ASSERT_EQ(s.prepare("/bin/false", -1), 0);
+  EXPECT_EQ(s.Run({"/bin/true"}), 0);  // the prepared copy of another path is dropped
+  EXPECT_EQ(s.Run({"/bin/false"}), 1);
+  Sim t;
+  ASSERT_EQ(t.InitWithoutLog(), 0);
+  std::string script = t.dir.file("script.sh");
+  rt_test::WriteFile(script, "#!/bin/sh\nexit 0\n", 0755);
+  {
+    StderrCapture err;
+    ASSERT_EQ(t.prepare(script.c_str(), -1), 0);  // fails in the background
+    Argv argv{script};
+    int pid = 0;
+    EXPECT_EQ(t.Create(argv, &pid), -ENOEXEC);  // reported by the create, as without it
+    (void)err.Finish();
+  }
+  // Prepared but never created: destroy drops it.
+  Sim u;
+  ASSERT_EQ(u.InitWithoutLog(), 0);
+  ASSERT_EQ(u.prepare("/bin/true", -1), 0);
+  EXPECT_EQ(u.destroy(), 0);
+  EXPECT_EQ(u.prepare(nullptr, -1), -EINVAL);
+}
+
+// rune's copy (made while the container is set up): taken when sealed and execute-only, as if
+// the sim had made it; anything else is closed and the file copied as usual.
+int RuneCopy(const std::string& from, bool seal) {
+  int m = memfd_create("copy", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  std::string bytes = ReadFile(from);
+  EXPECT_EQ(write(m, bytes.data(), bytes.size()), static_cast<ssize_t>(bytes.size()));
+  EXPECT_EQ(fchmod(m, 0111), 0);
+  if (seal) {
+    EXPECT_EQ(fcntl(m, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL), 0);
+  }
+  return m;
+}
+
+TEST(SimPrepare, RunesSealedCopyIsRunAndMeasured) {
+  Sim s;
+  ASSERT_EQ(s.Init(), 0);
+  // The copy holds /bin/true's bytes though the path is /bin/false's: the copy is what runs and
+  // what the log measures (rune made it from the file the path named at create).
+  ASSERT_EQ(s.prepare("/bin/false", RuneCopy("/bin/true", true)), 0);
+  EXPECT_EQ(s.Run({"/bin/false"}), 0);
+  auto lines = Lines(ReadFile(s.log));
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(lines[1], "binary " + Sha256Hex(ReadFile("/bin/true")) + " /bin/false");
+  Sim t;
+  ASSERT_EQ(t.InitWithoutLog(), 0);
+  int unsealed = RuneCopy("/bin/true", false);
+  ASSERT_EQ(t.prepare("/bin/false", unsealed), 0);
+  EXPECT_EQ(fcntl(unsealed, F_GETFD), -1);  // closed: not used
+  EXPECT_EQ(t.Run({"/bin/false"}), 1);      // the file, copied by the sim
+  Sim u;
+  ASSERT_EQ(u.InitWithoutLog(), 0);
+  ASSERT_EQ(u.prepare("/bin/false", RuneCopy("/bin/true", true)), 0);
+  EXPECT_EQ(u.Run({"/bin/false"}), 0);  // no log: taken without a thread
 }
 
 TEST(SimMeasurement, ControlCharactersInAPathStayOnOneLine) {

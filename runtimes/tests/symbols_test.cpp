@@ -10,8 +10,9 @@ namespace {
 
 using rt_test::FreshPal;
 
-const char* const kAll[] = {"pal_get_version", "pal_init",    "pal_create_process",  "pal_exec",
-                            "pal_kill",        "pal_destroy", "pal_get_local_report"};
+const char* const kAll[] = {
+    "pal_get_version", "pal_init",    "pal_create_process",   "pal_exec",
+    "pal_kill",        "pal_destroy", "pal_get_local_report", "pal_prepare_process"};
 
 struct Case {
   const char* lib;
@@ -27,6 +28,10 @@ const std::set<std::string> kV2 = {"pal_get_version", "pal_init", "pal_create_pr
 std::set<std::string> V3() {
   auto s = kV2;
   s.insert("pal_get_local_report");
+  return s;
+}
+std::set<std::string> With(std::set<std::string> s, const std::string& name) {
+  s.insert(name);
   return s;
 }
 std::set<std::string> Without(std::set<std::string> s, const std::string& name) {
@@ -58,7 +63,8 @@ INSTANTIATE_TEST_SUITE_P(
                     Case{"liberpal-fail", V3(), 3},
                     Case{"liberpal-nosym-init", Without(kV2, "pal_init"), 2},
                     Case{"liberpal-nosym-create", Without(kV2, "pal_create_process"), 2},
-                    Case{"liberpal-v4", V3(), 4}, Case{"liberpal-sim", V3(), 3}),
+                    Case{"liberpal-v4", V3(), 4},
+                    Case{"liberpal-sim", With(V3(), "pal_prepare_process"), 3}),
     [](const testing::TestParamInfo<Case>& info) {
       std::string name = info.param.lib;
       for (char& ch : name)

@@ -1,6 +1,7 @@
 #include "enclave/pal.h"
 
 #include <dlfcn.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -36,6 +37,8 @@ const char* symbol_name(Symbol s) {
       return "pal_destroy";
     case kGetLocalReport:
       return "pal_get_local_report";
+    case kPrepareProcess:
+      return "pal_prepare_process";
   }
   return "pal_?";
 }
@@ -78,9 +81,10 @@ base::Status Pal::load(const std::string& path) {
   void* kl = nullptr;
   void* ds = nullptr;
   void* lr = nullptr;
-  const Entry entries[] = {{kGetVersion, &gv},    {kInit, &init_}, {kCreateProcess, &cp},
-                           {kExec, &exec_},       {kKill, &kl},    {kDestroy, &ds},
-                           {kGetLocalReport, &lr}};
+  void* pp = nullptr;
+  const Entry entries[] = {{kGetVersion, &gv},     {kInit, &init_},       {kCreateProcess, &cp},
+                           {kExec, &exec_},        {kKill, &kl},          {kDestroy, &ds},
+                           {kGetLocalReport, &lr}, {kPrepareProcess, &pp}};
   for (const auto& e : entries) {
     *e.slot = dlsym(handle_, symbol_name(e.bit));
     if (*e.slot) symbols_ |= e.bit;
@@ -90,6 +94,7 @@ base::Status Pal::load(const std::string& path) {
   kill_ = reinterpret_cast<pal_kill_fn>(kl);
   destroy_ = reinterpret_cast<pal_destroy_fn>(ds);
   get_local_report_ = reinterpret_cast<pal_get_local_report_fn>(lr);
+  prepare_process_ = reinterpret_cast<pal_prepare_process_fn>(pp);
   version_ = get_version_ ? get_version_() : 1;
   if (version_ < 1 || version_ > PAL_VERSION_MAX)
     return base::Error(base::Category::invalid_argument,
@@ -123,6 +128,17 @@ base::Status Pal::init(const std::string& args, const std::string& log_level) {
     ret = reinterpret_cast<pal_init_v1_fn>(init_)(&attr);
   }
   if (ret != 0) return call_error("pal_init", ret, errno);
+  return base::ok();
+}
+
+base::Status Pal::prepare_process(const std::string& path, int copy) const {
+  if (!prepare_process_ || version_ < 2) {
+    if (copy >= 0) close(copy);
+    return base::ok();
+  }
+  errno = 0;
+  int ret = prepare_process_(path.c_str(), copy);
+  if (ret != 0) return call_error("pal_prepare_process", ret, errno);
   return base::ok();
 }
 

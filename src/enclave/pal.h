@@ -20,6 +20,7 @@ enum Symbol : unsigned {
   kKill = 1u << 4,
   kDestroy = 1u << 5,
   kGetLocalReport = 1u << 6,
+  kPrepareProcess = 1u << 7,  // our extension (pal.h): load the entrypoint at create
 };
 const char* symbol_name(Symbol s);  // "pal_create_process"
 
@@ -51,6 +52,10 @@ class Pal {
   // v2+: waits for the process; returns its exit value as the runtime reports it.
   base::Result<int> exec(int pid);
   base::Status kill(int pid, int sig);
+  // The extension, when exported (v2+): the runtime may load `path` ahead of create_process,
+  // from `copy` (a sealed memfd of its bytes, or -1), which is the runtime's (closed here when
+  // the runtime does not take it).
+  base::Status prepare_process(const std::string& path, int copy) const;
   base::Status destroy();
   // v3: an SGX REPORT for `target_info` (PAL_SGX_TARGET_INFO_SIZE bytes).
   base::Result<std::vector<uint8_t>> get_local_report(const std::vector<uint8_t>& target_info);
@@ -69,6 +74,7 @@ class Pal {
   pal_kill_fn kill_ = nullptr;
   pal_destroy_fn destroy_ = nullptr;
   pal_get_local_report_fn get_local_report_ = nullptr;
+  pal_prepare_process_fn prepare_process_ = nullptr;
 };
 
 }  // namespace enclave

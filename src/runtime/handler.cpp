@@ -8,11 +8,13 @@
 
 namespace runtime {
 
-base::Status Handler::prepare(const std::string&) {
+base::Status Handler::prepare(const std::string&, const oci::Config&, const std::string&) {
   return base::ok();
 }
 
 void Handler::after_clone() {}
+
+void Handler::while_init_sets_up() {}
 
 base::Status Handler::run_in_init(InitContext&) {
   return base::ok();

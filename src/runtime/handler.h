@@ -2,7 +2,8 @@
 // container, chosen once at create (from the config) and kept in the state, so that no other
 // code asks "enclave?" (STYLE.md §5: crun's custom handlers, youki's executors).
 //
-//   create (parent):  prepare (before clone), after_clone, record (at Ready), explain (failure)
+//   create (parent):  prepare (before clone), after_clone, while_init_sets_up (after Go),
+//                     record (at Ready), explain (failure)
 //   create (init):    run_in_init, after the kernel set-up; the enclave handler never returns
 //   run (parent):     started, after Start was sent
 //   later commands:   start, kill, exec, attest
@@ -71,10 +72,15 @@ class Handler {
  public:
   virtual ~Handler() = default;
 
-  // Before clone: what the init needs from the handler, made in the container's state directory.
-  virtual base::Status prepare(const std::string& state_dir);
+  // Before clone: what the init needs from the handler, made in the container's state directory
+  // (`rootfs`: the container's root as rune sees it before the init's mounts).
+  virtual base::Status prepare(const std::string& state_dir, const oci::Config& config,
+                               const std::string& rootfs);
   // After clone: the parent closes its copies of what prepare() made.
   virtual void after_clone();
+  // After Go, while the init mounts and sets up (the parent only waits then): work that need
+  // not be on the start path.
+  virtual void while_init_sets_up();
   // In the init, after the kernel set-up and before Ready. The default returns, and the init
   // then reports Ready and execs the workload at start; a handler that runs the init itself
   // reports Ready on its own and never returns.

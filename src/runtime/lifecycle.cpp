@@ -412,7 +412,7 @@ Result<Runtime::Created> Runtime::do_create(const CreateOptions& o, Mode mode) {
     return kernel::apply_resources(*writes);
   };
   if (!systemd) TRY(apply_limits());
-  TRY(handler.prepare(store_.dir(o.id)));
+  TRY(handler.prepare(store_.dir(o.id), config, *rootfs));
   // No mount namespace of its own (as runc allows): the container mounts in the host's, below a
   // private bind of the rootfs that rune makes and records first, so that delete undoes it all.
   plan.host_mount_ns = !config.linux.find_ns(oci::NsType::mount);
@@ -501,6 +501,7 @@ Result<Runtime::Created> Runtime::do_create(const CreateOptions& o, Mode mode) {
   TRY(out.channel.send_go(pid));
   // For exec, while the init sets the container up.
   TRY(base::create_file(store_.dir(o.id) + "/" + kConfigCopy, *text, 0600));
+  handler.while_init_sets_up();
   // Recorded while the init sets the container up: replacing create.json costs ~0.2 ms on ext4
   // (auto_da_alloc writes the new file's data out at the rename). Should rune die before this,
   // the init dies with it (PR_SET_PDEATHSIG, on until Ready).

@@ -459,6 +459,34 @@ t_enclave_under_a_seccomp_profile() {
   assert_no_leftovers encsc
 }
 
+# The entrypoint is loaded at create (rune copies it while the init mounts, pal_prepare_process):
+# replaced afterwards, the file as it was at create runs; shadowed by a mount, the mounted file
+# runs (rune's copy of the file below the mount is not used).
+t_sim_entrypoint_is_the_file_at_create_and_after_the_mounts() {
+  simbundle sent || return 1
+  cp /bin/busybox "$B/rootfs/bin/prog"
+  cfg '.process.args=["/bin/prog","true"]'
+  R create --bundle "$B" sent </dev/null 2>/dev/null || fail "create" || return 1
+  printf '#!/bin/sh\nexit 3\n' > "$B/rootfs/bin/prog.new" && chmod 755 "$B/rootfs/bin/prog.new" && mv "$B/rootfs/bin/prog.new" "$B/rootfs/bin/prog"
+  R start sent || fail "start" || return 1
+  local i; for i in $(seq 100); do [ "$(status_of sent)" = stopped ] && break; sleep 0.05; done
+  [ "$(status_of sent)" = stopped ] || fail "did not stop" || return 1
+  grep -q 'binary .* /bin/prog$' "$REC/measurements.log" || fail "not measured: $(cat "$REC/measurements.log")" || return 1
+  [ "$(grep 'binary .* /bin/prog$' "$REC/measurements.log" | cut -d' ' -f2)" = "$(sha256sum /bin/busybox | cut -d' ' -f1)" ] ||
+    fail "not the file as it was at create: $(cat "$REC/measurements.log")" || return 1
+  R delete sent || return 1
+  # A bind mount over the entrypoint: what the container sees runs.
+  simbundle smnt || return 1
+  cp /bin/busybox "$B/rootfs/bin/prog"
+  # Another file: busybox with a byte appended (it still runs, its hash differs).
+  cp /bin/busybox "$WORK/other-prog" && printf x >> "$WORK/other-prog"
+  cfg --arg f "$WORK/other-prog" '.process.args=["/bin/prog"] | .mounts += [{"destination":"/bin/prog","type":"bind","source":$f,"options":["bind","ro"]}]'
+  R run --bundle "$B" smnt </dev/null >/dev/null 2>&1
+  [ "$(grep 'binary .* /bin/prog$' "$REC/measurements.log" | cut -d' ' -f2)" = "$(sha256sum "$WORK/other-prog" | cut -d' ' -f1)" ] ||
+    fail "measured another file: $(cat "$REC/measurements.log")" || return 1
+  assert_no_leftovers smnt
+}
+
 # --- terminals: the runelet (run) or the proxy (exec) leads the pty's session ---------------------
 # tmux_tty SESSION: waits for the shell's prompt in tmux session SESSION.
 tmux_prompt() { local i; for i in $(seq 100); do tmux -L rune-it-$$ capture-pane -p -t "$1" | grep -qE '#( )?$' && return 0; sleep 0.05; done; return 1; }
