@@ -193,6 +193,28 @@ bool is_executable(const std::string& p) {
 
 }  // namespace
 
+static std::string search_path(const std::vector<std::string>& env) {
+  std::string path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+  for (const auto& e : env)
+    if (e.rfind("PATH=", 0) == 0) path = e.substr(5);
+  return path;
+}
+
+std::vector<std::string> exec_candidates(const std::string& arg0,
+                                         const std::vector<std::string>& env) {
+  if (arg0.find('/') != std::string::npos) return {arg0};
+  std::vector<std::string> out;
+  const std::string path = search_path(env);
+  for (size_t i = 0; i <= path.size();) {
+    size_t j = path.find(':', i);
+    if (j == std::string::npos) j = path.size();
+    std::string dir = path.substr(i, j - i);
+    out.push_back(path_join(dir.empty() ? "." : dir, arg0));
+    i = j + 1;
+  }
+  return out;
+}
+
 Result<std::string> find_executable(const std::string& arg0, const std::vector<std::string>& env,
                                     const std::string& what) {
   if (arg0.find('/') != std::string::npos) {
@@ -200,20 +222,11 @@ Result<std::string> find_executable(const std::string& arg0, const std::vector<s
     if (is_executable(arg0)) return arg0;
     return sys_error(what + ": cannot execute `" + arg0 + "`", errno ? errno : EACCES);
   }
-  std::string path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-  for (const auto& e : env)
-    if (e.rfind("PATH=", 0) == 0) path = e.substr(5);
-  size_t i = 0;
-  while (i <= path.size()) {
-    size_t j = path.find(':', i);
-    if (j == std::string::npos) j = path.size();
-    std::string dir = path.substr(i, j - i);
-    std::string cand = path_join(dir.empty() ? "." : dir, arg0);
+  for (const auto& cand : exec_candidates(arg0, env))
     if (is_executable(cand)) return cand;
-    i = j + 1;
-  }
   return Error(Category::not_found,
-               what + ": executable `" + arg0 + "` not found in $PATH (" + path + ")", ENOENT);
+               what + ": executable `" + arg0 + "` not found in $PATH (" + search_path(env) + ")",
+               ENOENT);
 }
 
 }  // namespace base

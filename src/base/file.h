@@ -38,6 +38,11 @@ std::string path_join(std::string_view a, std::string_view b);
 // Lexically cleans a path: collapses '//' and '.', resolves '..' without going above '/'.
 std::string clean_path(std::string_view p);
 
+// The paths execvp would try for `arg0`, in order: `arg0` itself when it contains '/', else each
+// directory of the PATH from `env` (a default PATH when absent; "." for an empty entry) joined
+// with it.
+std::vector<std::string> exec_candidates(const std::string& arg0,
+                                         const std::vector<std::string>& env);
 // Resolves a program name as execvp would, with the PATH from `env` (default PATH when absent):
 // names containing '/' are taken as they are. `what` names the input in errors.
 Result<std::string> find_executable(const std::string& arg0, const std::vector<std::string>& env,

@@ -214,24 +214,9 @@ class EnclaveHandler final : public Handler {
     if (p.args.empty() || p.args[0].empty()) return;
     base::UniqueFd root(open(rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
     if (!root.valid()) return;
-    std::vector<std::string> candidates;
-    const std::string& a0 = p.args[0];
-    if (a0.find('/') != std::string::npos) {
-      candidates.push_back(a0[0] == '/' ? a0 : base::path_join(p.cwd, a0));
-    } else {
-      std::string path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-      for (const auto& e : p.env)
-        if (e.rfind("PATH=", 0) == 0) path = e.substr(5);
-      for (size_t i = 0; i <= path.size();) {
-        size_t j = path.find(':', i);
-        if (j == std::string::npos) j = path.size();
-        std::string dir = path.substr(i, j - i);
-        if (!dir.empty() && dir[0] == '/') candidates.push_back(base::path_join(dir, a0));
-        i = j + 1;
-      }
-    }
     kernel::RealSys sys;
-    for (const auto& c : candidates) {
+    for (auto c : base::exec_candidates(p.args[0], p.env)) {
+      if (c[0] != '/') c = base::path_join(p.cwd, c);  // relative: from the process's cwd
       // O_PATH first: a FIFO or a device in the image is never opened for reading.
       base::UniqueFd at(sys.open_in_root(root.get(), c.c_str(), O_PATH | O_CLOEXEC, 0));
       struct stat st;

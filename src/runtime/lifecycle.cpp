@@ -480,11 +480,12 @@ Result<Runtime::Created> Runtime::do_create(const CreateOptions& o, Mode mode) {
     record.systemd_unit = unit->unit;
     TRY(save_record(store_.dir(o.id), record));
     guard.set_systemd_unit(&*systemd, unit->unit);
-    TRY(systemd->start_unit(unit->unit, unit_properties(*unit, pid)));
+    const Driver driver = driver_of(*cg);
+    TRY(systemd->start_unit(unit->unit, unit_properties(*unit, pid, driver)));
     std::vector<std::string> warnings;
     auto props = resource_properties(
         config.linux.resources, config.linux.device_rules, [&] { return systemd->version(); },
-        &warnings);
+        &warnings, driver);
     for (const auto& w : warnings) base::log::warn(w);
     TRY(systemd->set_properties(unit->unit, std::move(props)));
     TRY(apply_limits());
@@ -683,12 +684,13 @@ Status Runtime::update(const std::string& id, const oci::Resources& resources,
   if (!writes.ok()) return std::move(writes).error().wrap("update container `" + id + "`");
   if (!c.state.systemd_unit.empty()) {
     // systemd's properties first (it rewrites the files it manages), then the files as below.
-    // The device policy set at create stays (v1 devices are not updated, see above).
     auto sd = Systemd::connect();
     if (!sd.ok()) return std::move(sd).error().wrap("update container `" + id + "`");
     std::vector<std::string> warnings;
+    // The device rules only where they can change (a device program, cgroup2).
     auto props = resource_properties(
-        r, {}, [&] { return sd->version(); }, &warnings);
+        r, device_rules, [&] { return sd->version(); }, &warnings, driver_of(cg));
+    for (const auto& w : warnings) base::log::warn(w);
     TRY_WRAP(sd->set_properties(c.state.systemd_unit, std::move(props)),
              "update container `" + id + "`");
   }

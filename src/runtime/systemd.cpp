@@ -4,6 +4,8 @@
 
 #include <cinttypes>
 #include <climits>
+#include <map>
+#include <optional>
 #include <sstream>
 
 #include "base/file.h"
@@ -222,11 +224,17 @@ Result<SystemdUnit> parse_systemd_path(const std::string& cgroups_path, const st
   return u;
 }
 
+Driver driver_of(const kernel::CgroupSet& cg) {
+  for (const auto& h : cg.hierarchies)
+    if (!h.v2) return Driver::v1;
+  return Driver::unified;
+}
+
 Property property(const std::string& name, Value value) {
   return Value::structure({Value::string(name), Value::variant(std::move(value))});
 }
 
-std::vector<Property> unit_properties(const SystemdUnit& u, pid_t pid) {
+std::vector<Property> unit_properties(const SystemdUnit& u, pid_t pid, Driver d) {
   std::vector<Property> p;
   p.push_back(property("Description", Value::string("libcontainer container " + u.name)));
   if (u.unit == u.name) {  // a slice: its parent is a dependency
@@ -236,60 +244,139 @@ std::vector<Property> unit_properties(const SystemdUnit& u, pid_t pid) {
     p.push_back(property("Delegate", Value::boolean(true)));
   }
   p.push_back(property("PIDs", Value::array("u", {Value::u32(static_cast<uint32_t>(pid))})));
-  for (const char* a :
-       {"MemoryAccounting", "CPUAccounting", "BlockIOAccounting", "TasksAccounting"})
+  for (const char* a : {"MemoryAccounting", "CPUAccounting",
+                        d == Driver::v1 ? "BlockIOAccounting" : "IOAccounting", "TasksAccounting"})
     p.push_back(property(a, Value::boolean(true)));
   p.push_back(property("DefaultDependencies", Value::boolean(false)));
   return p;
 }
 
+namespace {
+
+Value u64_or_max(int64_t v) {
+  return Value::u64(v < 0 ? UINT64_MAX : static_cast<uint64_t>(v));
+}
+
+// runc's addCpuQuota.
+void add_cpu_quota(std::vector<Property>& p, int64_t quota, uint64_t period,
+                   const std::function<int()>& ver) {
+  if (period != 0 && ver() >= 242) p.push_back(property("CPUQuotaPeriodUSec", Value::u64(period)));
+  if (quota != 0 || period != 0) {
+    uint64_t per_sec = UINT64_MAX;  // USEC_INFINITY
+    if (quota > 0) {
+      uint64_t per = period ? period : 100000;
+      per_sec = static_cast<uint64_t>(quota) * 1000000 / per;
+      if (per_sec % 10000) per_sec = (per_sec / 10000 + 1) * 10000;  // whole percents, up
+    }
+    p.push_back(property("CPUQuotaPerSecUSec", Value::u64(per_sec)));
+  }
+}
+
+// runc's addCpuset (systemd 244 and later). Bad lists are refused by the cgroupfs writes that
+// follow, naming the field.
+void add_cpuset(std::vector<Property>& p, const std::string& cpus, const std::string& mems,
+                const std::function<int()>& ver) {
+  if ((cpus.empty() && mems.empty()) || ver() < 244) return;
+  if (!cpus.empty())
+    if (auto m = cpu_mask(cpus, "linux.resources.cpu.cpus"); m.ok())
+      p.push_back(property("AllowedCPUs", Value::array("y", std::move(m).value())));
+  if (!mems.empty())
+    if (auto m = cpu_mask(mems, "linux.resources.cpu.mems"); m.ok())
+      p.push_back(property("AllowedMemoryNodes", Value::array("y", std::move(m).value())));
+}
+
+std::optional<uint64_t> number_or_max(const std::string& v) {
+  if (v == "max") return UINT64_MAX;
+  if (v.empty() || v.size() > 19 || v.find_first_not_of("0123456789") != std::string::npos)
+    return std::nullopt;
+  return std::stoull(v);
+}
+
+// runc's unifiedResToSystemdProps: the keys systemd has a property for (the others only go to
+// the files).
+void add_unified(std::vector<Property>& p, const std::map<std::string, std::string>& unified,
+                 const std::function<int()>& ver) {
+  static const std::map<std::string, const char*> memory = {{"memory.high", "MemoryHigh"},
+                                                            {"memory.low", "MemoryLow"},
+                                                            {"memory.min", "MemoryMin"},
+                                                            {"memory.max", "MemoryMax"},
+                                                            {"memory.swap.max", "MemorySwapMax"}};
+  for (const auto& [k, raw] : unified) {
+    std::stringstream in(raw);
+    std::string v, second, extra;
+    in >> v >> second >> extra;  // the kernel takes surrounding blanks, so does runc
+    if (k == "cpu.max") {
+      auto quota = number_or_max(v);
+      auto period = second.empty() ? std::optional<uint64_t>(100000) : number_or_max(second);
+      if (!quota || !period || second == "max" || !extra.empty()) continue;
+      add_cpu_quota(p, v == "max" ? 0 : static_cast<int64_t>(*quota), *period, ver);
+      continue;
+    }
+    if (!second.empty()) continue;
+    auto n = number_or_max(v);
+    if (k == "cpu.weight" && n && v != "max") {
+      p.push_back(property("CPUWeight", Value::u64(*n)));
+    } else if (k == "cpuset.cpus") {
+      add_cpuset(p, v, "", ver);
+    } else if (k == "cpuset.mems") {
+      add_cpuset(p, "", v, ver);
+    } else if (memory.count(k) && n) {
+      p.push_back(property(memory.at(k), Value::u64(*n)));
+    } else if (k == "pids.max" && n) {
+      p.push_back(property("TasksMax", Value::u64(*n)));
+    }
+  }
+}
+
+}  // namespace
+
 std::vector<Property> resource_properties(const oci::Resources& r,
                                           const std::vector<oci::DeviceRule>& device_rules,
                                           const std::function<int()>& systemd_version,
-                                          std::vector<std::string>* warnings) {
+                                          std::vector<std::string>* warnings, Driver d) {
   std::vector<Property> p;
   if (!device_rules.empty()) p = device_properties(device_rules, warnings);
-  auto u64 = [](int64_t v) { return Value::u64(v < 0 ? UINT64_MAX : static_cast<uint64_t>(v)); };
-  if (r.memory && r.memory->limit && *r.memory->limit != 0)
-    p.push_back(property("MemoryLimit", u64(*r.memory->limit)));
   int version = -2;
-  auto ver = [&] {
+  const std::function<int()> ver = [&] {
     if (version == -2) version = systemd_version();
     return version;
   };
-  if (r.cpu) {
-    if (r.cpu->shares && *r.cpu->shares != 0)
-      p.push_back(property("CPUShares", Value::u64(*r.cpu->shares)));
-    uint64_t period = r.cpu->period.value_or(0);
-    int64_t quota = r.cpu->quota.value_or(0);
-    if (period != 0 && ver() >= 242)
-      p.push_back(property("CPUQuotaPeriodUSec", Value::u64(period)));
-    if (quota != 0 || period != 0) {
-      uint64_t per_sec = UINT64_MAX;  // USEC_INFINITY
-      if (quota > 0) {
-        uint64_t per = period ? period : 100000;
-        per_sec = static_cast<uint64_t>(quota) * 1000000 / per;
-        if (per_sec % 10000) per_sec = (per_sec / 10000 + 1) * 10000;  // whole percents, up
-      }
-      p.push_back(property("CPUQuotaPerSecUSec", Value::u64(per_sec)));
-    }
+  const int64_t memory = r.memory ? r.memory->limit.value_or(0) : 0;
+  const uint64_t shares = r.cpu ? r.cpu->shares.value_or(0) : 0;
+  const int64_t quota = r.cpu ? r.cpu->quota.value_or(0) : 0;
+  const uint64_t period = r.cpu ? r.cpu->period.value_or(0) : 0;
+  const bool pids = r.pids_limit && (*r.pids_limit > 0 || *r.pids_limit == -1);
+  if (d == Driver::v1) {
+    if (memory != 0) p.push_back(property("MemoryLimit", u64_or_max(memory)));
+    if (shares != 0) p.push_back(property("CPUShares", Value::u64(shares)));
+    add_cpu_quota(p, quota, period, ver);
+    if (r.block_io && r.block_io->weight && *r.block_io->weight != 0)
+      p.push_back(property("BlockIOWeight", Value::u64(*r.block_io->weight)));
+    if (pids) p.push_back(property("TasksMax", u64_or_max(*r.pids_limit)));
+    if (r.cpu) add_cpuset(p, r.cpu->cpus, r.cpu->mems, ver);
+    return p;
   }
-  if (r.block_io && r.block_io->weight && *r.block_io->weight != 0)
-    p.push_back(property("BlockIOWeight", Value::u64(*r.block_io->weight)));
-  if (r.pids_limit && (*r.pids_limit > 0 || *r.pids_limit == -1))
-    p.push_back(property("TasksMax", u64(*r.pids_limit)));
-  if (r.cpu && (!r.cpu->cpus.empty() || !r.cpu->mems.empty()) && ver() >= 244) {
-    // Bad lists are refused by the cgroupfs writes that follow, naming the field.
-    if (!r.cpu->cpus.empty())
-      if (auto m = cpu_mask(r.cpu->cpus, "linux.resources.cpu.cpus"); m.ok())
-        p.push_back(property("AllowedCPUs", Value::array("y", std::move(m).value())));
-    if (!r.cpu->mems.empty())
-      if (auto m = cpu_mask(r.cpu->mems, "linux.resources.cpu.mems"); m.ok())
-        p.push_back(property("AllowedMemoryNodes", Value::array("y", std::move(m).value())));
-  }
+  if (memory != 0) p.push_back(property("MemoryMax", u64_or_max(memory)));
+  if (r.memory && r.memory->reservation && *r.memory->reservation != 0)
+    p.push_back(property("MemoryLow", u64_or_max(*r.memory->reservation)));
+  // runc's ConvertMemorySwapToCgroupV2Value (pairs it refuses are refused by the files' writes).
+  const int64_t swap = r.memory ? r.memory->swap.value_or(0) : 0;
+  int64_t swap_v2 = 0;
+  if (memory == -1 && swap == 0)
+    swap_v2 = -1;
+  else if (swap == -1 || swap == 0)
+    swap_v2 = swap;
+  else if (memory > 0 && swap >= memory)
+    swap_v2 = swap - memory;
+  if (swap_v2 != 0) p.push_back(property("MemorySwapMax", u64_or_max(swap_v2)));
+  // runc's ConvertCPUSharesToCgroupV2Value: shares [2, 262144] onto weights [1, 10000].
+  if (shares >= 2) p.push_back(property("CPUWeight", Value::u64(1 + (shares - 2) * 9999 / 262142)));
+  add_cpu_quota(p, quota, period, ver);
+  if (pids) p.push_back(property("TasksMax", u64_or_max(*r.pids_limit)));
+  if (r.cpu) add_cpuset(p, r.cpu->cpus, r.cpu->mems, ver);
+  add_unified(p, r.unified, ver);
   return p;
 }
-
 struct Systemd::Impl {
   dbus::Connection bus;
   int version = -2;

@@ -18,6 +18,7 @@
 
 #include "base/error.h"
 #include "dbus/message.h"
+#include "linux/cgroup.h"
 #include "oci/config.h"
 
 namespace runtime {
@@ -39,16 +40,24 @@ base::Result<std::string> expand_slice(const std::string& slice);
 using Property = dbus::Value;
 Property property(const std::string& name, dbus::Value value);
 
+// Which of runc's two systemd drivers: v1 (a v1 or hybrid host: the container's cgroups are v1
+// hierarchies) or unified (cgroup2 alone).
+enum class Driver { v1, unified };
+Driver driver_of(const kernel::CgroupSet& cg);
+
 // What StartTransientUnit gets for the container (runc 1.1.5's list and order).
-std::vector<Property> unit_properties(const SystemdUnit& u, pid_t pid);
-// linux.resources as unit properties (runc's genV1ResourcesProperties): the device policy (when
-// the config has device rules), MemoryLimit, CPUShares, the CPU quota, BlockIOWeight, TasksMax,
-// AllowedCPUs/AllowedMemoryNodes. `systemd_version` is asked only when a property needs it (-1:
-// unknown). Warnings (rules systemd cannot express) go to `warnings`.
+std::vector<Property> unit_properties(const SystemdUnit& u, pid_t pid, Driver d);
+// linux.resources as unit properties (runc's genV1/genV2ResourcesProperties): the device policy
+// (when the config has device rules), then v1: MemoryLimit, CPUShares, the CPU quota,
+// BlockIOWeight, TasksMax, AllowedCPUs/AllowedMemoryNodes; unified: MemoryMax, MemoryLow,
+// MemorySwapMax, CPUWeight, the CPU quota, TasksMax, the cpusets, and the `unified` keys systemd
+// has properties for. `systemd_version` is asked only when a property needs it (-1: unknown).
+// Warnings (rules systemd cannot express) go to `warnings`. Values the cgroupfs writes refuse are
+// left out here (those writes name the field).
 std::vector<Property> resource_properties(const oci::Resources& r,
                                           const std::vector<oci::DeviceRule>& device_rules,
                                           const std::function<int()>& systemd_version,
-                                          std::vector<std::string>* warnings);
+                                          std::vector<std::string>* warnings, Driver d);
 
 // A connection to systemd's manager.
 class Systemd {

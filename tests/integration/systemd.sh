@@ -144,6 +144,47 @@ t_sends_what_runc_sends() {
   [ -n "$(calls StopUnit "runc-$b.scope")" ] && [ -n "$(calls StopUnit "rune-$a.scope")" ] || fail "StopUnit missing"
 }
 
+# The unified driver (runc's v2 manager: IOAccounting, MemoryMax, CPUWeight, ...), on a
+# cgroup2-only view of this host: a mount namespace whose /sys/fs/cgroup is the cgroup2 hierarchy
+# alone (as integration.cgroup2), where runc picks its unified manager too. No limits (cgroup2
+# owns only hugetlb here): the unit's properties and the device policy are compared.
+t_unified_driver_sends_what_runc_sends() {
+  command -v runc >/dev/null || { echo "SKIPPED: runc is missing"; return 0; }
+  unshare -m true 2>/dev/null || { echo "SKIPPED: no mount namespace"; return 0; }
+  grep -qw cgroup2 /proc/filesystems || { echo "SKIPPED: no cgroup2 in this kernel"; return 0; }
+  local a=ua-$$ b=ub-$$ norm
+  bundle ura || return 1
+  sh_args 'sleep 300'
+  cfg --arg p "$SLICE:runc:$b" --arg r "$B/rootfs" '.linux.cgroupsPath=$p | .root.path=$r'
+  local runc_b=$B
+  bundle urr || return 1
+  sh_args 'sleep 300'
+  cfg --arg p "$SLICE:rune:$a" '.linux.cgroupsPath=$p'
+  RUNE=$RUNE ROOT=$ROOT unshare -m --propagation private bash -c '
+    umount -l /sys/fs/cgroup && mount -t cgroup2 cgroup2 /sys/fs/cgroup || exit 3
+    awk '"'"'{ for (i = 7; i <= NF; i++) if ($i == "-") { t = $(i + 1); break } }
+         t == "cgroup" || (t == "cgroup2" && $5 != "/sys/fs/cgroup") { print $5 }'"'"' /proc/self/mountinfo |
+      sort -r | while read -r m; do umount -l "$m" 2>/dev/null; done
+    mount -t tmpfs tmpfs /run && mkdir -p /run/systemd/system || exit 3
+    (cd "$1" && runc --root "$3/runc-v2" --systemd-cgroup run -d "$2") </dev/null >"$3/u.err" 2>&1 || exit 4
+    "$RUNE" --root "$ROOT" --systemd-cgroup run -d --bundle "$5" "$4" </dev/null >>"$3/u.err" 2>&1 || exit 5
+    grep -q "^0::/'"${SLICE_DIR#/}"'/rune-$4.scope\$" /proc/$("$RUNE" --root "$ROOT" state "$4" | jq .pid)/cgroup || exit 6
+    runc --root "$3/runc-v2" delete -f "$2" >/dev/null 2>&1
+    "$RUNE" --root "$ROOT" delete -f "$4" || exit 7
+  ' sh "$runc_b" "$b" "$WORK" "$a" "$B"
+  local rc=$?
+  [ $rc = 0 ] || fail "in the cgroup2 namespace: step $rc: $(cat "$WORK/u.err")" || return 1
+  norm='del(.unit) | .properties |= map(select(.name != "Description" and .name != "PIDs")
+        | if .name == "DeviceAllow" then .value |= map(select(.[0] != "/dev/char/5:1")) else . end)'
+  calls StartTransientUnit "rune-$a.scope" | jq -e '.properties | map(.name) | index("IOAccounting")' >/dev/null ||
+    fail "no IOAccounting: $(calls StartTransientUnit "rune-$a.scope")" || return 1
+  for m in StartTransientUnit SetUnitProperties; do
+    local x y
+    x=$(calls $m "runc-$b.scope" | jq -c "$norm"); y=$(calls $m "rune-$a.scope" | jq -c "$norm")
+    [ -n "$x" ] && [ "$x" = "$y" ] || fail "$m: runc sent $x, rune sent $y" || return 1
+  done
+}
+
 t_foreground_run_stops_its_scope() {
   local id=sf-$$ rc
   bundle fg || return 1

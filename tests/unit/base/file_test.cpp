@@ -60,3 +60,24 @@ TEST_F(FileTest, MkdirAllFailsOnAFileInTheWay) {
 
 }  // namespace
 }  // namespace base
+
+namespace base {
+namespace {
+
+TEST(ExecCandidates, AsExecvpSearches) {
+  EXPECT_EQ(exec_candidates("/bin/sh", {"PATH=/x"}), std::vector<std::string>{"/bin/sh"});
+  EXPECT_EQ(exec_candidates("sub/prog", {}), std::vector<std::string>{"sub/prog"});
+  EXPECT_EQ(exec_candidates("sh", {"A=1", "PATH=/a::/b"}),
+            (std::vector<std::string>{"/a/sh", "./sh", "/b/sh"}));
+  EXPECT_EQ(exec_candidates("sh", {}).front(), "/usr/local/sbin/sh");
+  EXPECT_EQ(exec_candidates("sh", {}).size(), 6u);
+  auto found = find_executable("sh", {"PATH=/nonexistent:/bin"}, "`args`");
+  ASSERT_TRUE(found.ok());
+  EXPECT_EQ(*found, "/bin/sh");
+  auto missing = find_executable("no-such-program-x", {"PATH=/bin"}, "`args`");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.error().message().find("not found in $PATH (/bin)"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace base

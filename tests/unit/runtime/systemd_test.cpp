@@ -37,7 +37,7 @@ TEST(SystemdPath, SlicePrefixName) {
   u = parse_systemd_path("a.slice:p:b.slice", "c1");
   ASSERT_TRUE(u.ok());
   EXPECT_EQ(u->unit, "b.slice");
-  auto props = unit_properties(*u, 5);
+  auto props = unit_properties(*u, 5, Driver::v1);
   EXPECT_EQ(props[1].items[0].str, "Wants");
   EXPECT_EQ(props[1].items[1].items[0], dbus::Value::array("s", {dbus::Value::string("a.slice")}));
   // runc's texts.
@@ -74,7 +74,7 @@ TEST(SystemdResources, AsRuncSetsThem) {
         ++asked;
         return 252;
       },
-      &warnings));
+      &warnings, Driver::v1));
   EXPECT_EQ(m["MemoryLimit"], dbus::Value::u64(UINT64_MAX));
   EXPECT_EQ(m["CPUShares"], dbus::Value::u64(1024));
   EXPECT_EQ(m["CPUQuotaPerSecUSec"], dbus::Value::u64(130000));
@@ -91,7 +91,7 @@ TEST(SystemdResources, AsRuncSetsThem) {
         ++asked;
         return 241;
       },
-      &warnings));
+      &warnings, Driver::v1));
   EXPECT_EQ(m.count("CPUQuotaPeriodUSec"), 0u);
   EXPECT_EQ(m["CPUQuotaPerSecUSec"], dbus::Value::u64(UINT64_MAX));
   EXPECT_EQ(asked, 1);
@@ -102,15 +102,54 @@ TEST(SystemdResources, AsRuncSetsThem) {
   r.cpu->shares = 0;
   r.cpu->cpus = "0-3,9";
   m = by_name(resource_properties(
-      r, {}, [] { return 252; }, &warnings));
+      r, {}, [] { return 252; }, &warnings, Driver::v1));
   EXPECT_EQ(m.count("TasksMax"), 0u);
   EXPECT_EQ(m.count("CPUShares"), 0u);
   // systemd's byte order: byte i holds CPUs 8i..8i+7.
   EXPECT_EQ(m["AllowedCPUs"],
             dbus::Value::array("y", {dbus::Value::byte(0x0f), dbus::Value::byte(0x02)}));
   m = by_name(resource_properties(
-      r, {}, [] { return 243; }, &warnings));
+      r, {}, [] { return 243; }, &warnings, Driver::v1));
   EXPECT_EQ(m.count("AllowedCPUs"), 0u);
+}
+
+TEST(SystemdResources, UnifiedDriverAsRuncsV2) {
+  SystemdUnit u;
+  u.slice = "system.slice";
+  u.name = "c";
+  u.unit = "rune-c.scope";
+  auto start = unit_properties(u, 9, Driver::unified);
+  EXPECT_EQ(start[6], property("IOAccounting", dbus::Value::boolean(true)));
+  oci::Resources r;
+  r.memory.emplace();
+  r.memory->limit = 1000;
+  r.memory->swap = 3000;  // memory+swap 3000: 2000 of swap on cgroup2
+  r.memory->reservation = 500;
+  r.cpu.emplace();
+  r.cpu->shares = 1024;
+  r.pids_limit = 50;
+  r.unified = {{"memory.high", " 900\n"}, {"cpu.max", "max 50000"}, {"io.weight", "100"}};
+  std::vector<std::string> warnings;
+  auto p = resource_properties(
+      r, {}, [] { return 252; }, &warnings, Driver::unified);
+  std::vector<std::string> names;
+  for (const auto& x : p) names.push_back(x.items[0].str);
+  EXPECT_EQ(names, (std::vector<std::string>{"MemoryMax", "MemoryLow", "MemorySwapMax", "CPUWeight",
+                                             "TasksMax", "CPUQuotaPeriodUSec", "CPUQuotaPerSecUSec",
+                                             "MemoryHigh"}));
+  auto m = by_name(p);
+  EXPECT_EQ(m["MemorySwapMax"], dbus::Value::u64(2000));
+  EXPECT_EQ(m["CPUWeight"], dbus::Value::u64(39));  // runc: 1 + (1024-2)*9999/262142
+  EXPECT_EQ(m["CPUQuotaPerSecUSec"], dbus::Value::u64(UINT64_MAX));  // cpu.max "max 50000"
+  EXPECT_EQ(m["MemoryHigh"], dbus::Value::u64(900));
+  // -1 memory, no swap: both unlimited.
+  r = {};
+  r.memory.emplace();
+  r.memory->limit = -1;
+  m = by_name(resource_properties(
+      r, {}, [] { return 252; }, &warnings, Driver::unified));
+  EXPECT_EQ(m["MemoryMax"], dbus::Value::u64(UINT64_MAX));
+  EXPECT_EQ(m["MemorySwapMax"], dbus::Value::u64(UINT64_MAX));
 }
 
 TEST(SystemdResources, DeviceRules) {
@@ -123,7 +162,7 @@ TEST(SystemdResources, DeviceRules) {
   null_dev.minor = 3;
   null_dev.access = "rw";
   auto props = resource_properties(
-      {}, {deny_all, null_dev}, [] { return 252; }, &warnings);
+      {}, {deny_all, null_dev}, [] { return 252; }, &warnings, Driver::v1);
   ASSERT_GE(props.size(), 3u);
   EXPECT_EQ(props[0], property("DevicePolicy", dbus::Value::string("strict")));
   EXPECT_EQ(props[1], property("DeviceAllow", dbus::Value::array("(ss)", {})));
@@ -141,7 +180,7 @@ TEST(SystemdResources, DeviceRules) {
   oci::DeviceRule allow_all;
   allow_all.allow = true;
   props = resource_properties(
-      {}, {allow_all}, [] { return 252; }, &warnings);
+      {}, {allow_all}, [] { return 252; }, &warnings, Driver::v1);
   ASSERT_EQ(props.size(), 2u);
   EXPECT_EQ(props[0], property("DevicePolicy", dbus::Value::string("auto")));
 }
