@@ -6,10 +6,11 @@
 #include <climits>
 #include <map>
 #include <optional>
-#include <sstream>
+#include <string_view>
 
 #include "base/file.h"
 #include "base/log.h"
+#include "base/words.h"
 #include "dbus/connection.h"
 #include "linux/device_filter.h"
 
@@ -51,9 +52,11 @@ Result<std::vector<Value>> cpu_mask(const std::string& list, const std::string& 
     out = static_cast<uint32_t>(std::stoul(s));
     return out < 65536;
   };
-  std::stringstream in(list);
-  std::string part;
-  while (std::getline(in, part, ',')) {
+  for (size_t start = 0; start <= list.size();) {
+    size_t comma = list.find(',', start);
+    if (comma == std::string::npos) comma = list.size();
+    const std::string part = list.substr(start, comma - start);
+    start = comma + 1;
     if (part.find_first_not_of(' ') == std::string::npos) continue;
     uint32_t lo = 0, hi = 0;
     size_t dash = part.find('-');
@@ -76,21 +79,17 @@ Result<std::vector<Value>> cpu_mask(const std::string& list, const std::string& 
 std::string device_group(char type, int64_t major) {
   auto text = base::read_file("/proc/devices");
   if (!text.ok()) return "";
-  std::stringstream in(*text);
-  std::string line;
   bool in_section = false;
-  const std::string section = type == 'b' ? "Block devices:" : "Character devices:";
-  while (std::getline(in, line)) {
+  const std::string_view section = type == 'b' ? "Block devices:" : "Character devices:";
+  for (std::string_view line : base::split_lines(*text)) {
     if (line.empty()) continue;
     if (line.back() == ':') {
       in_section = line == section;
       continue;
     }
-    if (!in_section) continue;
-    std::stringstream l(line);
-    int64_t m = -1;
-    std::string name;
-    if (l >> m >> name && m == major) return (type == 'b' ? "block-" : "char-") + name;
+    auto words = base::split_words(line);
+    if (!in_section || words.size() != 2 || words[0] != std::to_string(major)) continue;
+    return (type == 'b' ? "block-" : "char-") + std::string(words[1]);
   }
   return "";
 }
@@ -302,9 +301,11 @@ void add_unified(std::vector<Property>& p, const std::map<std::string, std::stri
                                                             {"memory.max", "MemoryMax"},
                                                             {"memory.swap.max", "MemorySwapMax"}};
   for (const auto& [k, raw] : unified) {
-    std::stringstream in(raw);
-    std::string v, second, extra;
-    in >> v >> second >> extra;  // the kernel takes surrounding blanks, so does runc
+    // The kernel takes surrounding blanks, so does runc.
+    const auto words = base::split_words(raw);
+    const std::string v = words.size() > 0 ? std::string(words[0]) : "";
+    const std::string second = words.size() > 1 ? std::string(words[1]) : "";
+    const std::string extra = words.size() > 2 ? std::string(words[2]) : "";
     if (k == "cpu.max") {
       auto quota = number_or_max(v);
       auto period = second.empty() ? std::optional<uint64_t>(100000) : number_or_max(second);

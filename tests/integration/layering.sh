@@ -98,5 +98,11 @@ else
   echo "rune's DT_NEEDED: not checked in this build (sanitizers or dynamic libstdc++)"
 fi
 
+# No iostreams in rune: a stream initialises the C++ locale and links the locale library (+180 KB
+# of text mapped at every start; base/words.h splits text without one).
+if nm -C "$RUNE" 2>/dev/null | grep -qE "std::ios_base::Init::Init|std::basic_ios<"; then
+  bad "rune links iostreams ($(nm -C "$RUNE" | grep -m1 -oE "std::(ios_base::Init|basic_ios)[^ ]*")): use base/words.h"
+fi
+
 [ $fail = 0 ] && echo "layering: ok"
 exit $fail
