@@ -100,15 +100,12 @@ static void* prepare_in_background(void* arg) {
  * 0111 (execute-only), starting with the ELF magic. */
 static int usable_copy(int fd) {
   const int all = F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL;
+  static const unsigned char elf[4] = {0x7f, 'E', 'L', 'F'};
+  const int seals = fd >= 0 ? fcntl(fd, F_GET_SEALS) : -1;
   struct stat st;
   unsigned char magic[4];
-  return fd >= 0 && fcntl(fd, F_GET_SEALS) >= 0 && (fcntl(fd, F_GET_SEALS) & all) == all &&
-         fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 07777) == 0111 &&
-         pread(fd, magic, 4, 0) == 4 &&
-         memcmp(magic,
-                "\x7f"
-                "ELF",
-                4) == 0;
+  return seals >= 0 && (seals & all) == all && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+         (st.st_mode & 07777) == 0111 && pread(fd, magic, 4, 0) == 4 && memcmp(magic, elf, 4) == 0;
 }
 
 /* The prepared copy of `path`, hashed into `digest` when want_digest, or -1 when there is none

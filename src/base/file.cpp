@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "base/fd.h"
+#include "base/words.h"
 
 namespace base {
 
@@ -205,13 +206,8 @@ std::vector<std::string> exec_candidates(const std::string& arg0,
   if (arg0.find('/') != std::string::npos) return {arg0};
   std::vector<std::string> out;
   const std::string path = search_path(env);
-  for (size_t i = 0; i <= path.size();) {
-    size_t j = path.find(':', i);
-    if (j == std::string::npos) j = path.size();
-    std::string dir = path.substr(i, j - i);
+  for (std::string_view dir : split(path, ':'))
     out.push_back(path_join(dir.empty() ? "." : dir, arg0));
-    i = j + 1;
-  }
   return out;
 }
 

@@ -141,7 +141,7 @@ sigset_t relayable_signals() {
 }
 
 bool relayed_to_container(int sig) {
-  return sig != SIGCHLD && sig != SIGURG && sig != SIGPIPE && sig != SIGWINCH;
+  return sig != SIGCHLD && sig != SIGURG && sig != SIGPIPE;
 }
 
 }  // namespace base

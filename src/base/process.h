@@ -45,8 +45,9 @@ int kill_and_reap(pid_t pid);
 // What a foreground rune (`run`, `exec`) relays to the process it waits for: every signal but
 // the uncatchable and the synchronous (fault) ones. Block this set, then wait on it.
 sigset_t relayable_signals();
-// Of those, the ones that are about rune itself and not relayed: SIGCHLD, SIGURG, SIGPIPE,
-// SIGWINCH.
+// Of those, the ones relayed to a container's process: all but SIGCHLD, SIGURG and SIGPIPE, which
+// are about rune itself. (SIGWINCH is relayed: rune's terminal relay takes it first, to resize
+// its pty; an exec proxy leading a pty's session passes it on.)
 bool relayed_to_container(int sig);
 
 }  // namespace base

@@ -1,4 +1,4 @@
-// Splitting text into lines and words without iostreams: a stream would initialise the C++
+// Splitting text into lines, words and fields without iostreams: a stream would initialise the C++
 // locale (every facet of the classic locale), and linking one pulls in the whole locale library.
 #pragma once
 
@@ -32,6 +32,20 @@ inline std::vector<std::string_view> split_words(std::string_view text) {
     i = text.find_first_not_of(kSpace, j);
   }
   return out;
+}
+
+// Fields between each `sep`, as Go's strings.Split: "" gives one empty field, "a:" two.
+inline std::vector<std::string_view> split(std::string_view text, char sep) {
+  std::vector<std::string_view> out;
+  for (size_t i = 0;;) {
+    size_t j = text.find(sep, i);
+    if (j == std::string_view::npos) {
+      out.push_back(text.substr(i));
+      return out;
+    }
+    out.push_back(text.substr(i, j - i));
+    i = j + 1;
+  }
 }
 
 }  // namespace base

@@ -8,6 +8,7 @@
 #include "base/encoding.h"
 #include "base/file.h"
 #include "base/socket.h"
+#include "base/words.h"
 
 namespace dbus {
 
@@ -39,22 +40,13 @@ std::string system_bus_address() {
 }
 
 Result<std::string> socket_of_address(const std::string& address) {
-  size_t start = 0;
-  while (start <= address.size()) {
-    size_t end = address.find(';', start);
-    if (end == std::string::npos) end = address.size();
-    std::string entry = address.substr(start, end - start);
-    start = end + 1;
-    if (entry.rfind("unix:", 0) != 0) continue;
-    size_t k = 5;
-    while (k < entry.size()) {
-      size_t comma = entry.find(',', k);
-      if (comma == std::string::npos) comma = entry.size();
-      std::string kv = entry.substr(k, comma - k);
-      k = comma + 1;
+  for (std::string_view entry : base::split(address, ';')) {
+    if (!entry.starts_with("unix:")) continue;
+    for (std::string_view kv : base::split(entry.substr(5), ',')) {
       size_t eq = kv.find('=');
-      if (eq == std::string::npos) continue;
-      std::string key = kv.substr(0, eq), raw = kv.substr(eq + 1), value;
+      if (eq == std::string_view::npos) continue;
+      std::string_view key = kv.substr(0, eq), raw = kv.substr(eq + 1);
+      std::string value;
       for (size_t i = 0; i < raw.size(); ++i) {
         if (raw[i] != '%') {
           value.push_back(raw[i]);

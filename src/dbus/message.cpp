@@ -314,16 +314,25 @@ class Reader {
   size_t pos_ = 0;
 };
 
-enum Field : uint8_t {
-  kPath = 1,
-  kInterface = 2,
-  kMember = 3,
-  kErrorName = 4,
-  kReplySerial = 5,
-  kDestination = 6,
-  kSender = 7,
-  kSignature = 8,
+// Header fields: the string ones by code, type and member, and the two others.
+struct StringField {
+  uint8_t code;
+  const char* type;
+  std::string Message::*member;
 };
+constexpr StringField kStringFields[] = {
+    {1, "o", &Message::path},       {2, "s", &Message::interface},   {3, "s", &Message::member},
+    {4, "s", &Message::error_name}, {6, "s", &Message::destination}, {7, "s", &Message::sender},
+};
+constexpr uint8_t kReplySerial = 5, kSignature = 8;
+
+// The little-endian u32 at `at` (the caller checked the length).
+uint32_t le32(std::string_view b, size_t at) {
+  uint32_t v = 0;
+  for (size_t i = 0; i < 4; ++i)
+    v |= static_cast<uint32_t>(static_cast<uint8_t>(b[at + i])) << (8 * i);
+  return v;
+}
 
 }  // namespace
 
@@ -354,13 +363,9 @@ Result<std::string> encode(const Message& m) {
   auto field = [&](uint8_t code, Value v) {
     fields.push_back(Value::structure({Value::byte(code), Value::variant(std::move(v))}));
   };
-  if (!m.path.empty()) field(kPath, Value::object_path(m.path));
-  if (!m.interface.empty()) field(kInterface, Value::string(m.interface));
-  if (!m.member.empty()) field(kMember, Value::string(m.member));
-  if (!m.error_name.empty()) field(kErrorName, Value::string(m.error_name));
+  for (const auto& f : kStringFields)
+    if (!(m.*f.member).empty()) field(f.code, Value{f.type, 0, m.*f.member, {}});
   if (m.reply_serial) field(kReplySerial, Value::u32(m.reply_serial));
-  if (!m.destination.empty()) field(kDestination, Value::string(m.destination));
-  if (!m.sender.empty()) field(kSender, Value::string(m.sender));
   std::string sig = m.signature();
   if (!sig.empty()) field(kSignature, Value{"g", 0, sig, {}});
   std::string out;
@@ -383,13 +388,7 @@ Result<size_t> message_length(std::string_view head) {
     return base::invalid(std::string("D-Bus message: byte order `") +
                          base::clip(head.substr(0, 1)) + "` (only little-endian `l` is read)");
   if (head[3] != 1) return base::invalid("D-Bus message: protocol version is not 1");
-  auto u32 = [&](size_t at) {
-    uint32_t v = 0;
-    for (size_t i = 0; i < 4; ++i)
-      v |= static_cast<uint32_t>(static_cast<uint8_t>(head[at + i])) << (8 * i);
-    return v;
-  };
-  uint64_t body = u32(4), fields = u32(12);
+  uint64_t body = le32(head, 4), fields = le32(head, 12);
   if (body > kMaxMessage || fields > kMaxMessage)
     return base::Error(base::Category::resource_exhausted, "D-Bus message over 1 MiB");
   uint64_t header = kFixedHeader + fields;
@@ -405,16 +404,8 @@ Result<Message> decode(std::string_view bytes) {
   if (t < 1 || t > 4) return base::invalid("D-Bus message: unknown type " + std::to_string(t));
   m.type = static_cast<Type>(t);
   m.flags = static_cast<uint8_t>(bytes[2]);
-  // The fixed part again through the reader, to reach the field array at byte 12.
-  uint64_t serial = 0, body_len = 0;
-  {
-    Reader fixed(bytes.substr(4, 8), 4);
-    ASSIGN_OR_RETURN(Value b, fixed.value("u"));
-    ASSIGN_OR_RETURN(Value s, fixed.value("u"));
-    body_len = b.num;
-    serial = s.num;
-  }
-  m.serial = static_cast<uint32_t>(serial);
+  const size_t body_len = le32(bytes, 4);
+  m.serial = le32(bytes, 8);
   if (m.serial == 0) return base::invalid("D-Bus message: serial 0");
   Reader fr(bytes.substr(12, total - 12 - body_len), 12);
   ASSIGN_OR_RETURN(Value fields, fr.value("a(yv)"));
@@ -429,42 +420,19 @@ Result<Message> decode(std::string_view bytes) {
                              " has type `" + v.sig + "`");
       return base::ok();
     };
-    switch (f.items[0].num) {
-      case kPath:
-        TRY(want("o"));
-        m.path = v.str;
-        break;
-      case kInterface:
-        TRY(want("s"));
-        m.interface = v.str;
-        break;
-      case kMember:
-        TRY(want("s"));
-        m.member = v.str;
-        break;
-      case kErrorName:
-        TRY(want("s"));
-        m.error_name = v.str;
-        break;
-      case kReplySerial:
-        TRY(want("u"));
-        m.reply_serial = static_cast<uint32_t>(v.num);
-        break;
-      case kDestination:
-        TRY(want("s"));
-        m.destination = v.str;
-        break;
-      case kSender:
-        TRY(want("s"));
-        m.sender = v.str;
-        break;
-      case kSignature:
-        TRY(want("g"));
-        sig = v.str;
-        break;
-      default:
-        break;  // unknown fields are ignored, as the specification says
+    const uint64_t code = f.items[0].num;
+    if (code == kReplySerial) {
+      TRY(want("u"));
+      m.reply_serial = static_cast<uint32_t>(v.num);
+    } else if (code == kSignature) {
+      TRY(want("g"));
+      sig = v.str;
     }
+    for (const auto& sf : kStringFields)  // unknown fields are ignored, as the specification says
+      if (sf.code == code) {
+        TRY(want(sf.type));
+        m.*sf.member = v.str;
+      }
   }
   std::vector<std::string_view> types;
   if (!split_types(sig, types)) return base::invalid("D-Bus message: bad body signature");

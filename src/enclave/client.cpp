@@ -73,8 +73,7 @@ base::Result<int> proxy(int sock, const std::vector<std::string>& argv,
       // SIGWINCH too: with a terminal the proxy leads its session, and a resize of the pty
       // (by the engine holding the master) reaches the process only this way.
       if (read(sfd.get(), &si, sizeof si) == sizeof si &&
-          (base::relayed_to_container(static_cast<int>(si.ssi_signo)) ||
-           si.ssi_signo == SIGWINCH)) {
+          base::relayed_to_container(static_cast<int>(si.ssi_signo))) {
         Message k;
         k.type = MsgType::kill;
         k.a = started.a;

@@ -13,6 +13,14 @@ namespace kernel {
 
 using base::Status;
 
+Status set_oom_score_adj(pid_t pid, const std::optional<int>& adj) {
+  if (!adj) return base::ok();
+  TRY_WRAP(
+      base::write_file("/proc/" + std::to_string(pid) + "/oom_score_adj", std::to_string(*adj)),
+      "`process.oomScoreAdj`");
+  return base::ok();
+}
+
 Status set_rlimits(pid_t pid, const std::vector<oci::Rlimit>& rlimits) {
   for (const auto& r : rlimits) {
     struct rlimit rl = {r.soft, r.hard};

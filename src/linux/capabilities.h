@@ -11,6 +11,9 @@ namespace kernel {
 // Sets `process.rlimits` on process `pid` (the init, from rune before Go: inside a user
 // namespace the init could not raise them).
 base::Status set_rlimits(pid_t pid, const std::vector<oci::Rlimit>& rlimits);
+// Sets `process.oomScoreAdj` (when there is one) on process `pid`, from rune; errors name the
+// field.
+base::Status set_oom_score_adj(pid_t pid, const std::optional<int>& adj);
 
 // Planned in the parent: removes from `caps` what the kernel cannot give and returns a warning
 // for each, as runc does — every set loses the names above this kernel's cap_last_cap, and the

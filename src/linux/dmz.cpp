@@ -10,6 +10,8 @@
 #include <cstdio>
 #include <vector>
 
+#include "linux/exec_copy.h"
+
 namespace kernel {
 
 namespace dmz {
@@ -19,24 +21,16 @@ extern const size_t kImageSize;
 
 namespace {
 
-#ifndef MFD_EXEC
-#define MFD_EXEC 0x0010U
-#endif
-
 constexpr char kMarker[] = "rune-dmz";  // dmz.c's k_marker: argv[0] of every exec of the dmz
 
 }  // namespace
 
 base::Result<base::UniqueFd> make_dmz() {
-  // MFD_EXEC: executable even where vm.memfd_noexec makes memfds non-executable by default.
-  int fd = memfd_create("rune-dmz", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
-  if (fd < 0 && errno == EINVAL) fd = memfd_create("rune-dmz", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-  if (fd < 0) return base::sys_error("rune-dmz: memfd_create");
-  base::UniqueFd out(fd);
+  ASSIGN_OR_RETURN(base::UniqueFd out, make_exec_memfd("rune-dmz"));
+  const int fd = out.get();
   if (write(fd, dmz::kImage, dmz::kImageSize) != static_cast<ssize_t>(dmz::kImageSize))
     return base::sys_error("rune-dmz: write its memfd");
-  if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) != 0)
-    return base::sys_error("rune-dmz: seal its memfd");
+  if (fcntl(fd, F_ADD_SEALS, kAllSeals) != 0) return base::sys_error("rune-dmz: seal its memfd");
   return out;
 }
 

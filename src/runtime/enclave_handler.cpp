@@ -1,12 +1,8 @@
 #include "runtime/enclave_handler.h"
 
-#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
-#include <sys/mman.h>
 #include <sys/prctl.h>
-#include <sys/sendfile.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -14,13 +10,12 @@
 #include <cstring>
 #include <optional>
 
-#include "base/file.h"
 #include "enclave/agent.h"
 #include "enclave/client.h"
 #include "enclave/config.h"
 #include "enclave/runelet.h"
+#include "linux/exec_copy.h"
 #include "linux/init.h"
-#include "linux/sys.h"
 #include "runtime/exec.h"
 
 namespace runtime {
@@ -45,33 +40,17 @@ class EnclaveHandler final : public Handler {
   base::Status prepare(const std::string& state_dir, const oci::Config& config,
                        const std::string& rootfs) override {
     ASSIGN_OR_RETURN(agent_, enclave::listen_in(state_dir));
-    open_entrypoint(config, rootfs);
+    // Named as liberpal-sim names its own copies (the one runtime that takes it): the workload
+    // looks the same whoever made the copy.
+    entry_ = kernel::EntrypointCopy::open(config.process, rootfs, "sim-workload");
     return base::ok();
   }
 
   void after_clone() override { agent_.reset(); }
 
-  // The entrypoint's sealed copy for the runtime (pal.h's pal_prepare_process), made here while
-  // the init mounts: the init has both descriptors already (inherited), and takes the copy only
-  // once it is sealed and the entrypoint it resolved is the file copied.
-  void while_init_sets_up() override {
-    if (entry_src_.valid() && entry_copy_.valid()) {
-      struct stat st;
-      bool ok = fstat(entry_src_.get(), &st) == 0;
-      for (off_t off = 0; ok && off < st.st_size;) {
-        ssize_t n = sendfile(entry_copy_.get(), entry_src_.get(), &off,
-                             static_cast<size_t>(st.st_size - off));
-        ok = n > 0 || (n < 0 && errno == EINTR);
-      }
-      // Execute-only (the workload cannot read its own image: the kernel makes it
-      // non-dumpable), then sealed: the init checks the seals before it uses the copy.
-      if (ok && fchmod(entry_copy_.get(), 0111) == 0)
-        (void)fcntl(entry_copy_.get(), F_ADD_SEALS,
-                    F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL);
-    }
-    entry_src_.reset();
-    entry_copy_.reset();
-  }
+  // The entrypoint's sealed copy for the runtime (pal.h's pal_prepare_process), made while the
+  // init mounts (linux/exec_copy.h).
+  void while_init_sets_up() override { entry_.fill(); }
 
   // The init becomes the init-runelet: the workload's env becomes the process env (runtimes
   // read settings from it, and v1 pal_exec passes none), then the PAL is loaded from inside the
@@ -89,7 +68,7 @@ class EnclaveHandler final : public Handler {
     // The runtime may load the entrypoint meanwhile (pal.h's extension), from rune's copy when
     // that is complete and of the file the init resolved; a failure here is the start's to
     // report, from pal_create_process.
-    (void)r.pal().prepare_process(ctx.exe, take_entrypoint_copy(ctx.exe));
+    (void)r.pal().prepare_process(ctx.exe, entry_.take(ctx.exe));
     // rune create exits as soon as it reads Ready: the parent-death signal must be off first.
     prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
     std::string ready = std::to_string(r.pal().version()) + " " + std::to_string(r.pal().symbols());
@@ -206,55 +185,8 @@ class EnclaveHandler final : public Handler {
   }
 
  private:
-  // Before clone: the entrypoint as the config names it, resolved in the rootfs as it is before the
-  // mounts (args[0], else through PATH), and an empty memfd for its copy. Nothing when it cannot
-  // be found there (the init resolves it itself, as without the copy).
-  void open_entrypoint(const oci::Config& config, const std::string& rootfs) {
-    const oci::Process& p = config.process;
-    if (p.args.empty() || p.args[0].empty()) return;
-    base::UniqueFd root(open(rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
-    if (!root.valid()) return;
-    kernel::RealSys sys;
-    for (auto c : base::exec_candidates(p.args[0], p.env)) {
-      if (c[0] != '/') c = base::path_join(p.cwd, c);  // relative: from the process's cwd
-      // O_PATH first: a FIFO or a device in the image is never opened for reading.
-      base::UniqueFd at(sys.open_in_root(root.get(), c.c_str(), O_PATH | O_CLOEXEC, 0));
-      struct stat st;
-      if (!at.valid() || fstat(at.get(), &st) != 0 || !S_ISREG(st.st_mode) || !(st.st_mode & 0111))
-        continue;
-      std::string self = "/proc/self/fd/" + std::to_string(at.get());
-      base::UniqueFd f(open(self.c_str(), O_RDONLY | O_CLOEXEC));
-      if (!f.valid()) return;
-      int m = memfd_create("sim-workload", MFD_CLOEXEC | MFD_ALLOW_SEALING | kMfdExec);
-      if (m < 0 && errno == EINVAL)
-        m = memfd_create("sim-workload", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-      if (m < 0) return;
-      entry_copy_.reset(m);
-      entry_src_ = std::move(f);
-      return;
-    }
-  }
-
-  // In the init: rune's copy of the entrypoint (the caller's to pass on), or -1 when it is not
-  // complete or not of `exe` (a mount put another file there).
-  int take_entrypoint_copy(const std::string& exe) {
-    int copy = -1;
-    struct stat src, now, mem;
-    const int all = F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL;
-    if (entry_src_.valid() && entry_copy_.valid() && fstat(entry_src_.get(), &src) == 0 &&
-        stat(exe.c_str(), &now) == 0 && src.st_dev == now.st_dev && src.st_ino == now.st_ino &&
-        (fcntl(entry_copy_.get(), F_GET_SEALS) & all) == all &&
-        fstat(entry_copy_.get(), &mem) == 0 && mem.st_size == src.st_size)
-      copy = entry_copy_.release();
-    entry_src_.reset();
-    entry_copy_.reset();
-    return copy;
-  }
-
-  static constexpr unsigned kMfdExec = 0x0010U;  // MFD_EXEC (Linux 6.3)
-
   enclave::Config cfg_;
-  base::UniqueFd entry_src_, entry_copy_;
+  kernel::EntrypointCopy entry_;
   oci::EnclaveState state_;
   base::UniqueFd agent_;
   std::optional<enclave::Runelet> runelet_;

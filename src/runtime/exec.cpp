@@ -107,7 +107,9 @@ Result<int> enter_and_run(const Container& c, const ExecOptions& o,
   auto text = base::read_file(cfg_path, 16 << 20);
   if (!text.ok()) return std::move(text).error().wrap("exec in container `" + c.id + "`");
   ASSIGN_OR_RETURN(oci::Config config, oci::parse_config(*text, cfg_path));
-  ExecOptions po;  // the proxy: the container's process, its argv for the early PATH lookup
+  // The proxy's process: the container's, with the argv (for the early PATH lookup) and the
+  // terminal (it leads the pty's session and hands the slave on as stdio) of the exec.
+  ExecOptions po;
   if (proxy) {
     if (o.process &&
         (o.process->cwd != config.process.cwd || o.process->user.uid != config.process.user.uid ||
@@ -119,12 +121,12 @@ Result<int> enter_and_run(const Container& c, const ExecOptions& o,
                        std::to_string(o.process->user.gid) + "; the container's: cwd `" +
                        config.process.cwd + "`, user " + std::to_string(config.process.user.uid) +
                        ":" + std::to_string(config.process.user.gid));
-    po.args = proxy->argv;
-    // The terminal is the proxy's: it leads the pty's session and hands the slave on as stdio.
-    po.tty = o.process ? o.process->terminal : o.tty;
+    po.process = config.process;
+    po.process->args = proxy->argv;
+    po.process->terminal = o.process ? o.process->terminal : o.tty;
+    if (o.process) po.process->console_size = o.process->console_size;
   }
   ASSIGN_OR_RETURN(oci::Process proc, resolve_exec_process(config.process, proxy ? po : o));
-  if (proxy && o.process) proc.console_size = o.process->console_size;
   TRY(check_terminal(proc.terminal, o.detach, o.console_socket));
   TRY(kernel::check_exec_limits(proc));
   if (proc.capabilities)
@@ -239,14 +241,9 @@ Result<int> enter_and_run(const Container& c, const ExecOptions& o,
   child_ch.close();
   join = {};
   // As runc 1.1: the container's oomScoreAdj (its config's, not a --process file's).
-  if (config.process.oom_score_adj) {
-    base::Status s =
-        base::write_file("/proc/" + std::to_string(pid) + "/oom_score_adj",
-                         std::to_string(*config.process.oom_score_adj));
-    if (!s.ok()) {
-      base::kill_and_reap(pid);
-      return std::move(s).error().wrap("exec in container `" + c.id + "`: `process.oomScoreAdj`");
-    }
+  if (base::Status s = kernel::set_oom_score_adj(pid, config.process.oom_score_adj); !s.ok()) {
+    base::kill_and_reap(pid);
+    return std::move(s).error().wrap("exec in container `" + c.id + "`");
   }
   console.reset();
   root.reset();

@@ -495,10 +495,7 @@ Result<Runtime::Created> Runtime::do_create(const CreateOptions& o, Mode mode) {
   if (plan.ns->clone_flags & CLONE_NEWUSER)
     TRY(kernel::write_id_maps(pid, config.linux.uid_mappings, config.linux.gid_mappings));
   TRY(kernel::set_rlimits(pid, config.process.rlimits));
-  if (config.process.oom_score_adj)
-    TRY_WRAP(base::write_file("/proc/" + std::to_string(pid) + "/oom_score_adj",
-                              std::to_string(*config.process.oom_score_adj)),
-             "`process.oomScoreAdj`");
+  TRY(kernel::set_oom_score_adj(pid, config.process.oom_score_adj));
   TRY(out.channel.send_go(pid));
   // For exec, while the init sets the container up.
   TRY(base::create_file(store_.dir(o.id) + "/" + kConfigCopy, *text, 0600));

@@ -52,11 +52,8 @@ Result<std::vector<Value>> cpu_mask(const std::string& list, const std::string& 
     out = static_cast<uint32_t>(std::stoul(s));
     return out < 65536;
   };
-  for (size_t start = 0; start <= list.size();) {
-    size_t comma = list.find(',', start);
-    if (comma == std::string::npos) comma = list.size();
-    const std::string part = list.substr(start, comma - start);
-    start = comma + 1;
+  for (std::string_view field : base::split(list, ',')) {
+    const std::string part(field);
     if (part.find_first_not_of(' ') == std::string::npos) continue;
     uint32_t lo = 0, hi = 0;
     size_t dash = part.find('-');
@@ -162,23 +159,16 @@ std::vector<Property> device_properties(const std::vector<oci::DeviceRule>& rule
 Result<std::string> expand_slice(const std::string& slice) {
   const std::string suffix = ".slice";
   auto bad = [&] { return base::invalid("invalid slice name: " + base::clip(slice, 200)); };
-  if (slice.size() < suffix.size() ||
-      slice.compare(slice.size() - suffix.size(), suffix.size(), suffix) != 0 ||
-      slice.find('/') != std::string::npos || slice.find('\0') != std::string::npos)
+  if (!slice.ends_with(suffix) || slice.find('/') != std::string::npos ||
+      slice.find('\0') != std::string::npos)
     return bad();
-  std::string name = slice.substr(0, slice.size() - suffix.size());
+  std::string_view name = std::string_view(slice).substr(0, slice.size() - suffix.size());
   if (name == "-") return std::string("/");
   std::string path, prefix;
-  size_t start = 0;
-  for (;;) {
-    size_t dash = name.find('-', start);
-    std::string part =
-        name.substr(start, dash == std::string::npos ? std::string::npos : dash - start);
+  for (std::string_view part : base::split(name, '-')) {
     if (part.empty()) return bad();
-    path += "/" + prefix + part + suffix;
-    prefix += part + "-";
-    if (dash == std::string::npos) break;
-    start = dash + 1;
+    path += "/" + prefix + std::string(part) + suffix;
+    prefix += std::string(part) + "-";
   }
   return path;
 }
@@ -186,15 +176,7 @@ Result<std::string> expand_slice(const std::string& slice) {
 Result<SystemdUnit> parse_systemd_path(const std::string& cgroups_path, const std::string& id) {
   std::string slice, prefix = "rune", name = id;
   if (!cgroups_path.empty()) {
-    std::vector<std::string> parts;
-    size_t start = 0;
-    for (;;) {
-      size_t c = cgroups_path.find(':', start);
-      parts.push_back(
-          cgroups_path.substr(start, c == std::string::npos ? std::string::npos : c - start));
-      if (c == std::string::npos) break;
-      start = c + 1;
-    }
+    auto parts = base::split(cgroups_path, ':');
     if (parts.size() != 3)
       return base::invalid(
           "`linux.cgroupsPath`: expected cgroupsPath to be of format \"slice:prefix:name\" for "
@@ -210,9 +192,7 @@ Result<SystemdUnit> parse_systemd_path(const std::string& cgroups_path, const st
   if (!path.ok()) return std::move(path).error().wrap("`linux.cgroupsPath`");
   u.slice_path = *path;
   u.name = name;
-  const std::string s = ".slice";
-  bool is_slice = name.size() >= s.size() && name.compare(name.size() - s.size(), s.size(), s) == 0;
-  u.unit = is_slice ? name : prefix + "-" + name + ".scope";
+  u.unit = name.ends_with(".slice") ? name : prefix + "-" + name + ".scope";
   // A unit name is at most 255 bytes of [A-Za-z0-9:_.\-\\@]; systemd refuses others.
   if (u.unit.size() > 255 || name.empty() ||
       u.unit.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789:_.-"
@@ -378,35 +358,24 @@ std::vector<Property> resource_properties(const oci::Resources& r,
   add_unified(p, r.unified, ver);
   return p;
 }
-struct Systemd::Impl {
-  dbus::Connection bus;
-  int version = -2;
+Result<dbus::Message> Systemd::call(const std::string& member, std::vector<Value> body) {
+  auto r = bus_.call(dbus::method_call(kSystemd, kManagerPath, kManager, member, std::move(body)),
+                     kCallTimeout);
+  if (!r.ok()) return std::move(r).error().wrap(std::string(kFlag) + ": systemd");
+  return r;
+}
 
-  Result<dbus::Message> call(const std::string& member, std::vector<Value> body) {
-    auto r = bus.call(dbus::method_call(kSystemd, kManagerPath, kManager, member, std::move(body)),
-                      kCallTimeout);
-    if (!r.ok()) return std::move(r).error().wrap(std::string(kFlag) + ": systemd");
-    return r;
-  }
-
-  // Waits for JobRemoved of `job`; its result ("done", "failed", ...).
-  Result<std::string> job_result(const std::string& job, const std::string& what) {
-    auto sig = bus.wait_signal(
-        [&](const dbus::Message& m) {
-          return m.interface == kManager && m.member == "JobRemoved" && m.signature() == "uoss" &&
-                 m.body[1].str == job;
-        },
-        kJobTimeout);
-    if (!sig.ok())
-      return std::move(sig).error().wrap(std::string(kFlag) + ": waiting for systemd to " + what);
-    return sig->body[3].str;
-  }
-};
-
-Systemd::Systemd() : impl_(std::make_unique<Impl>()) {}
-Systemd::Systemd(Systemd&&) noexcept = default;
-Systemd& Systemd::operator=(Systemd&&) noexcept = default;
-Systemd::~Systemd() = default;
+Result<std::string> Systemd::job_result(const std::string& job, const std::string& what) {
+  auto sig = bus_.wait_signal(
+      [&](const dbus::Message& m) {
+        return m.interface == kManager && m.member == "JobRemoved" && m.signature() == "uoss" &&
+               m.body[1].str == job;
+      },
+      kJobTimeout);
+  if (!sig.ok())
+    return std::move(sig).error().wrap(std::string(kFlag) + ": waiting for systemd to " + what);
+  return sig->body[3].str;
+}
 
 Result<Systemd> Systemd::connect() {
   const std::string address = dbus::system_bus_address();
@@ -417,10 +386,9 @@ Result<Systemd> Systemd::connect() {
     if (direct.ok()) bus = std::move(direct);
   }
   if (!bus.ok()) return std::move(bus).error().wrap(std::string(kFlag) + ": no systemd answers");
-  Systemd s;
-  s.impl_->bus = std::move(bus).value();
+  Systemd s(std::move(bus).value());
   // JobRemoved reaches the connection that asked for the job; the match lets the bus pass it.
-  auto m = s.impl_->bus.call(
+  auto m = s.bus_.call(
       dbus::method_call("org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
                         "AddMatch",
                         {Value::string("type='signal',interface='org.freedesktop.systemd1."
@@ -432,9 +400,9 @@ Result<Systemd> Systemd::connect() {
 
 Status Systemd::start_unit(const std::string& unit, std::vector<Property> props) {
   ASSIGN_OR_RETURN(dbus::Message r,
-                   impl_->call("StartTransientUnit", {Value::string(unit), Value::string("replace"),
-                                                      Value::array("(sv)", std::move(props)),
-                                                      Value::array("(sa(sv))", {})}));
+                   call("StartTransientUnit",
+                        {Value::string(unit), Value::string("replace"),
+                         Value::array("(sv)", std::move(props)), Value::array("(sa(sv))", {})}));
   if (r.type == dbus::Type::error) {
     if (r.error_name == "org.freedesktop.systemd1.UnitExists") return base::ok();
     return systemd_error("StartTransientUnit of `" + unit + "`", r);
@@ -443,9 +411,9 @@ Status Systemd::start_unit(const std::string& unit, std::vector<Property> props)
     return base::Error(
         base::Category::unavailable,
         std::string(kFlag) + ": StartTransientUnit answered `" + r.signature() + "`");
-  auto result = impl_->job_result(r.body[0].str, "create " + unit);
+  auto result = job_result(r.body[0].str, "create " + unit);
   if (!result.ok() || *result != "done") {
-    (void)impl_->call("ResetFailedUnit", {Value::string(unit)});
+    (void)call("ResetFailedUnit", {Value::string(unit)});
     if (!result.ok()) return std::move(result).error();
     return base::Error(
         base::Category::unavailable,
@@ -457,42 +425,41 @@ Status Systemd::start_unit(const std::string& unit, std::vector<Property> props)
 Status Systemd::set_properties(const std::string& unit, std::vector<Property> props) {
   if (props.empty()) return base::ok();
   ASSIGN_OR_RETURN(dbus::Message r,
-                   impl_->call("SetUnitProperties", {Value::string(unit), Value::boolean(true),
-                                                     Value::array("(sv)", std::move(props))}));
+                   call("SetUnitProperties", {Value::string(unit), Value::boolean(true),
+                                              Value::array("(sv)", std::move(props))}));
   if (r.type == dbus::Type::error) return systemd_error("SetUnitProperties of `" + unit + "`", r);
   return base::ok();
 }
 
 Status Systemd::stop_unit(const std::string& unit) {
   ASSIGN_OR_RETURN(dbus::Message r,
-                   impl_->call("StopUnit", {Value::string(unit), Value::string("replace")}));
+                   call("StopUnit", {Value::string(unit), Value::string("replace")}));
   if (r.type == dbus::Type::error) {
     if (r.error_name == "org.freedesktop.systemd1.NoSuchUnit") return base::ok();
     return systemd_error("StopUnit of `" + unit + "`", r);
   }
   if (r.signature() != "o") return base::ok();
-  ASSIGN_OR_RETURN(std::string result, impl_->job_result(r.body[0].str, "remove " + unit));
+  ASSIGN_OR_RETURN(std::string result, job_result(r.body[0].str, "remove " + unit));
   if (result != "done")
     base::log::warn("error removing unit `" + unit + "`: got `" + result + "`. Continuing...");
   return base::ok();
 }
 
 int Systemd::version() {
-  if (impl_->version != -2) return impl_->version;
-  impl_->version = -1;
-  auto r =
-      impl_->bus.call(dbus::method_call(kSystemd, kManagerPath, "org.freedesktop.DBus.Properties",
-                                        "Get", {Value::string(kManager), Value::string("Version")}),
-                      kCallTimeout);
+  if (version_ != -2) return version_;
+  version_ = -1;
+  auto r = bus_.call(dbus::method_call(kSystemd, kManagerPath, "org.freedesktop.DBus.Properties",
+                                       "Get", {Value::string(kManager), Value::string("Version")}),
+                     kCallTimeout);
   if (r.ok() && r->type == dbus::Type::method_return && r->signature() == "v" &&
       r->body[0].items[0].sig == "s") {
     const std::string& v = r->body[0].items[0].str;
     size_t i = v.find_first_of("0123456789");
     if (i != std::string::npos && (i == 0 || (i == 1 && v[0] == 'v')))
-      impl_->version = std::atoi(v.c_str() + i);
+      version_ = std::atoi(v.c_str() + i);
   }
-  if (impl_->version < 0) base::log::warn("unable to get systemd version");
-  return impl_->version;
+  if (version_ < 0) base::log::warn("unable to get systemd version");
+  return version_;
 }
 
 }  // namespace runtime

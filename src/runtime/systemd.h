@@ -12,11 +12,11 @@
 #include <sys/types.h>
 
 #include <functional>
-#include <memory>
 #include <string>
 #include <vector>
 
 #include "base/error.h"
+#include "dbus/connection.h"
 #include "dbus/message.h"
 #include "linux/cgroup.h"
 #include "oci/config.h"
@@ -65,9 +65,6 @@ class Systemd {
   // The system bus (as root, systemd's private socket when no bus answers). Errors name
   // `--systemd-cgroup`.
   static base::Result<Systemd> connect();
-  Systemd(Systemd&&) noexcept;
-  Systemd& operator=(Systemd&&) noexcept;
-  ~Systemd();
 
   // StartTransientUnit(unit, "replace", props) and its job's end ("done", else an error after
   // ResetFailedUnit). An existing unit is accepted, as runc does.
@@ -80,9 +77,14 @@ class Systemd {
   int version();
 
  private:
-  Systemd();
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
+  explicit Systemd(dbus::Connection bus) : bus_(std::move(bus)) {}
+  // A Manager method's reply (an error reply too); transport errors name the flag.
+  base::Result<dbus::Message> call(const std::string& member, std::vector<dbus::Value> body);
+  // Waits for JobRemoved of `job`; its result ("done", "failed", ...).
+  base::Result<std::string> job_result(const std::string& job, const std::string& what);
+
+  dbus::Connection bus_;
+  int version_ = -2;  // not asked yet
 };
 
 }  // namespace runtime

@@ -1,4 +1,5 @@
 #include "base/file.h"
+#include "base/words.h"
 
 #include <gtest/gtest.h>
 
@@ -63,6 +64,13 @@ TEST_F(FileTest, MkdirAllFailsOnAFileInTheWay) {
 
 namespace base {
 namespace {
+
+TEST(Split, AsGoStringsSplit) {
+  EXPECT_EQ(split("", ':'), std::vector<std::string_view>{""});
+  EXPECT_EQ(split("a:", ':'), (std::vector<std::string_view>{"a", ""}));
+  EXPECT_EQ(split("s.slice:p:n", ':'), (std::vector<std::string_view>{"s.slice", "p", "n"}));
+  EXPECT_EQ(split("a::b", ':'), (std::vector<std::string_view>{"a", "", "b"}));
+}
 
 TEST(ExecCandidates, AsExecvpSearches) {
   EXPECT_EQ(exec_candidates("/bin/sh", {"PATH=/x"}), std::vector<std::string>{"/bin/sh"});

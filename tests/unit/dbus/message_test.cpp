@@ -1,5 +1,7 @@
 #include "dbus/message.h"
 
+#include "dbus/connection.h"
+
 #include <gtest/gtest.h>
 
 namespace dbus {
@@ -99,13 +101,19 @@ TEST(DbusMessage, RefusesWhatCannotBeSent) {
   EXPECT_FALSE(encode(m).ok());
 }
 
-TEST(DbusMessage, DecodingChecksEveryByte) {
+// A method return with `body`, as bytes.
+std::string reply_bytes(std::vector<Value> body) {
   Message m;
   m.type = Type::method_return;
   m.serial = 9;
   m.reply_serial = 1;
-  m.body = {Value::boolean(true), Value::string("ok"), Value::array("u", {Value::u32(5)})};
-  std::string good = *encode(m);
+  m.body = std::move(body);
+  return *encode(m);
+}
+
+TEST(DbusMessage, DecodingChecksEveryByte) {
+  std::string good =
+      reply_bytes({Value::boolean(true), Value::string("ok"), Value::array("u", {Value::u32(5)})});
   ASSERT_TRUE(decode(good).ok());
   size_t body = good.size() - (4 + 4 + 4 + 4 + 4);  // b, "ok\0"+len, array len + one u32
   // A boolean that is 2.
@@ -133,16 +141,23 @@ TEST(DbusMessage, DecodingChecksEveryByte) {
 }
 
 TEST(DbusMessage, NonZeroPaddingIsRefused) {
-  Message m;
-  m.type = Type::method_return;
-  m.serial = 3;
-  m.reply_serial = 1;
-  m.body = {Value::byte(1), Value::u64(2)};
-  std::string good = *encode(m);
+  std::string good = reply_bytes({Value::byte(1), Value::u64(2)});
   ASSERT_TRUE(decode(good).ok());
   std::string bad = good;
   bad[good.size() - 9] = 1;  // the last pad byte before the u64
   EXPECT_FALSE(decode(bad).ok());
+}
+
+TEST(DbusAddress, TheFirstUnixSocketWithEscapesUndone) {
+  EXPECT_EQ(*socket_of_address("unix:path=/run/dbus/system_bus_socket,guid=1"),
+            "/run/dbus/system_bus_socket");
+  EXPECT_EQ(*socket_of_address("tcp:host=x,port=1;unix:abstract=bus%2dx"), "@bus-x");
+  EXPECT_EQ(*socket_of_address("unix:guid=1,path=/a%20b"), "/a b");
+  for (const char* bad : {"", "tcp:host=x", "unix:path=", "unix:path=%zz", "unix:path=%00x"}) {
+    auto r = socket_of_address(bad);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_NE(r.error().message().find("D-Bus address `"), std::string::npos) << bad;
+  }
 }
 
 }  // namespace
