@@ -22,6 +22,9 @@ PKGS=(
   golang-go golang-github-opencontainers-runtime-tools-dev coreutils
   # tests/e2e/engines: the container engines with their default settings, an OCI image tool
   docker.io podman containerd umoci
+  # containerd-shim-rune-v2: its protocol buffers (protoc, the static libprotobuf-lite) and its
+  # configuration file (toml++, used header-only)
+  protobuf-compiler libprotobuf-dev libtomlplusplus-dev
 )
 
 # pids of host-wide dockerd/containerd daemons (not the private ones tests start: those are

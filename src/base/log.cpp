@@ -15,7 +15,8 @@ struct Sink {
   std::string path;
   Format format = Format::text;
   bool debug = false;
-  int fd = -1;  // opened lazily
+  Level min = Level::debug;  // lines below it are dropped (services' log_level)
+  int fd = -1;               // opened lazily
 };
 Sink& sink() {
   static Sink s;
@@ -46,7 +47,12 @@ void configure(std::string path, Format format, bool debug) {
 }
 
 bool debug_enabled() {
-  return sink().debug;
+  return sink().debug && sink().min == Level::debug;
+}
+
+void set_min_level(Level level) {
+  sink().min = level;
+  if (level == Level::debug) sink().debug = true;
 }
 
 std::string rfc3339_nano(long sec, long nsec) {
@@ -102,6 +108,7 @@ void open_now() {
 
 void write(Level level, std::string_view msg) {
   Sink& s = sink();
+  if (level < s.min) return;
   std::string line = format_line(s.format, level, msg, rfc3339_nano_now());
   line += '\n';
   int fd = STDERR_FILENO;

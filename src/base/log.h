@@ -20,10 +20,15 @@ void configure(std::string path, Format format, bool debug);
 // that may log from where the path no longer resolves (a container's init after pivot_root).
 void open_now();
 bool debug_enabled();
+// Drops lines below `level` (a service's configured log level); Level::debug enables debug lines.
+void set_min_level(Level level);
 
 void write(Level level, std::string_view msg);
 inline void debug(std::string_view msg) {
   if (debug_enabled()) write(Level::debug, msg);
+}
+inline void info(std::string_view msg) {
+  write(Level::info, msg);
 }
 inline void warn(std::string_view msg) {
   write(Level::warning, msg);

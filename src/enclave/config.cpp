@@ -31,31 +31,35 @@ struct Setting {
   bool set() const { return !source.empty(); }
 };
 
-Setting lookup(const oci::Config& c, const Key& k) {
+using Env = std::vector<std::string>;
+using Annotations = std::map<std::string, std::string>;
+
+Setting lookup(const Env& env, const Annotations& annotations, const Key& k) {
   std::string prefix = std::string(k.env) + "=";
-  for (const auto& e : c.process.env)
+  for (const auto& e : env)
     if (e.size() > prefix.size() && e.compare(0, prefix.size(), prefix) == 0)
       return {e.substr(prefix.size()), std::string("process.env `") + k.env + "`"};
-  auto it = c.annotations.find(k.annotation);
-  if (it != c.annotations.end() && !it->second.empty())
+  auto it = annotations.find(k.annotation);
+  if (it != annotations.end() && !it->second.empty())
     return {it->second, std::string("annotation `") + k.annotation + "`"};
   return {};
 }
 
-bool mentions_enclave(const oci::Config& c) {
-  for (const auto& e : c.process.env)
+bool mentions_enclave(const Env& env, const Annotations& annotations) {
+  for (const auto& e : env)
     if (e.compare(0, 8, "ENCLAVE_") == 0) return true;
-  for (const auto& [k, v] : c.annotations)
+  for (const auto& [k, v] : annotations)
     if (k.compare(0, 8, "enclave.") == 0) return true;
   return false;
 }
 
 }  // namespace
 
-base::Result<std::optional<Config>> parse(oci::Config& c) {
-  if (!mentions_enclave(c)) return std::optional<Config>();  // the ordinary path: one scan
-  Setting type = lookup(c, kType), path = lookup(c, kPath), args = lookup(c, kArgs),
-          level = lookup(c, kLevel);
+base::Result<std::optional<Config>> classify(
+    const std::vector<std::string>& env, const std::map<std::string, std::string>& annotations) {
+  if (!mentions_enclave(env, annotations)) return std::optional<Config>();  // one scan
+  Setting type = lookup(env, annotations, kType), path = lookup(env, annotations, kPath),
+          args = lookup(env, annotations, kArgs), level = lookup(env, annotations, kLevel);
   if (!type.set()) {
     for (const Setting* s : {&path, &args, &level})
       if (s->set())
@@ -88,11 +92,17 @@ base::Result<std::optional<Config>> parse(oci::Config& c) {
                            "` is not one of trace, debug, info, warning, error, fatal, panic, off");
     out.log_level = l;
   }
+  return std::optional<Config>(std::move(out));
+}
+
+base::Result<std::optional<Config>> parse(oci::Config& c) {
+  ASSIGN_OR_RETURN(std::optional<Config> out, classify(c.process.env, c.annotations));
+  if (!out) return out;
   auto& env = c.process.env;
   env.erase(std::remove_if(env.begin(), env.end(),
                            [](const std::string& e) { return e.compare(0, 8, "ENCLAVE_") == 0; }),
             env.end());
-  return std::optional<Config>(std::move(out));
+  return out;
 }
 
 base::Status add_sgx_resources(oci::Config& c) {

@@ -5,8 +5,10 @@
 // `enclave.runtime.args`, `enclave.runtime.loglevel`). Decided once, at create.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "base/error.h"
 #include "oci/config.h"
@@ -24,6 +26,11 @@ struct Config {
 // enclave container the `ENCLAVE_*` variables are removed from `c.process.env`. Errors name the
 // variable or annotation that is wrong.
 base::Result<std::optional<Config>> parse(oci::Config& c);
+
+// The same decision from a process's env and the annotations alone, changing nothing: what the
+// shim needs to choose a runtime without validating the whole bundle.
+base::Result<std::optional<Config>> classify(const std::vector<std::string>& env,
+                                             const std::map<std::string, std::string>& annotations);
 
 // Host side of `intelSgx`: the SGX device nodes must exist; they are added to the container's
 // devices (with cgroup allow rules), and the host's aesmd socket directory is bind-mounted when

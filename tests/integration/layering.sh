@@ -23,6 +23,9 @@ declare -A ALLOWED=(
   [cmd/shelter]="rats base"
   [cmd/rats-tls-server]="rats base"
   [cmd/rats-tls-client]="rats base"
+  [src/ttrpc]="ttrpc base google"
+  [src/shim]="shim ttrpc enclave oci base containerd google runtimeoptions"
+  [cmd/containerd-shim-rune-v2]="shim base"
 )
 for dir in "${!ALLOWED[@]}"; do
   [ -d "$SRC/$dir" ] || { bad "$dir is missing"; continue; }
@@ -67,6 +70,9 @@ src/runtime/lifecycle.cpp enclave rats
 src/rats/formats/reader.cpp base linux,enclave,runtime,oci
 cmd/rune/main.cpp runtime rats
 cmd/shelter/main.cpp rats linux,enclave,runtime,oci
+src/ttrpc/frame.cpp base shim,linux,enclave,runtime,rats,oci
+src/shim/task.cpp ttrpc linux,runtime,rats,dbus
+cmd/containerd-shim-rune-v2/main.cpp shim linux,runtime,rats
 PROBES
 else
   bad "compile_commands.json or jq missing: the include paths were not checked"
@@ -88,6 +94,8 @@ check_refs "$BUILD/src/enclave/librune_enclave.a" kernel runtime
 check_refs "$BUILD/src/oci/librune_oci.a" kernel enclave runtime rats
 check_refs "$BUILD/src/dbus/librune_dbus.a" oci kernel enclave runtime rats
 check_refs "$BUILD/src/base/librune_base.a" oci kernel enclave runtime rats
+check_refs "$BUILD/src/ttrpc/librune_ttrpc.a" shim oci kernel enclave runtime rats
+check_refs "$BUILD/src/shim/librune_shim.a" kernel runtime rats
 
 # rune's shared libraries: libc and the dynamic loader only (the release build; a sanitizer
 # build links the sanitizers' runtimes and libstdc++ dynamically: CHECK_NEEDED=0).
@@ -96,6 +104,13 @@ if [ "${CHECK_NEEDED:-1}" = 1 ]; then
   [ "$needed" = "ld-linux-x86-64.so.2 libc.so.6 " ] || bad "rune needs [$needed], want only libc.so.6 and ld-linux-x86-64.so.2"
 else
   echo "rune's DT_NEEDED: not checked in this build (sanitizers or dynamic libstdc++)"
+fi
+
+# The shim: libc only as well (libstdc++ and protobuf-lite static, no libcrypto: its socket name is
+# hashed with src/base/sha256.c).
+if [ -n "${SHIM:-}" ] && [ "${CHECK_NEEDED:-1}" = 1 ]; then
+  needed=$(readelf -d "$SHIM" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | sort | tr '\n' ' ')
+  [ "$needed" = "ld-linux-x86-64.so.2 libc.so.6 " ] || bad "the shim needs [$needed], want only libc.so.6 and ld-linux-x86-64.so.2"
 fi
 
 # No iostreams in rune: a stream initialises the C++ locale and links the locale library (+180 KB

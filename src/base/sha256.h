@@ -1,7 +1,8 @@
-/* SHA-256 (FIPS 180-4) and HMAC-SHA256 (RFC 2104), self-contained: the PALs link nothing but libc.
+/* SHA-256 (FIPS 180-4) and HMAC-SHA256 (RFC 2104), self-contained C: liberpal-sim links nothing but libc,
+ * and the shim hashes its socket name with it (no libcrypto there either).
  */
-#ifndef SIM_SHA256_H
-#define SIM_SHA256_H
+#ifndef BASE_SHA256_H
+#define BASE_SHA256_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -35,4 +36,4 @@ void sha256_hex(const uint8_t digest[SHA256_DIGEST_SIZE], char out[2 * SHA256_DI
 }
 #endif
 
-#endif /* SIM_SHA256_H */
+#endif /* BASE_SHA256_H */
