@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <map>
 #include <mutex>
@@ -24,6 +25,7 @@ namespace {
 constexpr size_t kMaxKept = 1024;
 
 struct Reaper {
+  std::atomic<bool> running{false};  // else run() waits for its child itself (`delete`)
   std::mutex mu;
   std::map<pid_t, std::function<void(const Exit&)>> watchers;
   std::map<pid_t, Exit> kept;  // exits nobody watched (yet)
@@ -70,6 +72,7 @@ base::Status start_reaper() {
   sigaddset(&set, SIGCHLD);
   if (pthread_sigmask(SIG_BLOCK, &set, nullptr) != 0) return base::sys_error("sigprocmask");
   if (prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) return base::sys_error("cannot become a subreaper");
+  reaper().running = true;
   return base::start_detached([set] {
     for (;;) {
       siginfo_t si;
@@ -143,11 +146,24 @@ base::Result<Output> run(const Command& cmd) {
   posix_spawn_file_actions_destroy(&fa);
   posix_spawnattr_destroy(&attr);
   if (err != 0) return base::sys_error("cannot run `" + cmd.argv[0] + "`", err);
-  watch(pid, [w](const Exit& e) {
+  auto on_exit = [w](const Exit& e) {
     std::lock_guard lock(w->mu);
     w->exit = e;
     w->cv.notify_all();
-  });
+  };
+  if (reaper().running) {
+    watch(pid, on_exit);
+  } else {
+    // No reaper (the `delete` action): a thread waits for this one child.
+    TRY(base::start_detached([pid, on_exit] {
+      int ws = 0;
+      while (waitpid(pid, &ws, 0) < 0 && errno == EINTR) {
+      }
+      Exit e{pid, exit_status(ws), {}};
+      clock_gettime(CLOCK_REALTIME, &e.at);
+      on_exit(e);
+    }));
+  }
   out_w.reset();
   err_w.reset();
 

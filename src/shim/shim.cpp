@@ -1,6 +1,7 @@
 #include "shim/shim.h"
 
 #include <fcntl.h>
+#include <linux/close_range.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -203,6 +204,13 @@ int start_action(const ShimArgs& args) {
       dup2(log >= 0 ? log : null, STDERR_FILENO);
       if (log >= 0) close(log);
       close(null);
+      // Nothing else of the caller's: its pipes (containerd's, a test's) must see EOF when
+      // `start` exits.
+      if (listener.get() != 3) {
+        if (dup3(listener.get(), 3, O_CLOEXEC) < 0) _exit(1);
+        listener.reset(3);
+      }
+      close_range(4, ~0U, 0);
       adjust_oom_score(containerd);
       if (!shim_cgroup.empty()) join_cgroup(shim_cgroup);
       run_daemon(std::move(listener), args, std::move(config), address);

@@ -2,8 +2,8 @@
 
 #include <gtest/gtest.h>
 
-#include "google/protobuf/any.pb.h"
 #include "containerd/runc/v1/options.pb.h"
+#include "google/protobuf/any.pb.h"
 #include "runtimeoptions/v1/api.pb.h"
 #include "shim/config.h"
 #include "shim/options.h"
@@ -51,7 +51,9 @@ sgx_tool_sign = "/opt/intel/sgxsdk/bin/x64/sgx_sign"
 )",
                         "inclavare.toml");
   ASSERT_TRUE(c.ok()) << c.error().what();
-  std::vector<std::string> want = {"sgx_tool_sign", "containerd.socket", "epm.socket",
+  std::vector<std::string> want = {"sgx_tool_sign",
+                                   "containerd.socket",
+                                   "epm.socket",
                                    "enclave_runtime.signature_method",
                                    "enclave_runtime.occlum.enclave_runtime_path",
                                    "signature.server_address"};
@@ -158,14 +160,23 @@ TEST(ShimSocket, LongDirectoriesFallBackToRunContainerd) {
 TEST(ShimIds, ContainerdIdentifiers) {
   EXPECT_TRUE(check_id("abc").ok());
   EXPECT_TRUE(check_id("a.b-c_d9").ok());
-  std::vector<std::string> bads = {"",  "/",   ".",    "..",  "a/b", "-a", "a-",
-                                   "a..b", "a b", std::string(77, 'a'), std::string("a\0b", 3)};
-  for (const auto& bad : bads)
-    EXPECT_FALSE(check_id(bad).ok()) << bad;
+  std::vector<std::string> bads = {"",
+                                   "/",
+                                   ".",
+                                   "..",
+                                   "a/b",
+                                   "-a",
+                                   "a-",
+                                   "a..b",
+                                   "a b",
+                                   std::string(77, 'a'),
+                                   std::string("a\0b", 3)};
+  for (const auto& bad : bads) EXPECT_FALSE(check_id(bad).ok()) << bad;
 }
 
 TEST(ShimRootfs, MountOptionsSplitIntoFlagsAndData) {
-  auto f = parse_mount_options({"ro", "nosuid", "rbind", "lowerdir=/a:/b", "index=off", "rprivate"});
+  auto f =
+      parse_mount_options({"ro", "nosuid", "rbind", "lowerdir=/a:/b", "index=off", "rprivate"});
   EXPECT_EQ(f.flags, (unsigned long)(MS_RDONLY | MS_NOSUID | MS_BIND | MS_REC));
   EXPECT_EQ(f.data, "lowerdir=/a:/b,index=off");
   EXPECT_EQ(f.propagation, (unsigned long)(MS_PRIVATE | MS_REC));
@@ -173,11 +184,13 @@ TEST(ShimRootfs, MountOptionsSplitIntoFlagsAndData) {
 }
 
 TEST(ShimRuntime, LastLoggedErrorIsTheLastErrorLine) {
-  std::string log =
-      R"({"level":"error","msg":"first","time":"t"})" "\n"
-      R"({"level":"info","msg":"later info","time":"t"})" "\n"
-      "not json\n"
-      R"({"level":"error","msg":"container \"x\" does not exist","time":"t"})" "\n";
+  std::string log = R"({"level":"error","msg":"first","time":"t"})"
+                    "\n"
+                    R"({"level":"info","msg":"later info","time":"t"})"
+                    "\n"
+                    "not json\n"
+                    R"({"level":"error","msg":"container \"x\" does not exist","time":"t"})"
+                    "\n";
   EXPECT_EQ(last_logged_error(log), "container \"x\" does not exist");
   EXPECT_EQ(last_logged_error(""), "");
 }

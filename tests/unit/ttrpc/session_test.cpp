@@ -67,11 +67,11 @@ TEST(TtrpcFrame, OversizedFrameIsReportedAtOnceAndItsPayloadSkipped) {
 
 TEST(TtrpcStatus, CategoriesMapToGrpcCodesAndBack) {
   using base::Category;
-  for (Category c : {Category::invalid_argument, Category::not_found, Category::already_exists,
-                     Category::failed_precondition, Category::unavailable, Category::internal,
-                     Category::unimplemented, Category::permission_denied,
-                     Category::resource_exhausted, Category::deadline_exceeded,
-                     Category::cancelled})
+  for (Category c :
+       {Category::invalid_argument, Category::not_found, Category::already_exists,
+        Category::failed_precondition, Category::unavailable, Category::internal,
+        Category::unimplemented, Category::permission_denied, Category::resource_exhausted,
+        Category::deadline_exceeded, Category::cancelled})
     EXPECT_EQ(category_of(code_of(c)), c) << base::category_name(c);
   EXPECT_EQ(code_of(Category::unimplemented), 12);
   EXPECT_EQ(code_of(Category::not_found), 5);
@@ -100,9 +100,8 @@ class SessionTest : public ::testing::Test {
             reply(w);
           });
         });
-    services_.add("big", "Reply", [](std::string, Reply reply) {
-      reply(std::string(kMaxMessage + 10, 'b'));
-    });
+    services_.add("big", "Reply",
+                  [](std::string, Reply reply) { reply(std::string(kMaxMessage + 10, 'b')); });
   }
   Session session() {
     return Session(

@@ -1,0 +1,500 @@
+// The shim as containerd meets it, without containerd: the real binary's `start` and `delete`,
+// a test bundle (runc spec, busybox), a ttrpc events server standing in for containerd's, raw
+// frames on its socket. As root, with runc (and rune for the enclave cases).
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <condition_variable>
+#include <fstream>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "base/file.h"
+#include "base/process.h"
+#include "base/socket.h"
+#include "containerd/events/task.pb.h"
+#include "containerd/services/events/ttrpc/v1/events.pb.h"
+#include "containerd/task/v2/shim.pb.h"
+#include "google/protobuf/any.pb.h"
+#include "google/protobuf/empty.pb.h"
+#include "runtimeoptions/v1/api.pb.h"
+#include "ttrpc/client.h"
+#include "ttrpc/frame.h"
+#include "ttrpc/server.h"
+#include "ttrpc/status.h"
+#include "ttrpc/ttrpc.pb.h"
+
+namespace {
+
+namespace taskapi = ::containerd::task::v2;
+using base::Category;
+const std::string kTask = "containerd.task.v2.Task";
+const std::string kNs = "component";
+
+// containerd's events service: records each forwarded envelope's topic and event type.
+struct EventsServer {
+  ttrpc::Services services;
+  std::unique_ptr<ttrpc::Server> server;
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<std::pair<std::string, std::string>> seen;  // topic, type URL
+
+  void start(const std::string& path) {
+    services
+        .unary<containerd::services::events::ttrpc::v1::ForwardRequest, google::protobuf::Empty>(
+            "containerd.services.events.ttrpc.v1.Events", "Forward", [this](const auto& r) {
+              std::lock_guard lock(mu);
+              seen.emplace_back(r.envelope().topic(), r.envelope().event().type_url());
+              cv.notify_all();
+              return base::Result<google::protobuf::Empty>(google::protobuf::Empty());
+            });
+    server = std::make_unique<ttrpc::Server>(services);
+    auto fd = ttrpc::listen_unix(path);
+    ASSERT_TRUE(fd.ok()) << fd.error().what();
+    std::thread([this, f = std::move(fd).value()]() mutable {
+      (void)server->serve(f.get());
+    }).detach();
+  }
+  // The topics seen for events of container `id`... all topics, in order, once `n` arrived.
+  std::vector<std::string> topics(size_t n) {
+    std::unique_lock lock(mu);
+    cv.wait_for(lock, std::chrono::seconds(10), [&] { return seen.size() >= n; });
+    std::vector<std::string> out;
+    for (auto& [t, u] : seen) out.push_back(t + " " + u);
+    return out;
+  }
+  void clear() {
+    std::lock_guard lock(mu);
+    seen.clear();
+  }
+};
+
+class ShimComponent : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    if (geteuid() != 0) GTEST_SKIP() << "needs root";
+    char t[] = "/tmp/shim-component-XXXXXX";
+    ASSERT_TRUE(mkdtemp(t));
+    dir_ = t;
+    events_ = new EventsServer;
+    events_->start(dir_ + "/events.sock");
+    // The image: busybox with its applets.
+    std::string img = dir_ + "/image";
+    ASSERT_EQ(system(("mkdir -p " + img + "/bin " + img + "/proc " + img + "/dev " + img + "/sys " +
+                      img + "/tmp && cp /bin/busybox " + img + "/bin/ && chroot " + img +
+                      " /bin/busybox --install -s /bin")
+                         .c_str()),
+              0);
+    write_config("shim.toml", "[shim]\nruntime = \"runc\"\nrune = \"" RUNE_BINARY "\"\nroot = \"" +
+                                  dir_ + "/rt\"\n");
+  }
+  static void TearDownTestSuite() {
+    if (dir_.empty()) return;
+    for (pid_t p : shims_)
+      if (p > 0) kill(p, SIGKILL);
+    (void)system(("grep -o ' " + dir_ +
+                  "/bundles/[^ ]*' /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l")
+                     .c_str());
+    (void)system(("for c in $(runc --root " + dir_ + "/rt/runc/" + kNs +
+                  " list -q 2>/dev/null); do runc --root " + dir_ + "/rt/runc/" + kNs +
+                  " delete -f $c; done")
+                     .c_str());
+    (void)base::remove_all(dir_);
+  }
+
+  static void write_config(const std::string& name, const std::string& text) {
+    ASSERT_TRUE(base::write_file_atomic(dir_ + "/" + name, text).ok());
+  }
+
+  // A bundle for `id`: runc's default spec, no terminal, `args`, extra env; rootfs empty (the
+  // image is bind-mounted there by Create).
+  std::string bundle(const std::string& id, std::vector<std::string> args,
+                     std::vector<std::string> env = {},
+                     std::map<std::string, std::string> annotations = {}) {
+    std::string b = dir_ + "/bundles/" + id;
+    EXPECT_EQ(system(("mkdir -p " + b + "/rootfs && cd " + b + " && runc spec").c_str()), 0);
+    std::ifstream in(b + "/config.json");
+    nlohmann::json j = nlohmann::json::parse(in);
+    j["process"]["terminal"] = false;
+    j["process"]["args"] = args;
+    for (auto& e : env) j["process"]["env"].push_back(e);
+    for (auto& [k, v] : annotations) j["annotations"][k] = v;
+    j["root"]["readonly"] = false;
+    EXPECT_TRUE(base::write_file_atomic(b + "/config.json", j.dump()).ok());
+    return b;
+  }
+
+  // `start` for `id` in `bundle`: the daemon's address (its pid is remembered for teardown).
+  std::string start_shim(const std::string& id, const std::string& bundle) {
+    int out[2];
+    EXPECT_EQ(pipe(out), 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+      dup2(out[1], 1);
+      dup2(out[1], 2);
+      int null = open("/dev/null", O_RDONLY);
+      dup2(null, 0);
+      if (chdir(bundle.c_str()) != 0) _exit(120);
+      setenv("TTRPC_ADDRESS", (dir_ + "/events.sock").c_str(), 1);
+      execl(SHIM_BINARY, SHIM_BINARY, "-namespace", kNs.c_str(), "-id", id.c_str(), "-address",
+            (dir_ + "/containerd.sock").c_str(), "-publish-binary", "/bin/true", "start",
+            (char*)nullptr);
+      _exit(127);
+    }
+    close(out[1]);
+    std::string text;
+    char buf[512];
+    ssize_t n;
+    while ((n = read(out[0], buf, sizeof buf)) > 0) text.append(buf, size_t(n));
+    close(out[0]);
+    int ws;
+    waitpid(pid, &ws, 0);
+    EXPECT_TRUE(WIFEXITED(ws) && WEXITSTATUS(ws) == 0) << text;
+    EXPECT_EQ(text.rfind("unix://", 0), 0u) << text;
+    EXPECT_EQ(text.find('\n'), std::string::npos) << "start printed more than the address";
+    std::string path = text.substr(7);
+    shims_.push_back(shim_pid(path));
+    return path;
+  }
+
+  // The daemon's pid, as Connect reports it (SO_PEERCRED names `start`, which made the socket).
+  static pid_t shim_pid(const std::string& path) {
+    auto c = ttrpc::Client::connect(path);
+    if (!c.ok()) return 0;
+    taskapi::ConnectRequest req;
+    auto r = c->call(kTask, "Connect", req.SerializeAsString(), 5000);
+    taskapi::ConnectResponse resp;
+    if (!r.ok() || !resp.ParseFromString(*r)) return 0;
+    return pid_t(resp.shim_pid());
+  }
+
+  static ttrpc::Client client(const std::string& path) {
+    auto c = ttrpc::Client::connect(path);
+    EXPECT_TRUE(c.ok()) << c.error().what();
+    return std::move(c).value();
+  }
+
+  template <class Resp, class Req>
+  static base::Result<Resp> call(ttrpc::Client& c, const std::string& method, const Req& req,
+                                 int timeout_ms = 20000) {
+    auto r = c.call(kTask, method, req.SerializeAsString(), timeout_ms);
+    if (!r.ok()) return std::move(r).error();
+    Resp resp;
+    if (!resp.ParseFromString(*r)) return base::Error(Category::internal, "bad response");
+    return resp;
+  }
+
+  taskapi::CreateTaskRequest create_request(const std::string& id, const std::string& b,
+                                            const std::string& config = "shim.toml") {
+    taskapi::CreateTaskRequest r;
+    r.set_id(id);
+    r.set_bundle(b);
+    auto* m = r.add_rootfs();
+    m->set_type("bind");
+    m->set_source(dir_ + "/image");
+    m->add_options("rbind");
+    m->add_options("rw");
+    runtimeoptions::v1::Options o;
+    o.set_config_path(dir_ + "/" + config);
+    r.mutable_options()->set_type_url("runtimeoptions.v1.Options");
+    r.mutable_options()->set_value(o.SerializeAsString());
+    return r;
+  }
+
+  static bool mounted_under(const std::string& path) {
+    auto m = base::read_file("/proc/self/mountinfo");
+    return m.ok() && m->find(" " + path) != std::string::npos;
+  }
+
+  static std::string dir_;
+  static EventsServer* events_;
+  static std::vector<pid_t> shims_;
+};
+std::string ShimComponent::dir_;
+EventsServer* ShimComponent::events_ = nullptr;
+std::vector<pid_t> ShimComponent::shims_;
+
+// Raw frames on one connection; the response to stream `id`.
+struct Raw {
+  base::UniqueFd fd;
+  ttrpc::FrameReader reader;
+  void send(const std::string& bytes) {
+    ASSERT_EQ(::send(fd.get(), bytes.data(), bytes.size(), MSG_NOSIGNAL), ssize_t(bytes.size()));
+  }
+  ::ttrpc::Response response(uint32_t* id = nullptr) {
+    for (;;) {
+      auto it = reader.next();
+      if (it.kind == ttrpc::FrameReader::Kind::frame) {
+        if (id) *id = it.header.stream_id;
+        ::ttrpc::Response r;
+        EXPECT_TRUE(r.ParseFromString(it.payload));
+        return r;
+      }
+      char buf[65536];
+      ssize_t n = recv(fd.get(), buf, sizeof buf, 0);
+      if (n <= 0) {
+        ADD_FAILURE() << "connection closed";
+        return {};
+      }
+      reader.feed(buf, size_t(n));
+    }
+  }
+};
+
+TEST_F(ShimComponent, FrameCasesAnswerAndTheConnectionGoesOn) {
+  std::string b = bundle("frames", {"true"});
+  std::string sock = start_shim("frames", b);
+  Raw raw{base::connect_unix(sock, "shim").value(), {}};
+  auto req = [](uint32_t id, const std::string& svc, const std::string& m, const std::string& p) {
+    return ttrpc::encode_frame(id, ttrpc::kRequest, ttrpc::Client::request_payload(svc, m, p));
+  };
+  uint32_t id = 0;
+  // Oversized: discarded, ResourceExhausted, then a valid call on the same connection.
+  uint8_t h[ttrpc::kHeaderSize];
+  ttrpc::encode_header({ttrpc::kMaxMessage + 1, 1, ttrpc::kRequest, 0}, h);
+  raw.send(std::string(reinterpret_cast<char*>(h), sizeof h));
+  raw.send(std::string(ttrpc::kMaxMessage + 1, 'x'));
+  EXPECT_EQ(raw.response(&id).status().code(), ttrpc::kResourceExhausted);
+  EXPECT_EQ(id, 1u);
+  taskapi::ConnectRequest conn;
+  raw.send(req(3, kTask, "Connect", conn.SerializeAsString()));
+  auto r = raw.response(&id);
+  EXPECT_EQ(id, 3u);
+  EXPECT_EQ(r.status().code(), 0) << r.status().message();
+  taskapi::ConnectResponse cr;
+  ASSERT_TRUE(cr.ParseFromString(r.payload()));
+  EXPECT_GT(cr.shim_pid(), 0u);
+  // Even stream id, bad request, unknown service and method, bad payload.
+  raw.send(req(4, kTask, "Connect", ""));
+  EXPECT_EQ(raw.response().status().code(), ttrpc::kInvalidArgument);
+  raw.send(ttrpc::encode_frame(5, ttrpc::kRequest, "\x0a\x7f"));
+  EXPECT_EQ(raw.response().status().code(), ttrpc::kInvalidArgument);
+  raw.send(req(7, "no.Such", "Connect", ""));
+  r = raw.response();
+  EXPECT_EQ(r.status().code(), ttrpc::kUnimplemented);
+  EXPECT_NE(r.status().message().find("no.Such"), std::string::npos);
+  raw.send(req(9, kTask, "Frobnicate", ""));
+  r = raw.response();
+  EXPECT_EQ(r.status().code(), ttrpc::kUnimplemented);
+  EXPECT_NE(r.status().message().find("Frobnicate"), std::string::npos);
+  raw.send(req(11, kTask, "State", "\xff\xff"));
+  r = raw.response();
+  EXPECT_EQ(r.status().code(), ttrpc::kInvalidArgument);
+  EXPECT_NE(r.status().message().find("State"), std::string::npos);
+  // Part 1b's methods name themselves.
+  raw.send(req(13, kTask, "Exec", ""));
+  r = raw.response();
+  EXPECT_EQ(r.status().code(), ttrpc::kUnimplemented);
+  EXPECT_NE(r.status().message().find("Exec"), std::string::npos);
+  // A stream frame (type 3) is ignored; the next call is answered.
+  raw.send(ttrpc::encode_frame(15, ttrpc::MessageType(3), "zz"));
+  raw.send(req(17, kTask, "Connect", ""));
+  raw.response(&id);
+  EXPECT_EQ(id, 17u);
+  // EOF in the middle of a frame closes that connection only.
+  {
+    Raw half{base::connect_unix(sock, "shim").value(), {}};
+    std::string f = req(1, kTask, "Connect", "");
+    half.send(f.substr(0, f.size() - 2));
+  }
+  auto c = client(sock);
+  EXPECT_TRUE(call<taskapi::ConnectResponse>(c, "Connect", conn).ok());
+  taskapi::ShutdownRequest sd;
+  EXPECT_TRUE(call<google::protobuf::Empty>(c, "Shutdown", sd).ok());
+}
+
+TEST_F(ShimComponent, BadCreatesNameTheInputAndLeaveNothingBehind) {
+  std::string b = bundle("bad", {"true"});
+  std::string sock = start_shim("bad", b);
+  auto c = client(sock);
+  auto expect = [&](taskapi::CreateTaskRequest r, Category cat, const std::string& needle) {
+    auto res = call<taskapi::CreateTaskResponse>(c, "Create", r);
+    ASSERT_FALSE(res.ok()) << needle;
+    EXPECT_EQ(res.error().category(), cat) << res.error().what();
+    EXPECT_NE(res.error().what().find(needle), std::string::npos) << res.error().what();
+    EXPECT_FALSE(mounted_under(r.bundle() + "/rootfs")) << r.bundle();
+  };
+  expect(create_request("../x", b), Category::invalid_argument, "../x");
+  expect(create_request("nob", dir_ + "/no/such/bundle"), Category::not_found, "/no/such/bundle");
+  std::string empty = dir_ + "/bundles/empty";
+  ASSERT_EQ(system(("mkdir -p " + empty).c_str()), 0);
+  expect(create_request("empty", empty), Category::not_found, "config.json");
+  auto r = create_request("bad", b);
+  r.mutable_options()->set_type_url("containerd.linux.runc.RuncOptions");
+  expect(r, Category::invalid_argument, "containerd.linux.runc.RuncOptions");
+  write_config("unknown.toml", "[shim]\nruntime = \"runc\"\nfrobnicate = 1\n");
+  expect(create_request("bad", b, "unknown.toml"), Category::invalid_argument, "unknown.toml:3");
+  write_config("syntax.toml", "[shim\n");
+  expect(create_request("bad", b, "syntax.toml"), Category::invalid_argument, "syntax.toml:1");
+  expect(create_request("bad", b, "missing.toml"), Category::not_found, "missing.toml");
+  std::string occlum = bundle("occlum", {"true"}, {"RUNE_CARRIER=occlum"});
+  expect(create_request("occlum", occlum), Category::failed_precondition, "RUNE_CARRIER=occlum");
+  // rune missing: the enclave container is refused naming the path and the key; an ordinary one
+  // runs with the same configuration.
+  write_config(
+      "norune.toml",
+      "[shim]\nruntime = \"runc\"\nrune = \"/nonexistent/rune\"\nroot = \"" + dir_ + "/rt\"\n");
+  std::string enc = bundle("enc", {"true"}, {"ENCLAVE_TYPE=sim", "ENCLAVE_RUNTIME_PATH=/x.so"});
+  auto res =
+      call<taskapi::CreateTaskResponse>(c, "Create", create_request("enc", enc, "norune.toml"));
+  ASSERT_FALSE(res.ok());
+  EXPECT_EQ(res.error().category(), Category::failed_precondition);
+  EXPECT_NE(res.error().what().find("/nonexistent/rune"), std::string::npos) << res.error().what();
+  EXPECT_NE(res.error().what().find("shim.rune"), std::string::npos) << res.error().what();
+  auto ok = call<taskapi::CreateTaskResponse>(c, "Create", create_request("bad", b, "norune.toml"));
+  ASSERT_TRUE(ok.ok()) << ok.error().what();
+  // Duplicate id.
+  auto dup = call<taskapi::CreateTaskResponse>(c, "Create", create_request("bad", b));
+  ASSERT_FALSE(dup.ok());
+  EXPECT_EQ(dup.error().category(), Category::already_exists);
+  // The runtime's own failure: its logged error is the message; nothing stays mounted.
+  std::string broken = bundle("broken", {"/no/such/binary"});
+  auto br = call<taskapi::CreateTaskResponse>(c, "Create", create_request("broken", broken));
+  if (br.ok()) {  // runc reports a missing binary at start, not create
+    taskapi::StartRequest s;
+    s.set_id("broken");
+    auto st = call<taskapi::StartResponse>(c, "Start", s);
+    EXPECT_FALSE(st.ok());
+    taskapi::DeleteRequest d;
+    d.set_id("broken");
+    EXPECT_TRUE(call<taskapi::DeleteResponse>(c, "Delete", d).ok());
+  }
+  EXPECT_FALSE(mounted_under(broken + "/rootfs"));
+  taskapi::DeleteRequest d;
+  d.set_id("bad");
+  EXPECT_TRUE(call<taskapi::DeleteResponse>(c, "Delete", d).ok());
+  EXPECT_FALSE(mounted_under(b + "/rootfs"));
+}
+
+TEST_F(ShimComponent, LifecycleEventsAndErrors) {
+  events_->clear();
+  std::string b = bundle("life", {"sh", "-c", "trap 'exit 5' TERM; while :; do sleep 0.05; done"});
+  std::string sock = start_shim("life", b);
+  auto c = client(sock);
+  taskapi::StartRequest unknown;
+  unknown.set_id("nope");
+  auto st = call<taskapi::StartResponse>(c, "Start", unknown);
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().category(), Category::not_found);
+  taskapi::KillRequest kill_unknown;
+  kill_unknown.set_id("nope");
+  kill_unknown.set_signal(15);
+  EXPECT_EQ(call<google::protobuf::Empty>(c, "Kill", kill_unknown).error().category(),
+            Category::not_found);
+
+  auto created = call<taskapi::CreateTaskResponse>(c, "Create", create_request("life", b));
+  ASSERT_TRUE(created.ok()) << created.error().what();
+  taskapi::StateRequest sr;
+  sr.set_id("life");
+  EXPECT_EQ(call<taskapi::StateResponse>(c, "State", sr)->status(), containerd::v1::types::CREATED);
+  taskapi::StartRequest s;
+  s.set_id("life");
+  auto started = call<taskapi::StartResponse>(c, "Start", s);
+  ASSERT_TRUE(started.ok()) << started.error().what();
+  EXPECT_EQ(started->pid(), created->pid());
+  // A pending Wait on its own connection stalls nothing.
+  std::thread waiter;
+  base::Result<taskapi::WaitResponse> waited = base::Error(Category::internal, "not yet");
+  waiter = std::thread([&] {
+    auto wc = client(sock);
+    taskapi::WaitRequest w;
+    w.set_id("life");
+    waited = call<taskapi::WaitResponse>(wc, "Wait", w, 30000);
+  });
+  auto state = call<taskapi::StateResponse>(c, "State", sr);
+  ASSERT_TRUE(state.ok());
+  EXPECT_EQ(state->status(), containerd::v1::types::RUNNING);
+  taskapi::PidsRequest pr;
+  pr.set_id("life");
+  auto pids = call<taskapi::PidsResponse>(c, "Pids", pr);
+  ASSERT_TRUE(pids.ok()) << pids.error().what();
+  bool found = false;
+  for (const auto& p : pids->processes()) found |= p.pid() == created->pid();
+  EXPECT_TRUE(found);
+  taskapi::DeleteRequest d;
+  d.set_id("life");
+  auto running_delete = call<taskapi::DeleteResponse>(c, "Delete", d);
+  ASSERT_FALSE(running_delete.ok());
+  EXPECT_EQ(running_delete.error().category(), Category::failed_precondition);
+  taskapi::KillRequest k;
+  k.set_id("life");
+  k.set_signal(SIGTERM);
+  ASSERT_TRUE(call<google::protobuf::Empty>(c, "Kill", k).ok());
+  waiter.join();
+  ASSERT_TRUE(waited.ok()) << waited.error().what();
+  EXPECT_EQ(waited->exit_status(), 5u);
+  auto after = call<google::protobuf::Empty>(c, "Kill", k);
+  ASSERT_FALSE(after.ok());
+  EXPECT_EQ(after.error().category(), Category::not_found);
+  EXPECT_NE(after.error().what().find("process already finished"), std::string::npos);
+  // Shutdown with the container still there: the shim keeps serving.
+  taskapi::ShutdownRequest sd;
+  ASSERT_TRUE(call<google::protobuf::Empty>(c, "Shutdown", sd).ok());
+  ASSERT_TRUE(call<taskapi::StateResponse>(c, "State", sr).ok());
+  auto del = call<taskapi::DeleteResponse>(c, "Delete", d);
+  ASSERT_TRUE(del.ok()) << del.error().what();
+  EXPECT_EQ(del->exit_status(), 5u);
+  EXPECT_FALSE(mounted_under(b + "/rootfs"));
+  EXPECT_EQ(
+      events_->topics(4),
+      (std::vector<std::string>{
+          "/tasks/create containerd.events.TaskCreate", "/tasks/start containerd.events.TaskStart",
+          "/tasks/exit containerd.events.TaskExit", "/tasks/delete containerd.events.TaskDelete"}));
+  // Now Shutdown ends the daemon and removes its socket.
+  ASSERT_TRUE(call<google::protobuf::Empty>(c, "Shutdown", sd).ok());
+  for (int i = 0; i < 50 && access(sock.c_str(), F_OK) == 0; i++) usleep(100000);
+  EXPECT_NE(access(sock.c_str(), F_OK), 0) << "socket left: " << sock;
+}
+
+TEST_F(ShimComponent, DeleteActionCleansUpWithoutTheDaemon) {
+  std::string b = bundle("orphan", {"sleep", "100"});
+  std::string sock = start_shim("orphan", b);
+  auto c = client(sock);
+  auto created = call<taskapi::CreateTaskResponse>(c, "Create", create_request("orphan", b));
+  ASSERT_TRUE(created.ok()) << created.error().what();
+  // The daemon dies (containerd then runs `delete`).
+  pid_t daemon = shim_pid(sock);
+  ASSERT_GT(daemon, 0);
+  ASSERT_EQ(kill(daemon, SIGKILL), 0);
+  for (int i = 0; i < 50 && base::process_alive(daemon, 0); i++) usleep(50000);
+  int out[2];
+  ASSERT_EQ(pipe(out), 0);
+  pid_t pid = fork();
+  if (pid == 0) {
+    dup2(out[1], 1);
+    if (chdir(b.c_str()) != 0) _exit(120);
+    execl(SHIM_BINARY, SHIM_BINARY, "-namespace", kNs.c_str(), "-address",
+          (dir_ + "/containerd.sock").c_str(), "-publish-binary", "/bin/true", "-id", "orphan",
+          "-bundle", b.c_str(), "delete", (char*)nullptr);
+    _exit(127);
+  }
+  close(out[1]);
+  std::string text;
+  char buf[512];
+  ssize_t n;
+  while ((n = read(out[0], buf, sizeof buf)) > 0) text.append(buf, size_t(n));
+  close(out[0]);
+  int ws;
+  waitpid(pid, &ws, 0);
+  ASSERT_TRUE(WIFEXITED(ws) && WEXITSTATUS(ws) == 0);
+  taskapi::DeleteResponse resp;
+  ASSERT_TRUE(resp.ParseFromString(text));
+  EXPECT_EQ(resp.pid(), created->pid());
+  EXPECT_EQ(resp.exit_status(), 137u);
+  EXPECT_GT(resp.exited_at().seconds(), 0);
+  EXPECT_FALSE(mounted_under(b + "/rootfs"));
+  EXPECT_NE(access((dir_ + "/rt/runc/" + kNs + "/orphan").c_str(), F_OK), 0);
+  EXPECT_NE(access(sock.c_str(), F_OK), 0);
+  for (int i = 0; i < 50 && base::process_alive(pid_t(created->pid()), 0); i++) usleep(50000);
+  EXPECT_FALSE(base::process_alive(pid_t(created->pid()), 0))
+      << "the container's init survived delete";
+}
+
+}  // namespace
