@@ -52,7 +52,17 @@ harness_image() {
     { cat "$WORK/umoci.log" >&2; return 1; }
 }
 
+# SANITIZED=1: the shim (and runtimes) were built with ASan/UBSan; their reports go to files under
+# $WORK/sanitizer, which harness_sanitizer_reports lists.
+harness_sanitizer_env() {
+  [ "${SANITIZED:-0}" = 1 ] || return 0
+  mkdir -p "$WORK/sanitizer"
+  echo "ASAN_OPTIONS=log_path=$WORK/sanitizer/asan:detect_leaks=1 UBSAN_OPTIONS=log_path=$WORK/sanitizer/ubsan:print_stacktrace=1"
+}
+harness_sanitizer_reports() { ls "$WORK/sanitizer" 2>/dev/null; }
+
 harness_start() {
+  CONTAINERD_ENV="${CONTAINERD_ENV:-} $(harness_sanitizer_env)"
   cat >"$WORK/config.toml" <<TOML
 version = 2
 root = "$WORK/root"
@@ -68,7 +78,7 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
 [plugins."io.containerd.internal.v1.opt"]
   path = "$WORK/opt"
 TOML
-  PATH="$SHIM_DIR:$PATH" ${CONTAINERD_ENV:-} containerd --config "$WORK/config.toml" >"$WORK/containerd.log" 2>&1 &
+  env PATH="$SHIM_DIR:$PATH" $CONTAINERD_ENV containerd --config "$WORK/config.toml" >"$WORK/containerd.log" 2>&1 &
   CONTAINERD_PID=$!
   local i
   for i in $(seq 100); do
@@ -110,6 +120,39 @@ harness_stop() {
   rm -rf "/run/containerd/rune-shim/"*"/$NS" 2>/dev/null
   rmdir /run/containerd/rune-shim/* /run/containerd/rune-shim 2>/dev/null
   [ "$RUN_CONTAINERD_EXISTED" = 0 ] && rmdir /run/containerd/s /run/containerd 2>/dev/null
+  harness_hybrid_undo
   rm -rf "$WORK"
   return 0
+}
+
+# crun 1.8 refuses hybrid cgroup hosts whose cgroup2 mount owns controllers: for a run that uses
+# crun, those controllers are mounted as v1 hierarchies (as ../shared/tools/oci-validation.sh
+# does) and handed back by harness_stop.
+HYBRID_FIXED=()
+harness_hybrid_fix() {
+  local c
+  [ -n "$(cat /sys/fs/cgroup/unified/cgroup.controllers 2>/dev/null)" ] || return 0
+  for c in $(cat /sys/fs/cgroup/unified/cgroup.controllers); do
+    mountpoint -q "/sys/fs/cgroup/$c" && continue
+    # A plain directory of that name (podman makes one for a controller it finds unmounted): only
+    # empty directories in it, removed first.
+    [ -d "/sys/fs/cgroup/$c" ] && find "/sys/fs/cgroup/$c" -xdev -depth -type d -empty -delete 2>/dev/null
+    mkdir -p "/sys/fs/cgroup/$c" && mount -t cgroup -o "$c" cgroup "/sys/fs/cgroup/$c" && HYBRID_FIXED+=("$c")
+  done
+  CGROUP_ROOTS=$(awk '{ for (i = 7; i <= NF; i++) if ($i == "-") { if ($(i+1) ~ /^cgroup2?$/) print $5; break } }' /proc/self/mountinfo | sort -u)
+}
+harness_hybrid_undo() {
+  local c i d
+  for c in "${HYBRID_FIXED[@]}"; do
+    [ -d "/sys/fs/cgroup/$c/$NS" ] && find "/sys/fs/cgroup/$c/$NS" -depth -type d -exec rmdir {} + 2>/dev/null
+    umount "/sys/fs/cgroup/$c" && rmdir "/sys/fs/cgroup/$c"
+    # A v1 hierarchy with just-removed children survives umount: mount and umount it again
+    # until the controller is back on cgroup2.
+    for i in $(seq 1 40); do
+      grep -qw "$c" /sys/fs/cgroup/unified/cgroup.controllers && break
+      [ $((i % 10)) = 5 ] && { d=$(mktemp -d); mount -t cgroup -o "$c" cgroup "$d" 2>/dev/null && umount "$d"; rmdir "$d"; }
+      sleep 0.2
+    done
+  done
+  HYBRID_FIXED=()
 }
