@@ -4,7 +4,7 @@ BUILD_ASAN ?= build-asan
 JOBS       ?= $(shell nproc)
 RUNE        = $(BUILD)/cmd/rune/rune
 
-.PHONY: all deps build demo check check-asan bench bench-enclave bench-rats fuzz format clean
+.PHONY: all deps build demo check check-asan bench bench-enclave bench-rats bench-shim fuzz format clean
 
 all: build
 
@@ -32,6 +32,11 @@ check-asan: deps
 # rune vs crun vs runc, side by side (see bench/README.md).
 bench-enclave: build
 	bash bench/enclave.sh $(RUNE) $(BUILD)/runtimes/liberpal-sim.so
+
+# containerd-shim-rune-v2 vs containerd-shim-runc-v2 on one private containerd (bench/README.md).
+bench-shim: build
+	SHIM_DIR=$(BUILD)/cmd/containerd-shim-rune-v2 RUNE=$(RUNE) PAL=$(BUILD)/runtimes/liberpal-sim.so \
+	  bash bench/shim.sh
 
 # Attestation: verifications/s with cached collateral vs the raw-signature floor, and attested
 # vs plain TLS handshakes (see bench/README.md and docs/attestation.md).
