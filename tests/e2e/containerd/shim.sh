@@ -45,7 +45,14 @@ run_with() { # run_with RUNTIME
   RRUN "$cfg" --rm "$IMG" "exit-$name" sh -c 'exit 7' >/dev/null 2>&1
   expect_eq "exit code with $name" 7 $?
 }
-t_run_runc() { run_with runc; }
+t_run_runc() {
+  run_with runc || return 1
+  # The reference: the runc shim with runc gives the same.
+  local out; out=$(RUN $RUNC_RT --rm "$IMG" echo-ref echo hello 2>&1)
+  expect_eq "output through the runc shim" hello "$out" || return 1
+  RUN $RUNC_RT --rm "$IMG" exit-ref sh -c 'exit 7' >/dev/null 2>&1
+  expect_eq "exit code through the runc shim" 7 $?
+}
 t_run_rune() { run_with "$RUNE"; }
 t_run_crun() { harness_hybrid_fix; run_with crun; local rc=$?; harness_hybrid_undo; return $rc; }
 t_run_enclave() {

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -18,6 +19,7 @@
 
 #include "base/file.h"
 #include "base/process.h"
+#include "base/sha256.h"
 #include "base/socket.h"
 #include "containerd/events/task.pb.h"
 #include "containerd/services/events/ttrpc/v1/events.pb.h"
@@ -117,7 +119,7 @@ class ShimComponent : public ::testing::Test {
   // image is bind-mounted there by Create).
   std::string bundle(const std::string& id, std::vector<std::string> args,
                      std::vector<std::string> env = {},
-                     std::map<std::string, std::string> annotations = {}) {
+                     std::map<std::string, std::string> annotations = {}, bool pid_ns = true) {
     std::string b = dir_ + "/bundles/" + id;
     EXPECT_EQ(system(("mkdir -p " + b + "/rootfs && cd " + b + " && runc spec").c_str()), 0);
     std::ifstream in(b + "/config.json");
@@ -127,6 +129,11 @@ class ShimComponent : public ::testing::Test {
     for (auto& e : env) j["process"]["env"].push_back(e);
     for (auto& [k, v] : annotations) j["annotations"][k] = v;
     j["root"]["readonly"] = false;
+    if (!pid_ns) {
+      auto& nss = j["linux"]["namespaces"];
+      for (size_t i = 0; i < nss.size(); i++)
+        if (nss[i]["type"] == "pid") nss.erase(i--);
+    }
     EXPECT_TRUE(base::write_file_atomic(b + "/config.json", j.dump()).ok());
     return b;
   }
@@ -495,6 +502,93 @@ TEST_F(ShimComponent, DeleteActionCleansUpWithoutTheDaemon) {
   for (int i = 0; i < 50 && base::process_alive(pid_t(created->pid()), 0); i++) usleep(50000);
   EXPECT_FALSE(base::process_alive(pid_t(created->pid()), 0))
       << "the container's init survived delete";
+}
+
+TEST_F(ShimComponent, OtherUsersAreDisconnectedUnanswered) {
+  std::string b = bundle("peer", {"true"});
+  std::string sock = start_shim("peer", b);
+  std::string sdir = sock.substr(0, sock.rfind('/'));
+  // The socket and its directory as the shim made them.
+  struct stat st;
+  ASSERT_EQ(stat(sock.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  ASSERT_EQ(stat(sdir.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0700u);
+  // Let another user reach the socket, so that the shim's own check (SO_PEERCRED) is what refuses.
+  ASSERT_EQ(chmod(dir_.c_str(), 0711), 0);
+  ASSERT_EQ(chmod(sdir.c_str(), 0711), 0);
+  ASSERT_EQ(chmod(sock.c_str(), 0666), 0);
+  pid_t pid = fork();
+  if (pid == 0) {
+    if (setgid(65534) != 0 || setuid(65534) != 0) _exit(3);
+    auto fd = base::connect_unix(sock, "shim");
+    if (!fd.ok()) _exit(4);
+    std::string f = ttrpc::encode_frame(1, ttrpc::kRequest,
+                                        ttrpc::Client::request_payload(kTask, "Connect", ""));
+    (void)::send(fd->get(), f.data(), f.size(), MSG_NOSIGNAL);
+    char buf[64];
+    ssize_t n = recv(fd->get(), buf, sizeof buf, 0);
+    _exit(n <= 0 ? 0 : 5);  // closed without an answer
+  }
+  int ws;
+  waitpid(pid, &ws, 0);
+  ASSERT_TRUE(WIFEXITED(ws));
+  EXPECT_EQ(WEXITSTATUS(ws), 0) << "3: setuid, 4: connect refused, 5: answered";
+  ASSERT_EQ(chmod(dir_.c_str(), 0700), 0);
+  ASSERT_EQ(chmod(sdir.c_str(), 0700), 0);
+  ASSERT_EQ(chmod(sock.c_str(), 0600), 0);
+  auto c = client(sock);
+  taskapi::ShutdownRequest sd;
+  EXPECT_TRUE(call<google::protobuf::Empty>(c, "Shutdown", sd).ok());
+}
+
+TEST_F(ShimComponent, AStaleSocketIsReplaced) {
+  std::string b = bundle("stale", {"true"});
+  // Where the shim of group "stale" listens: a socket nobody accepts on is there already.
+  std::string key = dir_ + "/containerd.sock/" + kNs + "/stale";
+  uint8_t d[SHA256_DIGEST_SIZE];
+  sha256(key.data(), key.size(), d);
+  char hex[2 * SHA256_DIGEST_SIZE + 1];
+  sha256_hex(d, hex);
+  std::string path = dir_ + "/s/" + hex;
+  ASSERT_EQ(system(("mkdir -p " + dir_ + "/s").c_str()), 0);
+  {
+    base::UniqueFd fd(socket(AF_UNIX, SOCK_STREAM, 0));
+    sockaddr_un a{};
+    a.sun_family = AF_UNIX;
+    snprintf(a.sun_path, sizeof a.sun_path, "%s", path.c_str());
+    ASSERT_EQ(bind(fd.get(), reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  }
+  std::string sock = start_shim("stale", b);
+  EXPECT_EQ(sock, path);
+  auto c = client(sock);
+  taskapi::ShutdownRequest sd;
+  EXPECT_TRUE(call<google::protobuf::Empty>(c, "Shutdown", sd).ok());
+}
+
+TEST_F(ShimComponent, InitWithoutItsOwnPidNamespaceTakesTheRestAlong) {
+  std::string b = bundle("nopidns", {"sh", "-c", "sleep 1000 & echo $! > /tmp/bg.pid; sleep 0.3"},
+                         {}, {}, /*pid_ns=*/false);
+  std::string sock = start_shim("nopidns", b);
+  auto c = client(sock);
+  ASSERT_TRUE(call<taskapi::CreateTaskResponse>(c, "Create", create_request("nopidns", b)).ok());
+  taskapi::StartRequest s;
+  s.set_id("nopidns");
+  ASSERT_TRUE(call<taskapi::StartResponse>(c, "Start", s).ok());
+  taskapi::WaitRequest w;
+  w.set_id("nopidns");
+  ASSERT_TRUE(call<taskapi::WaitResponse>(c, "Wait", w).ok());
+  auto text = base::read_file(dir_ + "/image/tmp/bg.pid");
+  ASSERT_TRUE(text.ok());
+  pid_t bg = atoi(text->c_str());  // the host's pid: no PID namespace
+  ASSERT_GT(bg, 0);
+  for (int i = 0; i < 60 && base::process_alive(bg, 0); i++) usleep(50000);
+  EXPECT_FALSE(base::process_alive(bg, 0)) << "the init's background process survived it";
+  taskapi::DeleteRequest d;
+  d.set_id("nopidns");
+  EXPECT_TRUE(call<taskapi::DeleteResponse>(c, "Delete", d).ok());
+  taskapi::ShutdownRequest sd;
+  EXPECT_TRUE(call<google::protobuf::Empty>(c, "Shutdown", sd).ok());
 }
 
 }  // namespace
