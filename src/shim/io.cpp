@@ -5,6 +5,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "base/file.h"
 #include "base/log.h"
 #include "base/thread.h"
 
@@ -30,13 +31,7 @@ void copy_fd(int from, int to) {
   for (;;) {
     ssize_t n = read(from, buf, sizeof buf);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return;
-    for (ssize_t off = 0; off < n;) {
-      ssize_t w = write(to, buf + off, size_t(n - off));
-      if (w < 0 && errno == EINTR) continue;
-      if (w <= 0) return;
-      off += w;
-    }
+    if (n <= 0 || !base::write_all(to, std::string_view(buf, size_t(n)))) return;
   }
 }
 
@@ -53,13 +48,7 @@ void copy_stdin(int fifo, int to, int cancel) {
     if (p[1].revents) return;
     ssize_t n = read(fifo, buf, sizeof buf);
     if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
-    if (n <= 0) return;
-    for (ssize_t off = 0; off < n;) {
-      ssize_t w = write(to, buf + off, size_t(n - off));
-      if (w < 0 && errno == EINTR) continue;
-      if (w <= 0) return;
-      off += w;
-    }
+    if (n <= 0 || !base::write_all(to, std::string_view(buf, size_t(n)))) return;
   }
 }
 

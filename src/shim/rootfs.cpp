@@ -7,48 +7,10 @@
 #include <cstring>
 
 #include "base/words.h"
+#include "linux/mounts.h"
 
 namespace shim {
 namespace {
-
-struct Opt {
-  const char* name;
-  bool clear;
-  unsigned long flag;
-};
-constexpr Opt kOptions[] = {
-    {"async", true, MS_SYNCHRONOUS},
-    {"atime", true, MS_NOATIME},
-    {"bind", false, MS_BIND},
-    {"defaults", false, 0},
-    {"dev", true, MS_NODEV},
-    {"diratime", true, MS_NODIRATIME},
-    {"dirsync", false, MS_DIRSYNC},
-    {"exec", true, MS_NOEXEC},
-    {"mand", false, MS_MANDLOCK},
-    {"noatime", false, MS_NOATIME},
-    {"nodev", false, MS_NODEV},
-    {"nodiratime", false, MS_NODIRATIME},
-    {"noexec", false, MS_NOEXEC},
-    {"nomand", true, MS_MANDLOCK},
-    {"norelatime", true, MS_RELATIME},
-    {"nostrictatime", true, MS_STRICTATIME},
-    {"nosuid", false, MS_NOSUID},
-    {"rbind", false, MS_BIND | MS_REC},
-    {"relatime", false, MS_RELATIME},
-    {"remount", false, MS_REMOUNT},
-    {"ro", false, MS_RDONLY},
-    {"rw", true, MS_RDONLY},
-    {"strictatime", false, MS_STRICTATIME},
-    {"suid", true, MS_NOSUID},
-    {"sync", false, MS_SYNCHRONOUS},
-};
-constexpr std::pair<const char*, unsigned long> kPropagation[] = {
-    {"private", MS_PRIVATE},       {"rprivate", MS_PRIVATE | MS_REC},
-    {"shared", MS_SHARED},         {"rshared", MS_SHARED | MS_REC},
-    {"slave", MS_SLAVE},           {"rslave", MS_SLAVE | MS_REC},
-    {"unbindable", MS_UNBINDABLE}, {"runbindable", MS_UNBINDABLE | MS_REC},
-};
 
 // "lowerdir=/a/x/fs:/a/y/fs" with a long list: the common directory prefix and the list
 // relative to it, or nothing when there is no shorter form.
@@ -76,8 +38,11 @@ bool shorten_lowerdirs(std::string& data, std::string& dir) {
   return false;
 }
 
-base::Status mount_one(const MountSpec& m, const std::string& target) {
-  MountFlags f = parse_mount_options(m.options);
+base::Status mount_one(const MountSpec& m, const std::string& target, size_t index) {
+  ASSIGN_OR_RETURN(
+      kernel::MountOptions f,
+      kernel::parse_mount_options(m.options, "rootfs[" + std::to_string(index) + "].options"));
+  if (f.bind) f.flags |= MS_BIND | (f.recursive ? MS_REC : 0);
   std::string type = m.type;
   if (type == "bind") type.clear();
   if (f.flags & MS_BIND) type.clear();
@@ -128,31 +93,9 @@ base::Status mount_one(const MountSpec& m, const std::string& target) {
 
 }  // namespace
 
-MountFlags parse_mount_options(const std::vector<std::string>& options) {
-  MountFlags f;
-  for (const auto& o : options) {
-    bool known = false;
-    for (const auto& k : kOptions) {
-      if (o != k.name) continue;
-      known = true;
-      if (k.clear)
-        f.flags &= ~k.flag;
-      else
-        f.flags |= k.flag;
-    }
-    for (const auto& [name, flag] : kPropagation) {
-      if (o != name) continue;
-      known = true;
-      f.propagation |= flag;
-    }
-    if (!known) f.data += (f.data.empty() ? "" : ",") + o;
-  }
-  return f;
-}
-
 base::Status mount_rootfs(const std::vector<MountSpec>& mounts, const std::string& target) {
-  for (const auto& m : mounts) {
-    auto st = mount_one(m, target);
+  for (size_t i = 0; i < mounts.size(); i++) {
+    auto st = mount_one(mounts[i], target, i);
     if (!st.ok()) {
       (void)unmount_all(target);
       return st;

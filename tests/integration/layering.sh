@@ -24,7 +24,7 @@ declare -A ALLOWED=(
   [cmd/rats-tls-server]="rats base"
   [cmd/rats-tls-client]="rats base"
   [src/ttrpc]="ttrpc base google"
-  [src/shim]="shim ttrpc enclave oci base containerd google runtimeoptions"
+  [src/shim]="shim ttrpc enclave linux oci base containerd google runtimeoptions"
   [cmd/containerd-shim-rune-v2]="shim base"
 )
 for dir in "${!ALLOWED[@]}"; do
@@ -71,7 +71,7 @@ src/rats/formats/reader.cpp base linux,enclave,runtime,oci
 cmd/rune/main.cpp runtime rats
 cmd/shelter/main.cpp rats linux,enclave,runtime,oci
 src/ttrpc/frame.cpp base shim,linux,enclave,runtime,rats,oci
-src/shim/task.cpp ttrpc linux,runtime,rats,dbus
+src/shim/task.cpp ttrpc runtime,rats,dbus
 cmd/containerd-shim-rune-v2/main.cpp shim linux,runtime,rats
 PROBES
 else
@@ -95,7 +95,7 @@ check_refs "$BUILD/src/oci/librune_oci.a" kernel enclave runtime rats
 check_refs "$BUILD/src/dbus/librune_dbus.a" oci kernel enclave runtime rats
 check_refs "$BUILD/src/base/librune_base.a" oci kernel enclave runtime rats
 check_refs "$BUILD/src/ttrpc/librune_ttrpc.a" shim oci kernel enclave runtime rats
-check_refs "$BUILD/src/shim/librune_shim.a" kernel runtime rats
+check_refs "$BUILD/src/shim/librune_shim.a" runtime rats
 
 # rune's shared libraries: libc and the dynamic loader only (the release build; a sanitizer
 # build links the sanitizers' runtimes and libstdc++ dynamically: CHECK_NEEDED=0).

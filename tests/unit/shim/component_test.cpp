@@ -139,20 +139,24 @@ class ShimComponent : public ::testing::Test {
   }
 
   // `start` for `id` in `bundle`: the daemon's address (its pid is remembered for teardown).
-  std::string start_shim(const std::string& id, const std::string& bundle) {
+  // Runs the shim binary with `args` in `cwd` (TTRPC_ADDRESS set, stdin /dev/null): its exit
+  // status and what it wrote to stdout (and to stderr, with `merge_stderr`).
+  static std::pair<int, std::string> exec_shim(const std::string& cwd,
+                                               std::vector<std::string> args, bool merge_stderr) {
     int out[2];
-    EXPECT_EQ(pipe(out), 0);
+    EXPECT_EQ(pipe(out), 0);  // not close-on-exec: the daemon must let go of it by itself
     pid_t pid = fork();
     if (pid == 0) {
       dup2(out[1], 1);
-      dup2(out[1], 2);
+      if (merge_stderr) dup2(out[1], 2);
       int null = open("/dev/null", O_RDONLY);
       dup2(null, 0);
-      if (chdir(bundle.c_str()) != 0) _exit(120);
+      if (chdir(cwd.c_str()) != 0) _exit(120);
       setenv("TTRPC_ADDRESS", (dir_ + "/events.sock").c_str(), 1);
-      execl(SHIM_BINARY, SHIM_BINARY, "-namespace", kNs.c_str(), "-id", id.c_str(), "-address",
-            (dir_ + "/containerd.sock").c_str(), "-publish-binary", "/bin/true", "start",
-            (char*)nullptr);
+      std::vector<char*> argv = {const_cast<char*>(SHIM_BINARY)};
+      for (auto& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      execv(SHIM_BINARY, argv.data());
       _exit(127);
     }
     close(out[1]);
@@ -163,7 +167,17 @@ class ShimComponent : public ::testing::Test {
     close(out[0]);
     int ws;
     waitpid(pid, &ws, 0);
-    EXPECT_TRUE(WIFEXITED(ws) && WEXITSTATUS(ws) == 0) << text;
+    return {WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws), text};
+  }
+
+  // `start` for `id` in `bundle`: the daemon's address (its pid is remembered for teardown).
+  std::string start_shim(const std::string& id, const std::string& bundle) {
+    auto [status, text] =
+        exec_shim(bundle,
+                  {"-namespace", kNs, "-id", id, "-address", dir_ + "/containerd.sock",
+                   "-publish-binary", "/bin/true", "start"},
+                  true);
+    EXPECT_EQ(status, 0) << text;
     EXPECT_EQ(text.rfind("unix://", 0), 0u) << text;
     EXPECT_EQ(text.find('\n'), std::string::npos) << "start printed more than the address";
     std::string path = text.substr(7);
@@ -471,26 +485,12 @@ TEST_F(ShimComponent, DeleteActionCleansUpWithoutTheDaemon) {
   ASSERT_GT(daemon, 0);
   ASSERT_EQ(kill(daemon, SIGKILL), 0);
   for (int i = 0; i < 50 && base::process_alive(daemon, 0); i++) usleep(50000);
-  int out[2];
-  ASSERT_EQ(pipe(out), 0);
-  pid_t pid = fork();
-  if (pid == 0) {
-    dup2(out[1], 1);
-    if (chdir(b.c_str()) != 0) _exit(120);
-    execl(SHIM_BINARY, SHIM_BINARY, "-namespace", kNs.c_str(), "-address",
-          (dir_ + "/containerd.sock").c_str(), "-publish-binary", "/bin/true", "-id", "orphan",
-          "-bundle", b.c_str(), "delete", (char*)nullptr);
-    _exit(127);
-  }
-  close(out[1]);
-  std::string text;
-  char buf[512];
-  ssize_t n;
-  while ((n = read(out[0], buf, sizeof buf)) > 0) text.append(buf, size_t(n));
-  close(out[0]);
-  int ws;
-  waitpid(pid, &ws, 0);
-  ASSERT_TRUE(WIFEXITED(ws) && WEXITSTATUS(ws) == 0);
+  auto [status, text] =
+      exec_shim(b,
+                {"-namespace", kNs, "-address", dir_ + "/containerd.sock", "-publish-binary",
+                 "/bin/true", "-id", "orphan", "-bundle", b, "delete"},
+                false);
+  ASSERT_EQ(status, 0);
   taskapi::DeleteResponse resp;
   ASSERT_TRUE(resp.ParseFromString(text));
   EXPECT_EQ(resp.pid(), created->pid());

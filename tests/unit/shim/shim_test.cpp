@@ -174,15 +174,6 @@ TEST(ShimIds, ContainerdIdentifiers) {
   for (const auto& bad : bads) EXPECT_FALSE(check_id(bad).ok()) << bad;
 }
 
-TEST(ShimRootfs, MountOptionsSplitIntoFlagsAndData) {
-  auto f =
-      parse_mount_options({"ro", "nosuid", "rbind", "lowerdir=/a:/b", "index=off", "rprivate"});
-  EXPECT_EQ(f.flags, (unsigned long)(MS_RDONLY | MS_NOSUID | MS_BIND | MS_REC));
-  EXPECT_EQ(f.data, "lowerdir=/a:/b,index=off");
-  EXPECT_EQ(f.propagation, (unsigned long)(MS_PRIVATE | MS_REC));
-  EXPECT_EQ(parse_mount_options({"ro", "rw"}).flags, 0ul);
-}
-
 TEST(ShimRuntime, LastLoggedErrorIsTheLastErrorLine) {
   std::string log = R"({"level":"error","msg":"first","time":"t"})"
                     "\n"
