@@ -1,10 +1,11 @@
 #include "shim/rootfs.h"
 
 #include <sys/mount.h>
-#include <sys/wait.h>
+#include <sched.h>
 #include <unistd.h>
 
 #include <cstring>
+#include <thread>
 
 #include "base/words.h"
 #include "linux/mounts.h"
@@ -64,18 +65,16 @@ base::Status mount_one(const MountSpec& m, const std::string& target, size_t ind
       return base::sys_error("cannot mount the rootfs (" + m.type + " `" + base::clip(m.source) +
                              "`) on `" + target + "`");
   } else {
-    // Relative lowerdirs: mount from a child whose working directory is their parent (the
-    // daemon's other threads keep theirs).
-    pid_t pid = fork();
-    if (pid < 0) return base::sys_error("fork");
-    if (pid == 0) {
-      if (chdir(chdir_to.c_str()) != 0) _exit(errno);
-      _exit(mount(src, target.c_str(), type.c_str(), f.flags, f.data.c_str()) == 0 ? 0 : errno);
-    }
-    int ws;
-    while (waitpid(pid, &ws, __WALL) < 0 && errno == EINTR) {
-    }
-    int err = WIFEXITED(ws) ? WEXITSTATUS(ws) : EIO;
+    // Relative lowerdirs: mount from a thread of its own whose working directory is their
+    // parent (unshare(CLONE_FS) gives it its own; the daemon's other threads keep theirs, and no
+    // child process races the daemon's reaper).
+    int err = 0;
+    std::thread t([&] {
+      if (unshare(CLONE_FS) != 0 || chdir(chdir_to.c_str()) != 0 ||
+          mount(src, target.c_str(), type.c_str(), f.flags, f.data.c_str()) != 0)
+        err = errno;
+    });
+    t.join();
     if (err != 0)
       return base::sys_error("cannot mount the rootfs (overlay, lowerdirs relative to `" +
                                  chdir_to + "`) on `" + target + "`",

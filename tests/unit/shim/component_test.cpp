@@ -46,14 +46,21 @@ struct EventsServer {
   std::unique_ptr<ttrpc::Server> server;
   std::mutex mu;
   std::condition_variable cv;
-  std::vector<std::pair<std::string, std::string>> seen;  // topic, type URL
+  struct Seen {
+    std::string topic, type, container;
+  };
+  std::vector<Seen> seen;
 
   void start(const std::string& path) {
     services
         .unary<containerd::services::events::ttrpc::v1::ForwardRequest, google::protobuf::Empty>(
             "containerd.services.events.ttrpc.v1.Events", "Forward", [this](const auto& r) {
+              // Every task event has its container id as field 1 (TaskOOM has nothing else).
+              containerd::events::TaskOOM id_only;
+              id_only.ParseFromString(r.envelope().event().value());
               std::lock_guard lock(mu);
-              seen.emplace_back(r.envelope().topic(), r.envelope().event().type_url());
+              seen.push_back(
+                  {r.envelope().topic(), r.envelope().event().type_url(), id_only.container_id()});
               cv.notify_all();
               return base::Result<google::protobuf::Empty>(google::protobuf::Empty());
             });
@@ -64,17 +71,17 @@ struct EventsServer {
       (void)server->serve(f.get());
     }).detach();
   }
-  // The topics seen for events of container `id`... all topics, in order, once `n` arrived.
-  std::vector<std::string> topics(size_t n) {
+  // "topic type" of the events of container `id`, in order, once `n` of them arrived (or 10 s).
+  std::vector<std::string> topics(const std::string& id, size_t n) {
     std::unique_lock lock(mu);
-    cv.wait_for(lock, std::chrono::seconds(10), [&] { return seen.size() >= n; });
     std::vector<std::string> out;
-    for (auto& [t, u] : seen) out.push_back(t + " " + u);
+    cv.wait_for(lock, std::chrono::seconds(10), [&] {
+      out.clear();
+      for (auto& e : seen)
+        if (e.container == id) out.push_back(e.topic + " " + e.type);
+      return out.size() >= n;
+    });
     return out;
-  }
-  void clear() {
-    std::lock_guard lock(mu);
-    seen.clear();
   }
 };
 
@@ -395,7 +402,6 @@ TEST_F(ShimComponent, BadCreatesNameTheInputAndLeaveNothingBehind) {
 }
 
 TEST_F(ShimComponent, LifecycleEventsAndErrors) {
-  events_->clear();
   std::string b = bundle("life", {"sh", "-c", "trap 'exit 5' TERM; while :; do sleep 0.05; done"});
   std::string sock = start_shim("life", b);
   auto c = client(sock);
@@ -464,7 +470,7 @@ TEST_F(ShimComponent, LifecycleEventsAndErrors) {
   EXPECT_EQ(del->exit_status(), 5u);
   EXPECT_FALSE(mounted_under(b + "/rootfs"));
   EXPECT_EQ(
-      events_->topics(4),
+      events_->topics("life", 4),
       (std::vector<std::string>{
           "/tasks/create containerd.events.TaskCreate", "/tasks/start containerd.events.TaskStart",
           "/tasks/exit containerd.events.TaskExit", "/tasks/delete containerd.events.TaskDelete"}));
@@ -587,6 +593,53 @@ TEST_F(ShimComponent, InitWithoutItsOwnPidNamespaceTakesTheRestAlong) {
   taskapi::DeleteRequest d;
   d.set_id("nopidns");
   EXPECT_TRUE(call<taskapi::DeleteResponse>(c, "Delete", d).ok());
+  taskapi::ShutdownRequest sd;
+  EXPECT_TRUE(call<google::protobuf::Empty>(c, "Shutdown", sd).ok());
+}
+
+TEST_F(ShimComponent, OverlayOptionsLongerThanAPageAreShortened) {
+  // 90 lower layers with long names: over 7 KB of mount options, more than a page; relative to
+  // their common parent they fit.
+  std::string layers = dir_ + "/layers/" + std::string(48, 'L');
+  ASSERT_EQ(
+      system(("mkdir -p " + layers + " && cp -a " + dir_ + "/image " + layers + "/image").c_str()),
+      0);
+  std::string lower;
+  for (int i = 0; i < 90; i++) {
+    std::string d = layers + "/layer-" + std::string(24, 'x') + std::to_string(i);
+    ASSERT_EQ(mkdir(d.c_str(), 0755), 0);
+    lower += d + ":";
+  }
+  lower += layers + "/image";
+  ASSERT_GT(lower.size(), size_t(sysconf(_SC_PAGESIZE)));
+  ASSERT_EQ(system(("mkdir -p " + dir_ + "/ovl/upper " + dir_ + "/ovl/work").c_str()), 0);
+  std::string b = bundle("overlay", {"sh", "-c", "test -x /bin/busybox && exit 3"});
+  std::string sock = start_shim("overlay", b);
+  auto c = client(sock);
+  auto req = create_request("overlay", b);
+  req.clear_rootfs();
+  auto* m = req.add_rootfs();
+  m->set_type("overlay");
+  m->set_source("overlay");
+  m->add_options("index=off");
+  m->add_options("workdir=" + dir_ + "/ovl/work");
+  m->add_options("upperdir=" + dir_ + "/ovl/upper");
+  m->add_options("lowerdir=" + lower);
+  auto created = call<taskapi::CreateTaskResponse>(c, "Create", req);
+  ASSERT_TRUE(created.ok()) << created.error().what();
+  EXPECT_TRUE(mounted_under(b + "/rootfs"));
+  taskapi::StartRequest s;
+  s.set_id("overlay");
+  ASSERT_TRUE(call<taskapi::StartResponse>(c, "Start", s).ok());
+  taskapi::WaitRequest w;
+  w.set_id("overlay");
+  auto waited = call<taskapi::WaitResponse>(c, "Wait", w);
+  ASSERT_TRUE(waited.ok());
+  EXPECT_EQ(waited->exit_status(), 3u);  // the image's busybox, seen through the overlay
+  taskapi::DeleteRequest d;
+  d.set_id("overlay");
+  EXPECT_TRUE(call<taskapi::DeleteResponse>(c, "Delete", d).ok());
+  EXPECT_FALSE(mounted_under(b + "/rootfs"));
   taskapi::ShutdownRequest sd;
   EXPECT_TRUE(call<google::protobuf::Empty>(c, "Shutdown", sd).ok());
 }
