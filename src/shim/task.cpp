@@ -13,6 +13,7 @@
 #include "containerd/runc/v1/options.pb.h"
 #include "containerd/types/task.pb.h"
 #include "enclave/config.h"
+#include "google/protobuf/any.pb.h"
 #include "google/protobuf/empty.pb.h"
 #include "runtimeoptions/v1/api.pb.h"
 #include "shim/options.h"
@@ -33,6 +34,19 @@ class Created : public ProcessState {
   base::Status can_start() const override { return base::ok(); }
   base::Status can_kill() const override { return base::ok(); }
   base::Status can_delete() const override { return base::ok(); }
+  base::Status can_pause() const override { return refused("cannot pause task in created state"); }
+  base::Status can_resume() const override {
+    return refused("cannot resume task in created state");
+  }
+};
+class ExecCreated : public ProcessState {
+  const char* name() const override { return "created"; }
+  int status() const override { return types::CREATED; }
+  base::Status can_start() const override { return base::ok(); }
+  base::Status can_kill() const override { return refused("process not created"); }
+  base::Status can_delete() const override { return base::ok(); }
+  base::Status can_pause() const override { return refused("an exec is paused with its task"); }
+  base::Status can_resume() const override { return refused("an exec is resumed with its task"); }
 };
 class Running : public ProcessState {
   const char* name() const override { return "running"; }
@@ -40,6 +54,17 @@ class Running : public ProcessState {
   base::Status can_start() const override { return refused("cannot start a running process"); }
   base::Status can_kill() const override { return base::ok(); }
   base::Status can_delete() const override { return refused("cannot delete a running process"); }
+  base::Status can_pause() const override { return base::ok(); }
+  base::Status can_resume() const override { return refused("cannot resume a running process"); }
+};
+class Paused : public ProcessState {
+  const char* name() const override { return "paused"; }
+  int status() const override { return types::PAUSED; }
+  base::Status can_start() const override { return refused("cannot start a paused process"); }
+  base::Status can_kill() const override { return base::ok(); }
+  base::Status can_delete() const override { return refused("cannot delete a paused process"); }
+  base::Status can_pause() const override { return refused("cannot pause a paused container"); }
+  base::Status can_resume() const override { return base::ok(); }
 };
 class Stopped : public ProcessState {
   const char* name() const override { return "stopped"; }
@@ -49,6 +74,8 @@ class Stopped : public ProcessState {
     return base::Error(base::Category::not_found, "process already finished");
   }
   base::Status can_delete() const override { return base::ok(); }
+  base::Status can_pause() const override { return refused("cannot pause a stopped container"); }
+  base::Status can_resume() const override { return refused("cannot resume a stopped container"); }
 };
 class Deleted : public ProcessState {
   const char* name() const override { return "deleted"; }
@@ -60,6 +87,8 @@ class Deleted : public ProcessState {
   base::Status can_delete() const override {
     return base::Error(base::Category::not_found, "process already deleted");
   }
+  base::Status can_pause() const override { return refused("cannot pause a deleted container"); }
+  base::Status can_resume() const override { return refused("cannot resume a deleted container"); }
 };
 
 void set_time(google::protobuf::Timestamp* t, const timespec& ts) {
@@ -140,8 +169,16 @@ const ProcessState& created_state() {
   static const Created s;
   return s;
 }
+const ProcessState& exec_created_state() {
+  static const ExecCreated s;
+  return s;
+}
 const ProcessState& running_state() {
   static const Running s;
+  return s;
+}
+const ProcessState& paused_state() {
+  static const Paused s;
   return s;
 }
 const ProcessState& stopped_state() {
@@ -174,20 +211,24 @@ base::Status check_id(const std::string& id) {
   return base::ok();
 }
 
-base::Result<std::shared_ptr<Container>> TaskService::get(const std::string& id,
-                                                          const std::string& exec_id) {
-  std::shared_ptr<Container> c;
-  {
-    std::lock_guard lock(mu_);
-    auto it = containers_.find(id);
-    if (it != containers_.end()) c = it->second;
-  }
-  if (!c)
+base::Result<std::shared_ptr<Container>> TaskService::get(const std::string& id) {
+  std::lock_guard lock(mu_);
+  auto it = containers_.find(id);
+  if (it == containers_.end())
     return base::Error(base::Category::not_found, "container `" + base::clip(id) + "` not found");
-  if (!exec_id.empty())
+  return it->second;
+}
+
+base::Result<TaskService::Found> TaskService::get(const std::string& id,
+                                                  const std::string& exec_id) {
+  ASSIGN_OR_RETURN(std::shared_ptr<Container> c, get(id));
+  if (exec_id.empty()) return Found{c, c->init};
+  std::lock_guard lock(c->mu);
+  auto it = c->execs.find(exec_id);
+  if (it == c->execs.end())
     return base::Error(base::Category::not_found,
                        "exec `" + base::clip(exec_id) + "` of container `" + id + "` not found");
-  return c;
+  return Found{c, it->second};
 }
 
 base::Result<taskapi::CreateTaskResponse> TaskService::create(const taskapi::CreateTaskRequest& r) {
@@ -230,7 +271,9 @@ base::Result<taskapi::CreateTaskResponse> TaskService::create(const taskapi::Cre
   c->bundle = r.bundle();
   c->enclave = enc.has_value();
   c->own_pid_ns = facts.own_pid_ns;
-  c->stdio = {r.stdin(), r.stdout(), r.stderr(), r.terminal()};
+  c->init->stdio = {r.stdin(), r.stdout(), r.stderr(), r.terminal()};
+  c->io_uid = opts.io_uid;
+  c->io_gid = opts.io_gid;
   if (c->enclave) {
     auto p = resolve_runtime(cfg.rune, "shim.rune");
     if (!p.ok())
@@ -255,7 +298,8 @@ base::Result<taskapi::CreateTaskResponse> TaskService::create(const taskapi::Cre
     c->rootfs.push_back(std::move(s));
   }
 
-  ASSIGN_OR_RETURN(c->io, ProcessIO::open(c->stdio, opts.io_uid, opts.io_gid));
+  auto& init = *c->init;
+  ASSIGN_OR_RETURN(init.io, ProcessIO::open(init.stdio, c->io_uid, c->io_gid));
   std::string rootfs_dir = c->bundle + "/rootfs";
   if (!c->rootfs.empty()) {
     if (mkdir(rootfs_dir.c_str(), 0711) != 0 && errno != EEXIST)
@@ -268,11 +312,11 @@ base::Result<taskapi::CreateTaskResponse> TaskService::create(const taskapi::Cre
   if (opts.no_new_keyring) args.push_back("--no-new-keyring");
   args.push_back(c->id);
   Command cmd;
-  cmd.stdin_fd = c->io->child_stdin();
-  cmd.stdout_fd = c->io->child_stdout();
-  cmd.stderr_fd = c->io->child_stderr();
+  cmd.stdin_fd = init.io->child_stdin();
+  cmd.stdout_fd = init.io->child_stdout();
+  cmd.stderr_fd = init.io->child_stderr();
   auto created = c->runtime.check(args, cmd);
-  c->io->close_child_ends();
+  init.io->close_child_ends();
   base::Result<pid_t> pid =
       created.ok() ? read_pid_file(c->bundle + "/init.pid") : base::Result<pid_t>(created.error());
   if (!pid.ok()) {
@@ -280,7 +324,7 @@ base::Result<taskapi::CreateTaskResponse> TaskService::create(const taskapi::Cre
     if (!c->rootfs.empty()) (void)unmount_all(rootfs_dir);
     return std::move(pid).error();
   }
-  c->pid = *pid;
+  init.pid = *pid;
 
   // What `delete` needs when this daemon is gone.
   base::Json saved = {{"runtime", c->runtime.path},
@@ -303,46 +347,82 @@ base::Result<taskapi::CreateTaskResponse> TaskService::create(const taskapi::Cre
   ev.mutable_io()->set_stderr(r.stderr());
   ev.mutable_io()->set_terminal(r.terminal());
   ev.set_checkpoint(r.checkpoint());
-  ev.set_pid(uint32_t(c->pid));
+  ev.set_pid(uint32_t(init.pid));
   ctx_.events->publish("/tasks/create", "containerd.events.TaskCreate", ev);
   std::weak_ptr<Container> weak = c;
-  watch(c->pid, [this, weak](const Exit& e) {
-    if (auto c = weak.lock()) on_exit(c, e);
+  watch(init.pid, [this, weak](const Exit& e) {
+    if (auto c = weak.lock()) on_exit(c, c->init, e);
   });
   base::log::debug("created `" + c->id + "` with " + c->runtime.path + " (pid " +
-                   std::to_string(c->pid) + ")");
+                   std::to_string(init.pid) + ")");
   taskapi::CreateTaskResponse resp;
-  resp.set_pid(uint32_t(c->pid));
+  resp.set_pid(uint32_t(init.pid));
   return resp;
 }
 
-std::vector<std::function<void()>> TaskService::apply_exit(Container& c, const Exit& e) {
-  c.state = &stopped_state();
-  c.exit_status = e.status;
-  c.exited_at = e.at;
+base::Status TaskService::exec(const taskapi::ExecProcessRequest& r) {
+  ASSIGN_OR_RETURN(std::shared_ptr<Container> c, get(r.id()));
+  if (!check_id(r.exec_id()).ok())
+    return base::invalid("exec id `" + base::clip(r.exec_id()) + "` is not a valid identifier");
+  static const std::string kSpecType = "types.containerd.io/opencontainers/runtime-spec/1/Process";
+  if (r.spec().type_url() != kSpecType)
+    return base::invalid("exec spec of type `" + base::clip(r.spec().type_url()) + "`: want `" +
+                         kSpecType + "`");
+  base::Json spec = base::Json::parse(r.spec().value(), nullptr, false);
+  if (!spec.is_object())
+    return base::invalid("exec spec (`" + kSpecType + "`) is not a JSON object");
+  if (r.terminal()) return unimplemented("an exec with a terminal");
+  auto p = std::make_shared<Process>();
+  p->exec_id = r.exec_id();
+  p->stdio = {r.stdin(), r.stdout(), r.stderr(), r.terminal()};
+  p->spec = r.spec().value();
+  p->state = &exec_created_state();
+  {
+    std::lock_guard lock(c->mu);
+    if (c->init->state == &created_state()) return refused("cannot exec in a created state");
+    if (c->init->state == &paused_state()) return refused("cannot exec in a paused state");
+    if (c->init->state != &running_state()) return refused("cannot exec in a stopped state");
+    if (c->execs.count(p->exec_id))
+      return base::Error(base::Category::already_exists,
+                         "exec `" + p->exec_id + "` of container `" + c->id + "` already exists");
+    c->execs[p->exec_id] = p;
+    events::TaskExecAdded ev;
+    ev.set_container_id(c->id);
+    ev.set_exec_id(p->exec_id);
+    ctx_.events->publish("/tasks/exec-added", "containerd.events.TaskExecAdded", ev);
+  }
+  return base::ok();
+}
+
+std::vector<std::function<void()>> TaskService::apply_exit(Container& c, Process& p,
+                                                           const Exit& e) {
+  p.state = &stopped_state();
+  p.exit_status = e.status;
+  p.exited_at = e.at;
   events::TaskExit ev;
   ev.set_container_id(c.id);
-  ev.set_id(c.id);
+  ev.set_id(p.exec_id.empty() ? c.id : p.exec_id);
   ev.set_pid(uint32_t(e.pid));
   ev.set_exit_status(uint32_t(e.status));
   set_time(ev.mutable_exited_at(), e.at);
   ctx_.events->publish("/tasks/exit", "containerd.events.TaskExit", ev);
-  return std::move(c.waiters);
+  return std::move(p.waiters);
 }
 
-void TaskService::on_exit(const std::shared_ptr<Container>& c, const Exit& e) {
+void TaskService::on_exit(const std::shared_ptr<Container>& c, const std::shared_ptr<Process>& p,
+                          const Exit& e) {
   std::vector<std::function<void()>> waiters;
   {
     std::lock_guard lock(c->mu);
-    if (c->state == &deleted_state()) return;
-    if (c->starting) {
-      c->held_exit = e;
+    if (p->state == &deleted_state()) return;
+    if (p->starting) {
+      p->held_exit = e;
       return;
     }
-    waiters = apply_exit(*c, e);
+    waiters = apply_exit(*c, *p, e);
   }
   for (auto& w : waiters) w();
-  if (!c->own_pid_ns) {
+  if (p == c->init && !c->own_pid_ns) {
     // Without its own PID namespace the container's other processes outlive its init: end them
     // (off the reaper's thread, which must reap the runtime command).
     Runtime rt = c->runtime;
@@ -352,67 +432,129 @@ void TaskService::on_exit(const std::shared_ptr<Container>& c, const Exit& e) {
 }
 
 base::Result<taskapi::StartResponse> TaskService::start(const taskapi::StartRequest& r) {
-  ASSIGN_OR_RETURN(auto c, get(r.id(), r.exec_id()));
+  ASSIGN_OR_RETURN(Found f, get(r.id(), r.exec_id()));
+  auto& [c, p] = f;
   {
     std::lock_guard lock(c->mu);
-    TRY(c->state->can_start());
-    if (c->starting) return refused("the container is being started already");
-    c->starting = true;
+    TRY(p->state->can_start());
+    if (p->starting) return refused("the process is being started already");
+    p->starting = true;
   }
-  auto started = c->runtime.check({"start", c->id});
+  base::Status started = base::ok();
+  if (p->exec_id.empty()) {
+    auto r2 = c->runtime.check({"start", c->id});
+    if (!r2.ok()) started = std::move(r2).error();
+  } else {
+    started = run_exec(c, p);
+  }
   std::vector<std::function<void()>> waiters;
   {
     std::lock_guard lock(c->mu);
-    c->starting = false;
+    p->starting = false;
     if (started.ok()) {
-      c->state = &running_state();
-      events::TaskStart ev;
-      ev.set_container_id(c->id);
-      ev.set_pid(uint32_t(c->pid));
-      ctx_.events->publish("/tasks/start", "containerd.events.TaskStart", ev);
+      p->state = &running_state();
+      if (p->exec_id.empty()) {
+        events::TaskStart ev;
+        ev.set_container_id(c->id);
+        ev.set_pid(uint32_t(p->pid));
+        ctx_.events->publish("/tasks/start", "containerd.events.TaskStart", ev);
+      } else {
+        events::TaskExecStarted ev;
+        ev.set_container_id(c->id);
+        ev.set_exec_id(p->exec_id);
+        ev.set_pid(uint32_t(p->pid));
+        ctx_.events->publish("/tasks/exec-started", "containerd.events.TaskExecStarted", ev);
+      }
     }
-    if (c->held_exit) {
-      waiters = apply_exit(*c, *c->held_exit);
-      c->held_exit.reset();
+    if (p->held_exit) {
+      waiters = apply_exit(*c, *p, *p->held_exit);
+      p->held_exit.reset();
     }
   }
   for (auto& w : waiters) w();
   if (!started.ok()) return std::move(started).error();
   taskapi::StartResponse resp;
-  resp.set_pid(uint32_t(c->pid));
+  resp.set_pid(uint32_t(p->pid));
   return resp;
 }
 
+base::Status TaskService::run_exec(const std::shared_ptr<Container>& cp,
+                                   const std::shared_ptr<Process>& pp) {
+  Container& c = *cp;
+  Process& p = *pp;
+  ASSIGN_OR_RETURN(p.io, ProcessIO::open(p.stdio, c.io_uid, c.io_gid));
+  std::string spec_file = c.bundle + "/" + p.exec_id + ".process.json";
+  std::string pid_file = c.bundle + "/" + p.exec_id + ".pid";
+  unlink(pid_file.c_str());
+  TRY(base::write_file_atomic(spec_file, p.spec, 0600));
+  Command cmd;
+  cmd.stdin_fd = p.io->child_stdin();
+  cmd.stdout_fd = p.io->child_stdout();
+  cmd.stderr_fd = p.io->child_stderr();
+  auto ran = c.runtime.check(
+      {"exec", "--process", spec_file, "--detach", "--pid-file", pid_file, c.id}, cmd);
+  p.io->close_child_ends();
+  unlink(spec_file.c_str());
+  if (!ran.ok()) return std::move(ran).error();
+  auto pid = read_pid_file(pid_file);
+  unlink(pid_file.c_str());
+  if (!pid.ok()) return std::move(pid).error();
+  {
+    std::lock_guard lock(c.mu);
+    p.pid = *pid;
+  }
+  // Its exit, if reaped already, was kept by the reaper.
+  std::weak_ptr<Container> wc = cp;
+  std::weak_ptr<Process> wp = pp;
+  watch(p.pid, [this, wc, wp](const Exit& e) {
+    auto c = wc.lock();
+    auto p = wp.lock();
+    if (c && p) on_exit(c, p, e);
+  });
+  return base::ok();
+}
+
 base::Result<taskapi::DeleteResponse> TaskService::remove(const taskapi::DeleteRequest& r) {
-  ASSIGN_OR_RETURN(auto c, get(r.id(), r.exec_id()));
+  ASSIGN_OR_RETURN(Found f, get(r.id(), r.exec_id()));
+  auto& [c, p] = f;
   {
     std::lock_guard lock(c->mu);
-    TRY(c->state->can_delete());
-    if (c->starting) return refused("cannot delete a process that is being started");
+    TRY(p->state->can_delete());
+    if (p->starting) return refused("cannot delete a process that is being started");
   }
-  auto deleted = c->runtime.check({"delete", c->id});
-  if (!deleted.ok() && deleted.error().message().find("does not exist") == std::string::npos &&
-      deleted.error().message().find("not found") == std::string::npos)
-    return std::move(deleted).error();
-  if (!c->io->wait_copied(2000))
-    base::log::warn("delete `" + c->id + "`: its output was still being copied after 2 s");
-  c->io->close_stdin();
-  if (!c->rootfs.empty()) {
+  bool is_init = p->exec_id.empty();
+  if (is_init) {
+    auto deleted = c->runtime.check({"delete", c->id});
+    if (!deleted.ok() && deleted.error().message().find("does not exist") == std::string::npos &&
+        deleted.error().message().find("not found") == std::string::npos)
+      return std::move(deleted).error();
+  }
+  if (p->io) {
+    if (!p->io->wait_copied(2000))
+      base::log::warn("delete `" + c->id + "` " + p->exec_id +
+                      ": its output was still being copied after 2 s");
+    p->io->close_stdin();
+  }
+  if (is_init && !c->rootfs.empty()) {
     auto u = unmount_all(c->bundle + "/rootfs");
     if (!u.ok()) base::log::warn("delete `" + c->id + "`: " + u.error().what());
   }
   taskapi::DeleteResponse resp;
   {
     std::lock_guard lock(c->mu);
-    c->state = &deleted_state();
-    resp.set_pid(uint32_t(c->pid));
-    resp.set_exit_status(uint32_t(c->exit_status));
-    set_time(resp.mutable_exited_at(), c->exited_at);
+    p->state = &deleted_state();
+    resp.set_pid(uint32_t(p->pid));
+    resp.set_exit_status(uint32_t(p->exit_status));
+    set_time(resp.mutable_exited_at(), p->exited_at);
+    if (!is_init) {
+      c->execs.erase(p->exec_id);
+      return resp;  // no /tasks/delete for an exec
+    }
     events::TaskDelete ev;
     ev.set_container_id(c->id);
-    ev.set_pid(uint32_t(c->pid));
-    ev.set_exit_status(uint32_t(c->exit_status));
-    set_time(ev.mutable_exited_at(), c->exited_at);
+    ev.set_pid(uint32_t(p->pid));
+    ev.set_exit_status(uint32_t(p->exit_status));
+    set_time(ev.mutable_exited_at(), p->exited_at);
     ctx_.events->publish("/tasks/delete", "containerd.events.TaskDelete", ev);
   }
   std::lock_guard lock(mu_);
@@ -421,30 +563,44 @@ base::Result<taskapi::DeleteResponse> TaskService::remove(const taskapi::DeleteR
 }
 
 base::Result<taskapi::StateResponse> TaskService::state(const taskapi::StateRequest& r) {
-  ASSIGN_OR_RETURN(auto c, get(r.id(), r.exec_id()));
+  ASSIGN_OR_RETURN(Found f, get(r.id(), r.exec_id()));
+  auto& [c, p] = f;
   taskapi::StateResponse resp;
   std::lock_guard lock(c->mu);
-  resp.set_id(c->id);
+  resp.set_id(p->exec_id.empty() ? c->id : p->exec_id);
   resp.set_bundle(c->bundle);
-  resp.set_pid(uint32_t(c->pid));
-  resp.set_status(types::Status(c->state->status()));
-  resp.set_stdin(c->stdio.stdin);
-  resp.set_stdout(c->stdio.stdout);
-  resp.set_stderr(c->stdio.stderr);
-  resp.set_terminal(c->stdio.terminal);
-  resp.set_exit_status(uint32_t(c->exit_status));
-  set_time(resp.mutable_exited_at(), c->exited_at);
+  resp.set_pid(uint32_t(p->pid));
+  resp.set_status(types::Status(p->state->status()));
+  resp.set_stdin(p->stdio.stdin);
+  resp.set_stdout(p->stdio.stdout);
+  resp.set_stderr(p->stdio.stderr);
+  resp.set_terminal(p->stdio.terminal);
+  resp.set_exit_status(uint32_t(p->exit_status));
+  set_time(resp.mutable_exited_at(), p->exited_at);
+  resp.set_exec_id(p->exec_id);
   return resp;
 }
 
 base::Status TaskService::kill(const taskapi::KillRequest& r) {
-  ASSIGN_OR_RETURN(auto c, get(r.id(), r.exec_id()));
-  {
-    std::lock_guard lock(c->mu);
-    TRY(c->state->can_kill());
-  }
+  ASSIGN_OR_RETURN(Found f, get(r.id(), r.exec_id()));
+  auto& [c, p] = f;
   if (r.signal() == 0 || r.signal() >= 65)
     return base::invalid("signal " + std::to_string(r.signal()) + " is not a signal number");
+  pid_t pid;
+  {
+    std::lock_guard lock(c->mu);
+    TRY(p->state->can_kill());
+    pid = p->pid;
+  }
+  if (!p->exec_id.empty()) {
+    // An exec's pid is the shim's child until reaped (the state says stopped from then on).
+    if (::kill(pid, int(r.signal())) != 0) {
+      if (errno == ESRCH) return base::Error(base::Category::not_found, "process already finished");
+      return base::sys_error("cannot signal exec `" + p->exec_id + "` (pid " + std::to_string(pid) +
+                             ")");
+    }
+    return base::ok();
+  }
   std::vector<std::string> args = {"kill"};
   if (r.all()) args.push_back("--all");
   args.push_back(c->id);
@@ -463,21 +619,23 @@ base::Status TaskService::kill(const taskapi::KillRequest& r) {
 
 void TaskService::wait(const taskapi::WaitRequest& r,
                        std::function<void(base::Result<taskapi::WaitResponse>)> reply) {
-  auto c = get(r.id(), r.exec_id());
-  if (!c.ok()) return reply(std::move(c).error());
-  auto answer = [c = *c, reply] {
+  auto f = get(r.id(), r.exec_id());
+  if (!f.ok()) return reply(std::move(f).error());
+  auto c = f->c;
+  auto p = f->p;
+  auto answer = [c, p, reply] {
     taskapi::WaitResponse resp;
     {
       std::lock_guard lock(c->mu);
-      resp.set_exit_status(uint32_t(c->exit_status));
-      set_time(resp.mutable_exited_at(), c->exited_at);
+      resp.set_exit_status(uint32_t(p->exit_status));
+      set_time(resp.mutable_exited_at(), p->exited_at);
     }
     reply(resp);
   };
   {
-    std::lock_guard lock((*c)->mu);
-    if ((*c)->state != &stopped_state() && (*c)->state != &deleted_state()) {
-      (*c)->waiters.push_back(answer);
+    std::lock_guard lock(c->mu);
+    if (p->state != &stopped_state() && p->state != &deleted_state()) {
+      p->waiters.push_back(answer);
       return;
     }
   }
@@ -485,21 +643,92 @@ void TaskService::wait(const taskapi::WaitRequest& r,
 }
 
 base::Result<taskapi::PidsResponse> TaskService::pids(const taskapi::PidsRequest& r) {
-  ASSIGN_OR_RETURN(auto c, get(r.id(), ""));
+  ASSIGN_OR_RETURN(std::shared_ptr<Container> c, get(r.id()));
   ASSIGN_OR_RETURN(Output o, c->runtime.check({"ps", "--format", "json", c->id}));
   base::Json list = base::Json::parse(o.out, nullptr, false);
   if (!list.is_array())
     return base::Error(base::Category::internal,
                        "`ps --format json` printed no JSON list: " + base::clip(o.out));
+  std::map<pid_t, std::string> exec_of;
+  {
+    std::lock_guard lock(c->mu);
+    for (const auto& [id, p] : c->execs)
+      if (p->pid > 0) exec_of[p->pid] = id;
+  }
   taskapi::PidsResponse resp;
-  for (const auto& p : list)
-    if (p.is_number_integer()) resp.add_processes()->set_pid(p.get<uint32_t>());
+  for (const auto& v : list) {
+    if (!v.is_number_integer()) continue;
+    auto* info = resp.add_processes();
+    info->set_pid(v.get<uint32_t>());
+    auto it = exec_of.find(pid_t(v.get<int64_t>()));
+    if (it != exec_of.end()) {
+      containerd::runc::v1::ProcessDetails d;
+      d.set_exec_id(it->second);
+      info->mutable_info()->set_type_url("containerd.runc.v1.ProcessDetails");
+      info->mutable_info()->set_value(d.SerializeAsString());
+    }
+  }
   return resp;
 }
 
 base::Status TaskService::close_io(const taskapi::CloseIORequest& r) {
-  ASSIGN_OR_RETURN(auto c, get(r.id(), r.exec_id()));
-  if (r.stdin()) c->io->close_stdin();
+  ASSIGN_OR_RETURN(Found f, get(r.id(), r.exec_id()));
+  if (r.stdin() && f.p->io) f.p->io->close_stdin();
+  return base::ok();
+}
+
+base::Status TaskService::pause_resume(const std::string& id, bool pause) {
+  ASSIGN_OR_RETURN(Found f, get(id, ""));
+  auto& [c, p] = f;
+  {
+    std::lock_guard lock(c->mu);
+    TRY(pause ? p->state->can_pause() : p->state->can_resume());
+  }
+  auto r = c->runtime.check({pause ? "pause" : "resume", c->id});
+  if (!r.ok()) return std::move(r).error();
+  std::lock_guard lock(c->mu);
+  // An exit reaped meanwhile wins: the process is stopped, not paused.
+  if (p->state == &stopped_state() || p->state == &deleted_state()) return base::ok();
+  p->state = pause ? &paused_state() : &running_state();
+  if (pause) {
+    events::TaskPaused ev;
+    ev.set_container_id(c->id);
+    ctx_.events->publish("/tasks/paused", "containerd.events.TaskPaused", ev);
+  } else {
+    events::TaskResumed ev;
+    ev.set_container_id(c->id);
+    ctx_.events->publish("/tasks/resumed", "containerd.events.TaskResumed", ev);
+  }
+  return base::ok();
+}
+
+base::Status TaskService::update(const taskapi::UpdateTaskRequest& r) {
+  ASSIGN_OR_RETURN(Found f, get(r.id(), ""));
+  auto& [c, p] = f;
+  static const std::string kType =
+      "types.containerd.io/opencontainers/runtime-spec/1/LinuxResources";
+  if (r.resources().type_url() != kType)
+    return base::invalid("resources of type `" + base::clip(r.resources().type_url()) +
+                         "`: want `" + kType + "`");
+  base::Json res = base::Json::parse(r.resources().value(), nullptr, false);
+  if (!res.is_object()) return base::invalid("resources (`" + kType + "`) are not a JSON object");
+  {
+    std::lock_guard lock(c->mu);
+    if (p->state == &stopped_state() || p->state == &deleted_state())
+      return refused("cannot update a stopped container");
+  }
+  // `update --resources -` reads stdin: the JSON goes through a pipe.
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0) return base::sys_error("pipe");
+  base::UniqueFd rd(fds[0]), wr(fds[1]);
+  std::string body = res.dump();
+  if (body.size() > 60000) return base::invalid("resources of more than 60000 bytes");
+  if (!base::write_all(wr.get(), body)) return base::sys_error("writing the resources");
+  wr.reset();
+  Command cmd;
+  cmd.stdin_fd = rd.get();
+  auto u = c->runtime.check({"update", "--resources", "-", c->id}, cmd);
+  if (!u.ok()) return std::move(u).error();
   return base::ok();
 }
 
@@ -508,7 +737,7 @@ base::Result<taskapi::ConnectResponse> TaskService::connect(const taskapi::Conne
   resp.set_shim_pid(uint32_t(getpid()));
   std::lock_guard lock(mu_);
   auto it = containers_.find(r.id());
-  if (it != containers_.end()) resp.set_task_pid(uint32_t(it->second->pid));
+  if (it != containers_.end()) resp.set_task_pid(uint32_t(it->second->init->pid));
   return resp;
 }
 
@@ -536,6 +765,25 @@ void TaskService::register_with(ttrpc::Services& s) {
       svc, "Wait", [this](const auto& r, auto reply) { wait(r, std::move(reply)); });
   s.unary<taskapi::PidsRequest, taskapi::PidsResponse>(svc, "Pids",
                                                        [this](const auto& r) { return pids(r); });
+  s.unary<taskapi::ExecProcessRequest, Empty>(svc, "Exec",
+                                              [this](const auto& r) -> base::Result<Empty> {
+                                                TRY(exec(r));
+                                                return Empty();
+                                              });
+  s.unary<taskapi::PauseRequest, Empty>(svc, "Pause", [this](const auto& r) -> base::Result<Empty> {
+    TRY(pause_resume(r.id(), true));
+    return Empty();
+  });
+  s.unary<taskapi::ResumeRequest, Empty>(svc, "Resume",
+                                         [this](const auto& r) -> base::Result<Empty> {
+                                           TRY(pause_resume(r.id(), false));
+                                           return Empty();
+                                         });
+  s.unary<taskapi::UpdateTaskRequest, Empty>(svc, "Update",
+                                             [this](const auto& r) -> base::Result<Empty> {
+                                               TRY(update(r));
+                                               return Empty();
+                                             });
   s.unary<taskapi::CloseIORequest, Empty>(svc, "CloseIO",
                                           [this](const auto& r) -> base::Result<Empty> {
                                             TRY(close_io(r));
@@ -558,7 +806,7 @@ void TaskService::register_with(ttrpc::Services& s) {
     std::string what = std::string("`") + method + "`";
     s.add(svc, method, [what](std::string, ttrpc::Reply reply) { reply(unimplemented(what)); });
   };
-  for (const char* m : {"Exec", "ResizePty", "Pause", "Resume", "Update", "Stats"}) later_part(m);
+  for (const char* m : {"ResizePty", "Stats"}) later_part(m);
 }
 
 }  // namespace shim

@@ -2,14 +2,20 @@
 // semantics: one shim serves every container of its group (a pod), each created with the runtime
 // chosen for it once (rune for enclave containers, the ordinary runtime for the rest).
 //
-// A container's init process is in one of the states below; each state is a type that allows
-// some calls and refuses the others with a sentence (the runc shim's messages):
-//   created  -> start, kill, delete
-//   running  -> kill            (start, delete: refused)
-//   stopped  -> delete          (start refused; kill: NotFound "process already finished")
-//   deleted  -> nothing
+// Each process (a container's init, or one exec'd into it) is in one of the states below; each
+// state is a type that allows some calls and refuses the others with a sentence (the runc
+// shim's messages):
+//   created       -> start, kill, delete
+//   exec created  -> start, delete  (kill: FailedPrecondition "process not created")
+//   running       -> kill, pause    (start, delete: refused)
+//   paused        -> kill, resume
+//   stopped       -> delete         (start refused; kill: NotFound "process already finished")
+//   deleted       -> nothing
 // Exits come from the reaper; an exit that arrives while Start is running is held until
-// TaskStart has been queued, so containerd always sees start before exit.
+// TaskStart (TaskExecStarted) has been queued, so containerd always sees start before exit.
+// An exec runs as `<runtime> exec --process F --detach --pid-file P`: P holds a host pid (for
+// an enclave container, rune's proxy of the enclave process), which the shim signals, waits
+// for and reaps like any other.
 #pragma once
 
 #include <sys/types.h>
@@ -45,22 +51,23 @@ class ProcessState {
   virtual base::Status can_start() const = 0;
   virtual base::Status can_kill() const = 0;
   virtual base::Status can_delete() const = 0;
+  virtual base::Status can_pause() const = 0;
+  virtual base::Status can_resume() const = 0;
 };
 const ProcessState& created_state();
+const ProcessState& exec_created_state();
 const ProcessState& running_state();
+const ProcessState& paused_state();
 const ProcessState& stopped_state();
 const ProcessState& deleted_state();
 
-struct Container {
-  std::string id, bundle;
+// One process of a container; guarded by its container's `mu` (never held across a runtime
+// command).
+struct Process {
+  std::string exec_id;  // empty for the init
   StdioPaths stdio;
-  std::vector<MountSpec> rootfs;
-  Runtime runtime;
-  bool enclave = false;
-  bool own_pid_ns = true;
+  std::string spec;  // an exec's process JSON
   std::unique_ptr<ProcessIO> io;
-
-  std::mutex mu;  // below; never held across a runtime command
   const ProcessState* state = &created_state();
   pid_t pid = 0;
   int exit_status = 0;
@@ -68,6 +75,20 @@ struct Container {
   bool starting = false;
   std::optional<Exit> held_exit;               // came during Start
   std::vector<std::function<void()>> waiters;  // Wait calls, answered at exit
+};
+
+struct Container {
+  std::string id, bundle;
+  std::vector<MountSpec> rootfs;
+  Runtime runtime;
+  bool enclave = false;
+  bool own_pid_ns = true;
+  uid_t io_uid = 0;  // owner of the stdio pipes (IoUid/IoGid)
+  gid_t io_gid = 0;
+
+  std::mutex mu;
+  std::shared_ptr<Process> init = std::make_shared<Process>();
+  std::map<std::string, std::shared_ptr<Process>> execs;
 };
 
 // What the daemon gives the service.
@@ -85,6 +106,7 @@ class TaskService {
   void register_with(ttrpc::Services& services);
 
   base::Result<taskapi::CreateTaskResponse> create(const taskapi::CreateTaskRequest& r);
+  base::Status exec(const taskapi::ExecProcessRequest& r);
   base::Result<taskapi::StartResponse> start(const taskapi::StartRequest& r);
   base::Result<taskapi::DeleteResponse> remove(const taskapi::DeleteRequest& r);
   base::Result<taskapi::StateResponse> state(const taskapi::StateRequest& r);
@@ -93,15 +115,27 @@ class TaskService {
             std::function<void(base::Result<taskapi::WaitResponse>)> reply);
   base::Result<taskapi::PidsResponse> pids(const taskapi::PidsRequest& r);
   base::Status close_io(const taskapi::CloseIORequest& r);
+  // Pause (true) or Resume (false): `<runtime> pause|resume`, /tasks/paused or /tasks/resumed.
+  base::Status pause_resume(const std::string& id, bool pause);
+  // `<runtime> update --resources -` with the request's LinuxResources (JSON).
+  base::Status update(const taskapi::UpdateTaskRequest& r);
   base::Result<taskapi::ConnectResponse> connect(const taskapi::ConnectRequest& r);
   // True when the daemon should exit (no containers left).
   bool shutdown_requested(const taskapi::ShutdownRequest& r);
 
  private:
-  base::Result<std::shared_ptr<Container>> get(const std::string& id, const std::string& exec_id);
-  void on_exit(const std::shared_ptr<Container>& c, const Exit& e);
-  // With c->mu held: records the exit and queues TaskExit; returns the waiters to answer.
-  std::vector<std::function<void()>> apply_exit(Container& c, const Exit& e);
+  struct Found {
+    std::shared_ptr<Container> c;
+    std::shared_ptr<Process> p;
+  };
+  base::Result<std::shared_ptr<Container>> get(const std::string& id);
+  base::Result<Found> get(const std::string& id, const std::string& exec_id);
+  // Runs an exec's `<runtime> exec --detach` and watches its pid (Start's part for execs).
+  base::Status run_exec(const std::shared_ptr<Container>& c, const std::shared_ptr<Process>& p);
+  void on_exit(const std::shared_ptr<Container>& c, const std::shared_ptr<Process>& p,
+               const Exit& e);
+  // With c.mu held: records the exit and queues TaskExit; returns the waiters to answer.
+  std::vector<std::function<void()>> apply_exit(Container& c, Process& p, const Exit& e);
 
   ServiceContext ctx_;
   std::mutex mu_;

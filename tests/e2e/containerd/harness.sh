@@ -129,14 +129,20 @@ harness_stop() {
 # crun, those controllers are mounted as v1 hierarchies (as ../shared/tools/oci-validation.sh
 # does) and handed back by harness_stop.
 HYBRID_FIXED=()
+HYBRID_DISABLED=()  # subtree_control files we took a controller out of (to give it back)
 harness_hybrid_fix() {
-  local c
+  local c f
   [ -n "$(cat /sys/fs/cgroup/unified/cgroup.controllers 2>/dev/null)" ] || return 0
   for c in $(cat /sys/fs/cgroup/unified/cgroup.controllers); do
     mountpoint -q "/sys/fs/cgroup/$c" && continue
-    # A plain directory of that name (podman makes one for a controller it finds unmounted): only
-    # empty directories in it, removed first.
-    [ -d "/sys/fs/cgroup/$c" ] && find "/sys/fs/cgroup/$c" -xdev -depth -type d -empty -delete 2>/dev/null
+    # What podman's conmon leaves where an unmounted controller would be: a plain directory
+    # tree in /sys/fs/cgroup's tmpfs, and the controller enabled in cgroup2's subtree_control
+    # (which makes a v1 mount of it fail with EBUSY). Both go, deepest subtree_control first.
+    [ -d "/sys/fs/cgroup/$c" ] && rm -rf --one-file-system "/sys/fs/cgroup/$c"
+    for f in $(find /sys/fs/cgroup/unified -name cgroup.subtree_control 2>/dev/null | awk '{ print length, $0 }' | sort -rn | cut -d' ' -f2-); do
+      grep -qw "$c" "$f" 2>/dev/null || continue
+      if echo "-$c" >"$f" 2>/dev/null; then HYBRID_DISABLED+=("$c:$f"); else echo "# hybrid fix: cannot take $c out of $f" >&2; fi
+    done
     mkdir -p "/sys/fs/cgroup/$c" && mount -t cgroup -o "$c" cgroup "/sys/fs/cgroup/$c" && HYBRID_FIXED+=("$c")
   done
   CGROUP_ROOTS=$(awk '{ for (i = 7; i <= NF; i++) if ($i == "-") { if ($(i+1) ~ /^cgroup2?$/) print $5; break } }' /proc/self/mountinfo | sort -u)
@@ -155,4 +161,11 @@ harness_hybrid_undo() {
     done
   done
   HYBRID_FIXED=()
+  # Give cgroup2 back what was enabled there, shallowest first.
+  local i entry
+  for ((i = ${#HYBRID_DISABLED[@]} - 1; i >= 0; i--)); do
+    entry=${HYBRID_DISABLED[$i]}
+    echo "+${entry%%:*}" >"${entry#*:}" 2>/dev/null
+  done
+  HYBRID_DISABLED=()
 }

@@ -74,6 +74,8 @@ events_of() { # events_of RUNTIME ID [ARGS]: ctr events during run -d, kill, del
   local ep=$!
   sleep 0.3
   RUN "$rt" "$@" -d "$IMG" "$id" sh -c 'trap "exit 5" TERM; while :; do sleep 0.05; done' >/dev/null || return 1
+  C tasks exec --exec-id x "$id" sh -c 'exit 3' >/dev/null 2>&1
+  C tasks pause "$id" && C tasks resume "$id" || return 1
   C tasks ps "$id" >"$WORK/ps.$id" 2>&1
   C tasks kill "$id"
   wait_for task_stopped "$id"
@@ -94,6 +96,63 @@ t_events_and_ps_match_the_runc_shim() {
   expect_match "ps lists the task's pid" '^[0-9]+ +-' "$(sed -n 2p "$WORK/ps.d-rune")"
 }
 
+# --- exec, ordinary and enclave -------------------------------------------------------------
+exec_runs() { C tasks ps "$1" 2>/dev/null | grep -q "ExecID:$2,"; }
+exec_gone() { ! exec_runs "$@"; }
+exec_checks() { # exec_checks RUNTIME ID [RUN ARGS...]: output, exit code, ps, SIGKILL of an exec
+  local rt=$1 id=$2 out rc bg; shift 2
+  RUN "$rt" "$@" -d "$IMG" "$id" sleep 300 >/dev/null || return 1
+  out=$(C tasks exec --exec-id e1 "$id" sh -c 'echo from-exec; exit 6' 2>/dev/null); rc=$?
+  expect_eq "exec output ($id)" from-exec "$out" || return 1
+  expect_eq "exec exit code ($id)" 6 $rc || return 1
+  C tasks exec --exec-id long "$id" sleep 301 >/dev/null 2>&1 &
+  bg=$!
+  wait_for exec_runs "$id" long || fail "ps does not list exec \`long\` of $id: $(C tasks ps "$id")" || return 1
+  C tasks kill -s SIGKILL --exec-id long "$id" || fail "kill --exec-id failed" || return 1
+  wait $bg; rc=$?
+  expect_eq "exit code of the killed exec ($id)" 137 $rc || return 1
+  wait_for exec_gone "$id" long || fail "the killed exec is still listed: $(C tasks ps "$id")" || return 1
+  out=$(C tasks kill --exec-id long "$id" 2>&1) && fail "killing a finished exec succeeded" || true
+  expect_match "kill after exit" 'not found' "$out" || return 1
+  out=$(C tasks exec --exec-id e2 "$id" /no/such/binary 2>&1) && fail "an exec of a missing binary ran" || true
+  C tasks kill -s KILL "$id" >/dev/null; wait_for task_stopped "$id"
+  C tasks delete "$id" >/dev/null 2>&1; C containers rm "$id"
+}
+t_exec_ordinary_and_enclave() {
+  local cfg; cfg=$(config exec runc)
+  exec_checks $RUNC_RT x-ref || return 1
+  exec_checks $RUNE_RT x-ord --runtime-config-path "$cfg" || return 1
+  exec_checks $RUNE_RT x-enc --runtime-config-path "$cfg" --env ENCLAVE_TYPE=sim --env ENCLAVE_RUNTIME_PATH=$SIM_PAL || return 1
+  # No enclave process of it is left (the sim PAL's processes run under its init's tree).
+  [ -z "$(pgrep -f 'sleep 301')" ] || fail "an exec'd sleep survived: $(pgrep -af 'sleep 301')"
+}
+
+# --- pause, resume (Update: ctr 1.6 has no command for it; the component suite calls it) ---------------------------------------------------------------------
+cgroup_file() { # cgroup_file PID CONTROLLER FILE: the v1 file of PID's cgroup
+  local rel; rel=$(awk -F: -v c="$2" '{ n = split($2, a, ","); for (i = 1; i <= n; i++) if (a[i] == c) print $3 }' "/proc/$1/cgroup")
+  echo "/sys/fs/cgroup/$2$rel/$3"
+}
+t_pause_resume() {
+  local cfg id=pru pid; cfg=$(config pru runc)
+  RRUN "$cfg" -d "$IMG" "$id" sh -c 'while :; do sleep 0.05; done' >/dev/null || return 1
+  pause_resume_checks "$id"; local rc=$?
+  C tasks kill -s KILL "$id" >/dev/null; wait_for task_stopped "$id"
+  C tasks delete "$id" >/dev/null 2>&1; C containers rm "$id"
+  return $rc
+}
+pause_resume_checks() {
+  local id=$1 pid
+  pid=$(C tasks ls | awk -v t="$id" '$1 == t {print $2}')
+  C tasks pause "$id" || fail "pause failed" || return 1
+  expect_eq "status" PAUSED "$(C tasks ls | awk -v t="$id" '$1 == t {print $3}')" || return 1
+  expect_eq "freezer" FROZEN "$(cat "$(cgroup_file "$pid" freezer freezer.state)")" || return 1
+  local out; out=$(C tasks pause "$id" 2>&1) && fail "pausing a paused task succeeded" || true
+  expect_match "pause twice" 'paused' "$out" || return 1
+  C tasks resume "$id" || fail "resume failed" || return 1
+  expect_eq "status" RUNNING "$(C tasks ls | awk -v t="$id" '$1 == t {print $3}')" || return 1
+  expect_eq "freezer" THAWED "$(cat "$(cgroup_file "$pid" freezer freezer.state)")"
+}
+
 # --- one shim per pod -------------------------------------------------------------------------
 t_one_shim_per_sandbox() {
   local cfg; cfg=$(config pod runc)
@@ -106,7 +165,7 @@ t_one_shim_per_sandbox() {
     "$(cat "$WORK/state/io.containerd.runtime.v2.task/$NS/pod-b/address")" || return 1
   C tasks kill -s KILL pod-a && wait_for task_stopped pod-a && C tasks delete pod-a >/dev/null && C containers rm pod-a || return 1
   expect_eq "pod-b still running" RUNNING "$(C tasks ls | awk '$1 == "pod-b" {print $3}')" || return 1
-  C tasks exec --exec-id x pod-b true >/dev/null 2>&1 # Exec is part 1b: refused, the shim stays
+  expect_eq "an exec through the shared shim" via-shared-shim "$(C tasks exec --exec-id x pod-b echo via-shared-shim 2>&1)" || return 1
   expect_match "ps of pod-b through the shared shim" '^[0-9]+ ' "$(C tasks ps pod-b | sed -n 2p)" || return 1
   C tasks kill -s KILL pod-b && wait_for task_stopped pod-b && C tasks delete pod-b >/dev/null && C containers rm pod-b || return 1
   wait_for no_shims || fail "the shim still runs after both containers were deleted" || return 1

@@ -15,6 +15,7 @@
 #include <fstream>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <thread>
 
 #include "base/file.h"
@@ -22,6 +23,7 @@
 #include "base/sha256.h"
 #include "base/socket.h"
 #include "containerd/events/task.pb.h"
+#include "containerd/runc/v1/options.pb.h"
 #include "containerd/services/events/ttrpc/v1/events.pb.h"
 #include "containerd/task/v2/shim.pb.h"
 #include "google/protobuf/any.pb.h"
@@ -317,10 +319,10 @@ TEST_F(ShimComponent, FrameCasesAnswerAndTheConnectionGoesOn) {
   EXPECT_EQ(r.status().code(), ttrpc::kInvalidArgument);
   EXPECT_NE(r.status().message().find("State"), std::string::npos);
   // Part 1b's methods name themselves.
-  raw.send(req(13, kTask, "Exec", ""));
+  raw.send(req(13, kTask, "Stats", ""));
   r = raw.response();
   EXPECT_EQ(r.status().code(), ttrpc::kUnimplemented);
-  EXPECT_NE(r.status().message().find("Exec"), std::string::npos);
+  EXPECT_NE(r.status().message().find("Stats"), std::string::npos);
   // A stream frame (type 3) is ignored; the next call is answered.
   raw.send(ttrpc::encode_frame(15, ttrpc::MessageType(3), "zz"));
   raw.send(req(17, kTask, "Connect", ""));
@@ -640,6 +642,229 @@ TEST_F(ShimComponent, OverlayOptionsLongerThanAPageAreShortened) {
   d.set_id("overlay");
   EXPECT_TRUE(call<taskapi::DeleteResponse>(c, "Delete", d).ok());
   EXPECT_FALSE(mounted_under(b + "/rootfs"));
+  taskapi::ShutdownRequest sd;
+  EXPECT_TRUE(call<google::protobuf::Empty>(c, "Shutdown", sd).ok());
+}
+
+// An exec's request as containerd builds it: the process as JSON in an Any.
+taskapi::ExecProcessRequest exec_request(const std::string& id, const std::string& exec_id,
+                                         const std::vector<std::string>& args,
+                                         const std::string& stdout_path = "") {
+  taskapi::ExecProcessRequest r;
+  r.set_id(id);
+  r.set_exec_id(exec_id);
+  r.set_stdout(stdout_path);
+  nlohmann::json proc = {{"terminal", false},
+                         {"user", {{"uid", 0}, {"gid", 0}}},
+                         {"args", args},
+                         {"env", {"PATH=/bin"}},
+                         {"cwd", "/"}};
+  r.mutable_spec()->set_type_url("types.containerd.io/opencontainers/runtime-spec/1/Process");
+  r.mutable_spec()->set_value(proc.dump());
+  return r;
+}
+
+TEST_F(ShimComponent, ExecRunsReportsAndRefusesBadInput) {
+  std::string b = bundle("execs", {"sleep", "100"});
+  std::string sock = start_shim("execs", b);
+  auto c = client(sock);
+  // Exec into an unknown container, and before the init runs.
+  auto unknown = call<google::protobuf::Empty>(c, "Exec", exec_request("nope", "e1", {"true"}));
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.error().category(), Category::not_found);
+  ASSERT_TRUE(call<taskapi::CreateTaskResponse>(c, "Create", create_request("execs", b)).ok());
+  auto early = call<google::protobuf::Empty>(c, "Exec", exec_request("execs", "e0", {"true"}));
+  ASSERT_FALSE(early.ok());
+  EXPECT_EQ(early.error().category(), Category::failed_precondition);
+  taskapi::StartRequest s;
+  s.set_id("execs");
+  ASSERT_TRUE(call<taskapi::StartResponse>(c, "Start", s).ok());
+
+  // An exec with its output on a FIFO, its exit code through Wait.
+  std::string out = dir_ + "/execs-out";
+  ASSERT_EQ(mkfifo(out.c_str(), 0600), 0);
+  base::UniqueFd reader(open(out.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+  ASSERT_TRUE(
+      call<google::protobuf::Empty>(
+          c, "Exec", exec_request("execs", "e1", {"sh", "-c", "echo from-exec; exit 6"}, out))
+          .ok());
+  auto dup = call<google::protobuf::Empty>(c, "Exec", exec_request("execs", "e1", {"true"}));
+  ASSERT_FALSE(dup.ok());
+  EXPECT_EQ(dup.error().category(), Category::already_exists);
+  s.set_exec_id("e1");
+  auto started = call<taskapi::StartResponse>(c, "Start", s);
+  ASSERT_TRUE(started.ok()) << started.error().what();
+  EXPECT_GT(started->pid(), 0u);
+  taskapi::WaitRequest w;
+  w.set_id("execs");
+  w.set_exec_id("e1");
+  auto waited = call<taskapi::WaitResponse>(c, "Wait", w);
+  ASSERT_TRUE(waited.ok()) << waited.error().what();
+  EXPECT_EQ(waited->exit_status(), 6u);
+  taskapi::DeleteRequest d;
+  d.set_id("execs");
+  d.set_exec_id("e1");
+  auto del = call<taskapi::DeleteResponse>(c, "Delete", d);
+  ASSERT_TRUE(del.ok()) << del.error().what();
+  EXPECT_EQ(del->exit_status(), 6u);
+  std::string text;
+  char buf[256];
+  ssize_t n;
+  while ((n = read(reader.get(), buf, sizeof buf)) > 0) text.append(buf, size_t(n));
+  EXPECT_EQ(text, "from-exec\n");
+  taskapi::StateRequest st;
+  st.set_id("execs");
+  st.set_exec_id("e1");
+  EXPECT_EQ(call<taskapi::StateResponse>(c, "State", st).error().category(), Category::not_found);
+
+  // A long exec: Pids names it; SIGKILL ends it with 137; a later kill is NotFound.
+  ASSERT_TRUE(
+      call<google::protobuf::Empty>(c, "Exec", exec_request("execs", "e2", {"sleep", "50"})).ok());
+  s.set_exec_id("e2");
+  auto s2 = call<taskapi::StartResponse>(c, "Start", s);
+  ASSERT_TRUE(s2.ok()) << s2.error().what();
+  taskapi::PidsRequest pr;
+  pr.set_id("execs");
+  auto pids = call<taskapi::PidsResponse>(c, "Pids", pr);
+  ASSERT_TRUE(pids.ok()) << pids.error().what();
+  bool named = false;
+  for (const auto& p : pids->processes()) {
+    if (p.pid() != s2->pid()) continue;
+    containerd::runc::v1::ProcessDetails details;
+    EXPECT_EQ(p.info().type_url(), "containerd.runc.v1.ProcessDetails");
+    ASSERT_TRUE(details.ParseFromString(p.info().value()));
+    named = details.exec_id() == "e2";
+  }
+  EXPECT_TRUE(named) << "Pids does not list the exec's pid with its exec id";
+  st.set_exec_id("e2");
+  auto st2 = call<taskapi::StateResponse>(c, "State", st);
+  ASSERT_TRUE(st2.ok());
+  EXPECT_EQ(st2->status(), containerd::v1::types::RUNNING);
+  EXPECT_EQ(st2->exec_id(), "e2");
+  taskapi::KillRequest k;
+  k.set_id("execs");
+  k.set_exec_id("e2");
+  k.set_signal(SIGKILL);
+  ASSERT_TRUE(call<google::protobuf::Empty>(c, "Kill", k).ok());
+  w.set_exec_id("e2");
+  auto w2 = call<taskapi::WaitResponse>(c, "Wait", w);
+  ASSERT_TRUE(w2.ok());
+  EXPECT_EQ(w2->exit_status(), 137u);
+  auto again = call<google::protobuf::Empty>(c, "Kill", k);
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().category(), Category::not_found);
+  EXPECT_NE(again.error().what().find("process already finished"), std::string::npos);
+
+  // Bad specs, unknown exec ids.
+  auto bad_type = exec_request("execs", "e3", {"true"});
+  bad_type.mutable_spec()->set_type_url("types.containerd.io/opencontainers/runtime-spec/1/Spec");
+  auto r = call<google::protobuf::Empty>(c, "Exec", bad_type);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().category(), Category::invalid_argument);
+  EXPECT_NE(r.error().what().find("runtime-spec/1/Spec"), std::string::npos);
+  auto bad_json = exec_request("execs", "e3", {"true"});
+  bad_json.mutable_spec()->set_value("{not json");
+  r = call<google::protobuf::Empty>(c, "Exec", bad_json);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().category(), Category::invalid_argument);
+  s.set_exec_id("nope");
+  EXPECT_EQ(call<taskapi::StartResponse>(c, "Start", s).error().category(), Category::not_found);
+  k.set_exec_id("nope");
+  EXPECT_EQ(call<google::protobuf::Empty>(c, "Kill", k).error().category(), Category::not_found);
+
+  EXPECT_EQ(events_->topics("execs", 8),
+            (std::vector<std::string>{"/tasks/create containerd.events.TaskCreate",
+                                      "/tasks/start containerd.events.TaskStart",
+                                      "/tasks/exec-added containerd.events.TaskExecAdded",
+                                      "/tasks/exec-started containerd.events.TaskExecStarted",
+                                      "/tasks/exit containerd.events.TaskExit",
+                                      "/tasks/exec-added containerd.events.TaskExecAdded",
+                                      "/tasks/exec-started containerd.events.TaskExecStarted",
+                                      "/tasks/exit containerd.events.TaskExit"}));
+  k.set_exec_id("");
+  k.set_signal(SIGKILL);
+  ASSERT_TRUE(call<google::protobuf::Empty>(c, "Kill", k).ok());
+  w.set_exec_id("");
+  ASSERT_TRUE(call<taskapi::WaitResponse>(c, "Wait", w).ok());
+  d.set_exec_id("");
+  ASSERT_TRUE(call<taskapi::DeleteResponse>(c, "Delete", d).ok());
+  taskapi::ShutdownRequest sd;
+  EXPECT_TRUE(call<google::protobuf::Empty>(c, "Shutdown", sd).ok());
+}
+
+// The v1 file of a process's cgroup for `controller` (this host: hybrid, v1 controllers).
+std::string cgroup_file(pid_t pid, const std::string& controller, const std::string& file) {
+  auto text = base::read_file("/proc/" + std::to_string(pid) + "/cgroup");
+  if (!text.ok()) return "";
+  std::istringstream in(*text);
+  std::string line;
+  while (std::getline(in, line)) {
+    auto a = line.find(':'), b = line.find(':', a + 1);
+    std::string list = line.substr(a + 1, b - a - 1);
+    if (("," + list + ",").find("," + controller + ",") != std::string::npos)
+      return "/sys/fs/cgroup/" + controller + line.substr(b + 1) + "/" + file;
+  }
+  return "";
+}
+
+TEST_F(ShimComponent, PauseResumeAndUpdate) {
+  std::string b = bundle("pru", {"sleep", "100"});
+  std::string sock = start_shim("pru", b);
+  auto c = client(sock);
+  auto created = call<taskapi::CreateTaskResponse>(c, "Create", create_request("pru", b));
+  ASSERT_TRUE(created.ok()) << created.error().what();
+  taskapi::PauseRequest pr;
+  pr.set_id("pru");
+  auto early = call<google::protobuf::Empty>(c, "Pause", pr);
+  ASSERT_FALSE(early.ok());
+  EXPECT_EQ(early.error().category(), Category::failed_precondition);
+  taskapi::StartRequest s;
+  s.set_id("pru");
+  ASSERT_TRUE(call<taskapi::StartResponse>(c, "Start", s).ok());
+  ASSERT_TRUE(call<google::protobuf::Empty>(c, "Pause", pr).ok());
+  taskapi::StateRequest sr;
+  sr.set_id("pru");
+  EXPECT_EQ(call<taskapi::StateResponse>(c, "State", sr)->status(), containerd::v1::types::PAUSED);
+  auto twice = call<google::protobuf::Empty>(c, "Pause", pr);
+  ASSERT_FALSE(twice.ok());
+  EXPECT_NE(twice.error().what().find("paused"), std::string::npos);
+  taskapi::ResumeRequest rr;
+  rr.set_id("pru");
+  ASSERT_TRUE(call<google::protobuf::Empty>(c, "Resume", rr).ok());
+  EXPECT_EQ(call<taskapi::StateResponse>(c, "State", sr)->status(), containerd::v1::types::RUNNING);
+
+  taskapi::UpdateTaskRequest ur;
+  ur.set_id("pru");
+  ur.mutable_resources()->set_type_url(
+      "types.containerd.io/opencontainers/runtime-spec/1/LinuxResources");
+  ur.mutable_resources()->set_value(R"({"memory":{"limit":33554432}})");
+  auto up = call<google::protobuf::Empty>(c, "Update", ur);
+  ASSERT_TRUE(up.ok()) << up.error().what();
+  std::string limit_file = cgroup_file(pid_t(created->pid()), "memory", "memory.limit_in_bytes");
+  auto limit = base::read_file(limit_file);
+  ASSERT_TRUE(limit.ok()) << limit_file;
+  EXPECT_EQ(*limit, "33554432\n");
+  ur.mutable_resources()->set_type_url("types.containerd.io/opencontainers/runtime-spec/1/Spec");
+  auto bad = call<google::protobuf::Empty>(c, "Update", ur);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().category(), Category::invalid_argument);
+  EXPECT_NE(bad.error().what().find("runtime-spec/1/Spec"), std::string::npos);
+
+  EXPECT_EQ(events_->topics("pru", 4),
+            (std::vector<std::string>{"/tasks/create containerd.events.TaskCreate",
+                                      "/tasks/start containerd.events.TaskStart",
+                                      "/tasks/paused containerd.events.TaskPaused",
+                                      "/tasks/resumed containerd.events.TaskResumed"}));
+  taskapi::KillRequest k;
+  k.set_id("pru");
+  k.set_signal(SIGKILL);
+  ASSERT_TRUE(call<google::protobuf::Empty>(c, "Kill", k).ok());
+  taskapi::WaitRequest w;
+  w.set_id("pru");
+  ASSERT_TRUE(call<taskapi::WaitResponse>(c, "Wait", w).ok());
+  taskapi::DeleteRequest d;
+  d.set_id("pru");
+  ASSERT_TRUE(call<taskapi::DeleteResponse>(c, "Delete", d).ok());
   taskapi::ShutdownRequest sd;
   EXPECT_TRUE(call<google::protobuf::Empty>(c, "Shutdown", sd).ok());
 }
