@@ -91,6 +91,17 @@ static std::string own_cgroup(const std::string& proc_cgroup, const Hierarchy& h
   return "/";
 }
 
+CgroupSet cgroup_set_of_pid(pid_t pid) {
+  CgroupSet cg;
+  auto text = base::read_file("/proc/" + std::to_string(pid) + "/cgroup");
+  if (!text.ok()) return cg;
+  for (const auto& h : discover_hierarchies()) {
+    cg.hierarchies.push_back(h);
+    cg.dirs.push_back(base::path_join(h.mountpoint, own_cgroup(*text, h)));
+  }
+  return cg;
+}
+
 CgroupSet cgroup_set_of(const std::vector<std::string>& dirs) {
   CgroupSet cg;
   std::vector<Hierarchy> all = discover_hierarchies();

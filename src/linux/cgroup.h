@@ -39,6 +39,8 @@ struct CgroupSet {
 // The CgroupSet of existing directories (a created container's, from its state): each paired with
 // the mounted hierarchy it lies in.
 CgroupSet cgroup_set_of(const std::vector<std::string>& dirs);
+// The cgroups process `pid` is in, in every mounted hierarchy (empty if it is gone).
+CgroupSet cgroup_set_of_pid(pid_t pid);
 
 // `rune exec --cgroup`, as runc 1.1 takes it: `PATH` (the only one given: every hierarchy) or
 // `CONTROLLER[,CONTROLLER...]:PATH` (those v1 hierarchies), PATH an existing sub-cgroup of the

@@ -4,10 +4,21 @@
 
 #include "base/log.h"
 #include "base/thread.h"
+#include "containerd/events/task.pb.h"
 #include "containerd/services/events/ttrpc/v1/events.pb.h"
 #include "ttrpc/client.h"
 
 namespace shim {
+
+namespace {
+
+int64_t monotonic_ms() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return int64_t(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+}
+
+}  // namespace
 
 timespec now_realtime() {
   timespec ts;
@@ -43,7 +54,10 @@ void Publisher::publish(const std::string& topic, const std::string& type,
                      " events): dropped " + topic);
     return;
   }
-  queue_.push_back(Item{req.SerializeAsString(), topic});
+  // Every task event has its container id as field 1 (for the line that names a dropped event).
+  containerd::events::TaskOOM id_only;
+  id_only.ParseFromString(env->event().value());
+  queue_.push_back(Item{req.SerializeAsString(), topic, id_only.container_id()});
   cv_.notify_all();
 }
 
@@ -55,31 +69,61 @@ bool Publisher::flush(int timeout_ms) {
 
 void Publisher::loop() {
   std::optional<ttrpc::Client> client;
+  int attempts = 0;  // failed sends of the head
+  int64_t head_failing_since = -1;
   for (;;) {
-    Item item;
+    std::string envelope, topic, container;
     {
       std::unique_lock lock(mu_);
       cv_.wait(lock, [&] { return !queue_.empty(); });
-      item = std::move(queue_.front());
-      queue_.pop_front();
+      // The head stays queued until it is sent (or given up): events go out in order.
+      envelope = queue_.front().envelope;
+      topic = queue_.front().topic;
+      container = queue_.front().container;
       sending_ = true;
     }
+    base::Status sent = base::ok();
     if (!client) {
       auto c = ttrpc::Client::connect(address_);
       if (c.ok())
         client.emplace(std::move(c).value());
       else
-        base::log::error("events: " + c.error().what() + ": dropped " + item.topic);
+        sent = std::move(c).error();
     }
     if (client) {
-      auto r = client->call("containerd.services.events.ttrpc.v1.Events", "Forward", item.envelope,
-                            10000);
+      auto r =
+          client->call("containerd.services.events.ttrpc.v1.Events", "Forward", envelope, 10000);
       if (!r.ok()) {
-        base::log::error("events: forwarding " + item.topic + " failed: " + r.error().what());
+        sent = std::move(r).error();
         client.reset();
       }
     }
-    std::lock_guard lock(mu_);
+    std::unique_lock lock(mu_);
+    if (sent.ok()) {
+      queue_.pop_front();
+      attempts = 0;
+      head_failing_since = -1;
+    } else {
+      int64_t now = monotonic_ms();
+      if (head_failing_since < 0) head_failing_since = now;
+      if (now - head_failing_since >= kGiveUpMs) {
+        base::log::error("events: dropped " + topic + " of container `" + container + "` after " +
+                         std::to_string(kGiveUpMs / 1000) + " s of failed sends (" +
+                         sent.error().what() + ")");
+        queue_.pop_front();
+        attempts = 0;
+        head_failing_since = -1;
+      } else {
+        // Reconnect with backoff 1, 2, 3... s, then the same event again.
+        attempts++;
+        base::log::error("events: forwarding " + topic + " failed (" + sent.error().what() +
+                         "); again in " + std::to_string(attempts) + " s");
+        sending_ = false;
+        cv_.notify_all();
+        cv_.wait_for(lock, std::chrono::seconds(attempts));
+        continue;
+      }
+    }
     sending_ = false;
     cv_.notify_all();
   }

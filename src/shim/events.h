@@ -3,7 +3,9 @@
 //
 // One sender thread sends them one at a time, in the order they were queued. The queue holds
 // kMaxQueued events; when it is full a new event is dropped with an error line, so publishing
-// never blocks an RPC. A failed send is logged and the connection is made again for the next.
+// never blocks an RPC. A failed send (containerd gone or restarting) keeps the event at the head:
+// the sender connects again after 1, 2, 3... s and sends it again; after kGiveUpMs of failures
+// the head is dropped with a line naming its topic and container, and the next one goes.
 #pragma once
 
 #include <time.h>
@@ -25,6 +27,7 @@ namespace shim {
 class Publisher {
  public:
   static constexpr size_t kMaxQueued = 2048;
+  static constexpr int64_t kGiveUpMs = 60000;
   Publisher(std::string ttrpc_address, std::string ns);
 
   base::Status start();
@@ -39,6 +42,7 @@ class Publisher {
   struct Item {
     std::string envelope;  // the encoded ForwardRequest
     std::string topic;
+    std::string container;
   };
   void loop();
 

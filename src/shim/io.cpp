@@ -2,12 +2,16 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
+#include <spawn.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
 #include "base/file.h"
 #include "base/log.h"
 #include "base/thread.h"
+#include "base/words.h"
+#include "shim/reaper.h"
 
 namespace shim {
 namespace {
@@ -18,10 +22,6 @@ base::Result<std::string> fifo_path(const std::string& uri, const char* stream) 
   if (scheme_end == std::string::npos) return uri;
   std::string scheme = uri.substr(0, scheme_end);
   if (scheme == "fifo") return uri.substr(scheme_end + 3);
-  if (scheme == "binary" || scheme == "file")
-    return base::Error(base::Category::unimplemented,
-                       std::string(stream) + " `" + base::clip(uri) + "`: the `" + scheme +
-                           "://` logger is not implemented yet (shim-rune 1b)");
   return base::invalid(std::string(stream) + " `" + base::clip(uri) + "`: the scheme `" +
                        base::clip(scheme, 16) + "` is not supported (a path or fifo://)");
 }
@@ -52,11 +52,134 @@ void copy_stdin(int fifo, int to, int cancel) {
   }
 }
 
+std::string percent_decode(std::string_view s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); i++) {
+    if (s[i] == '%' && i + 2 < s.size() && isxdigit(static_cast<unsigned char>(s[i + 1])) &&
+        isxdigit(static_cast<unsigned char>(s[i + 2]))) {
+      out += char(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
+      i += 2;
+    } else {
+      out += s[i] == '+' ? ' ' : s[i];
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
+base::Result<Logger> parse_logger(const std::string& uri) {
+  Logger l;
+  auto colon = uri.find("://");
+  if (colon == std::string::npos) return base::invalid("`" + base::clip(uri) + "` is not a URI");
+  l.scheme = uri.substr(0, colon);
+  if (l.scheme != "binary" && l.scheme != "file")
+    return base::invalid("`" + base::clip(uri) + "`: not a binary:// or file:// logger");
+  std::string rest = uri.substr(colon + 3);
+  auto q = rest.find('?');
+  l.path = percent_decode(rest.substr(0, q));
+  if (l.path.empty() || l.path[0] != '/' || l.path.find('\0') != std::string::npos)
+    return base::invalid("logger `" + base::clip(uri) + "`: the path must be absolute");
+  if (q != std::string::npos && l.scheme == "binary") {
+    for (auto kv : base::split(std::string_view(rest).substr(q + 1), '&')) {
+      if (kv.empty()) continue;
+      auto eq = kv.find('=');
+      l.args.push_back(percent_decode(kv.substr(0, eq)));
+      if (eq != std::string_view::npos) l.args.push_back(percent_decode(kv.substr(eq + 1)));
+    }
+  }
+  return l;
+}
+
+base::Status ProcessIO::open_logger(const Logger& l, const std::string& id, const std::string& ns) {
+  if (l.scheme == "file") {
+    auto slash = l.path.rfind('/');
+    if (slash > 0) TRY(base::mkdir_all(l.path.substr(0, slash), 0755));
+    child_[1].reset(::open(l.path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600));
+    if (!child_[1].valid()) return base::sys_error("cannot open the log file `" + l.path + "`");
+    child_[2].reset(fcntl(child_[1].get(), F_DUPFD_CLOEXEC, 3));
+    if (!child_[2].valid()) return base::sys_error("dup");
+    return base::ok();
+  }
+  // binary://: the logger reads the container's stdout on fd 3 and stderr on fd 4, and closes
+  // (or writes to) fd 5 once it is ready.
+  int out[2], err[2], ready[2];
+  if (pipe2(out, O_CLOEXEC) != 0) return base::sys_error("pipe");
+  base::UniqueFd out_r(out[0]), out_w(out[1]);
+  if (pipe2(err, O_CLOEXEC) != 0) return base::sys_error("pipe");
+  base::UniqueFd err_r(err[0]), err_w(err[1]);
+  if (pipe2(ready, O_CLOEXEC) != 0) return base::sys_error("pipe");
+  base::UniqueFd ready_r(ready[0]), ready_w(ready[1]);
+  base::UniqueFd null(::open("/dev/null", O_RDWR | O_CLOEXEC));
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  for (int fd = 0; fd < 3; fd++) posix_spawn_file_actions_adddup2(&fa, null.get(), fd);
+  posix_spawn_file_actions_adddup2(&fa, out_r.get(), 3);
+  posix_spawn_file_actions_adddup2(&fa, err_r.get(), 4);
+  posix_spawn_file_actions_adddup2(&fa, ready_w.get(), 5);
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  sigset_t none, all;
+  sigemptyset(&none);
+  sigfillset(&all);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setsigdefault(&attr, &all);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  std::vector<std::string> argv_s = {l.path};
+  argv_s.insert(argv_s.end(), l.args.begin(), l.args.end());
+  std::vector<char*> argv;
+  for (auto& a : argv_s) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  std::string env_id = "CONTAINER_ID=" + id, env_ns = "CONTAINER_NAMESPACE=" + ns;
+  char* envp[] = {env_id.data(), env_ns.data(), nullptr};
+  pid_t pid = 0;
+  int rc = posix_spawn(&pid, l.path.c_str(), &fa, &attr, argv.data(), envp);
+  posix_spawn_file_actions_destroy(&fa);
+  posix_spawnattr_destroy(&attr);
+  if (rc != 0) return base::sys_error("cannot start the logger `" + l.path + "`", rc);
+  ready_w.reset();
+  out_r.reset();
+  err_r.reset();
+  {
+    std::lock_guard lock(shared_->mu);
+    shared_->copying++;
+  }
+  auto shared = shared_;
+  watch(pid, [shared](const Exit&) {
+    std::lock_guard lock(shared->mu);
+    shared->copying--;
+    shared->cv.notify_all();
+  });
+  // Wait for it to be ready: a byte or EOF on fd 5 (10 s at most).
+  pollfd pf{ready_r.get(), POLLIN, 0};
+  if (poll(&pf, 1, 10000) <= 0) {
+    kill(pid, SIGKILL);
+    return base::Error(base::Category::unavailable,
+                       "the logger `" + l.path + "` did not get ready within 10 s");
+  }
+  child_[1] = std::move(out_w);
+  child_[2] = std::move(err_w);
+  return base::ok();
+}
+
 base::Result<std::unique_ptr<ProcessIO>> ProcessIO::open(const StdioPaths& paths, uid_t uid,
-                                                         gid_t gid) {
+                                                         gid_t gid, const std::string& id,
+                                                         const std::string& ns) {
   std::unique_ptr<ProcessIO> io(new ProcessIO);
+  // A logger takes stdout and stderr (containerd gives both the same URI); stdin stays a FIFO.
+  if (paths.stdout.rfind("binary://", 0) == 0 || paths.stdout.rfind("file://", 0) == 0) {
+    ASSIGN_OR_RETURN(Logger l, parse_logger(paths.stdout));
+    if (paths.terminal)
+      return base::invalid("stdout `" + base::clip(paths.stdout) +
+                           "`: a logger cannot serve a terminal");
+    TRY(io->open_logger(l, id, ns));
+    StdioPaths rest;
+    rest.stdin = paths.stdin;
+    ASSIGN_OR_RETURN(auto in, ProcessIO::open(rest, uid, gid, id, ns));
+    io->child_[0] = std::move(in->child_[0]);
+    io->stdin_cancel_ = std::move(in->stdin_cancel_);
+    return io;
+  }
   const std::string* uris[3] = {&paths.stdin, &paths.stdout, &paths.stderr};
   const char* names[3] = {"stdin", "stdout", "stderr"};
   std::string fifos[3];

@@ -1,8 +1,11 @@
-// A process's stdio as containerd hands it to a shim: three URIs. Empty (all three) -> /dev/null;
-// a path or `fifo://path` -> a pipe per stream, given to the runtime, and a thread copying between
-// the pipe and containerd's FIFO (a read end is held open on output FIFOs, so the container never
-// gets EPIPE while the client is away). `binary://` and `file://` are part 1b (Unimplemented);
-// other schemes are refused naming them.
+// A process's stdio as containerd hands it to a shim: three URIs. Empty -> /dev/null; a path or
+// `fifo://path` -> a pipe per stream, given to the runtime, and a thread copying between the
+// pipe and containerd's FIFO (a read end is held open on output FIFOs, so the container never
+// gets EPIPE while the client is away). A logger in stdout takes stdout and stderr:
+// `file:///path` appends both to the file; `binary:///path?k=v` starts `path k v` with only
+// CONTAINER_ID and CONTAINER_NAMESPACE in its environment, the container's stdout on its fd 3,
+// stderr on fd 4, and waits until it closes (or writes to) fd 5. Other schemes are refused
+// naming them.
 #pragma once
 
 #include <sys/types.h>
@@ -11,11 +14,19 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "base/error.h"
 #include "base/fd.h"
 
 namespace shim {
+
+// binary:///path?k=v&k2=v2 (argv: path k v k2 v2) or file:///path.
+struct Logger {
+  std::string scheme, path;
+  std::vector<std::string> args;
+};
+base::Result<Logger> parse_logger(const std::string& uri);
 
 struct StdioPaths {
   std::string stdin, stdout, stderr;
@@ -25,8 +36,10 @@ struct StdioPaths {
 class ProcessIO {
  public:
   // Pipes owned by `uid`/`gid` (the runc shim's IoUid/IoGid) when they are not 0.
+  // `id` and `ns` are a binary logger's CONTAINER_ID and CONTAINER_NAMESPACE.
   static base::Result<std::unique_ptr<ProcessIO>> open(const StdioPaths& paths, uid_t uid,
-                                                       gid_t gid);
+                                                       gid_t gid, const std::string& id = "",
+                                                       const std::string& ns = "");
   ~ProcessIO();
 
   // The container's ends, for the runtime command's stdio.
@@ -42,6 +55,7 @@ class ProcessIO {
 
  private:
   ProcessIO() = default;
+  base::Status open_logger(const Logger& l, const std::string& id, const std::string& ns);
   base::UniqueFd child_[3];
   base::UniqueFd stdin_cancel_;  // eventfd that ends the stdin copy
   struct Shared {

@@ -1,7 +1,7 @@
 #include "shim/rootfs.h"
 
-#include <sys/mount.h>
 #include <sched.h>
+#include <sys/mount.h>
 #include <unistd.h>
 
 #include <cstring>

@@ -299,7 +299,7 @@ base::Result<taskapi::CreateTaskResponse> TaskService::create(const taskapi::Cre
   }
 
   auto& init = *c->init;
-  ASSIGN_OR_RETURN(init.io, ProcessIO::open(init.stdio, c->io_uid, c->io_gid));
+  ASSIGN_OR_RETURN(init.io, ProcessIO::open(init.stdio, c->io_uid, c->io_gid, c->id, ctx_.ns));
   std::string rootfs_dir = c->bundle + "/rootfs";
   if (!c->rootfs.empty()) {
     if (mkdir(rootfs_dir.c_str(), 0711) != 0 && errno != EEXIST)
@@ -411,6 +411,14 @@ std::vector<std::function<void()>> TaskService::apply_exit(Container& c, Process
 
 void TaskService::on_exit(const std::shared_ptr<Container>& c, const std::shared_ptr<Process>& p,
                           const Exit& e) {
+  // An OOM kill of the init is reported before its exit (then the watch ends: no OOM can follow,
+  // and the cgroup's removal at delete would look like one on cgroup v1).
+  std::unique_ptr<OomMonitor> oom;
+  {
+    std::lock_guard lock(c->mu);
+    if (p == c->init) oom = std::move(c->oom);
+  }
+  if (oom) oom->drain();
   std::vector<std::function<void()>> waiters;
   {
     std::lock_guard lock(c->mu);
@@ -441,9 +449,25 @@ base::Result<taskapi::StartResponse> TaskService::start(const taskapi::StartRequ
     p->starting = true;
   }
   base::Status started = base::ok();
+  std::unique_ptr<OomMonitor> oom;
   if (p->exec_id.empty()) {
     auto r2 = c->runtime.check({"start", c->id});
-    if (!r2.ok()) started = std::move(r2).error();
+    if (!r2.ok()) {
+      started = std::move(r2).error();
+    } else {
+      std::weak_ptr<Container> weak = c;
+      auto m = OomMonitor::start(p->pid, [this, weak] {
+        auto c = weak.lock();
+        if (!c) return;
+        events::TaskOOM ev;
+        ev.set_container_id(c->id);
+        ctx_.events->publish("/tasks/oom", "containerd.events.TaskOOM", ev);
+      });
+      if (m.ok())
+        oom = std::move(m).value();
+      else
+        base::log::debug("start `" + c->id + "`: no OOM watch: " + m.error().what());
+    }
   } else {
     started = run_exec(c, p);
   }
@@ -451,6 +475,7 @@ base::Result<taskapi::StartResponse> TaskService::start(const taskapi::StartRequ
   {
     std::lock_guard lock(c->mu);
     p->starting = false;
+    if (oom && !p->held_exit) c->oom = std::move(oom);
     if (started.ok()) {
       p->state = &running_state();
       if (p->exec_id.empty()) {
@@ -482,7 +507,7 @@ base::Status TaskService::run_exec(const std::shared_ptr<Container>& cp,
                                    const std::shared_ptr<Process>& pp) {
   Container& c = *cp;
   Process& p = *pp;
-  ASSIGN_OR_RETURN(p.io, ProcessIO::open(p.stdio, c.io_uid, c.io_gid));
+  ASSIGN_OR_RETURN(p.io, ProcessIO::open(p.stdio, c.io_uid, c.io_gid, c.id, ctx_.ns));
   std::string spec_file = c.bundle + "/" + p.exec_id + ".process.json";
   std::string pid_file = c.bundle + "/" + p.exec_id + ".pid";
   unlink(pid_file.c_str());

@@ -34,6 +34,7 @@
 #include "shim/config.h"
 #include "shim/events.h"
 #include "shim/io.h"
+#include "shim/oom.h"
 #include "shim/reaper.h"
 #include "shim/rootfs.h"
 #include "shim/runtime.h"
@@ -88,6 +89,7 @@ struct Container {
 
   std::mutex mu;
   std::shared_ptr<Process> init = std::make_shared<Process>();
+  std::unique_ptr<OomMonitor> oom;  // from Start until the init's exit
   std::map<std::string, std::shared_ptr<Process>> execs;
 };
 

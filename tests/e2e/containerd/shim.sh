@@ -96,6 +96,31 @@ t_events_and_ps_match_the_runc_shim() {
   expect_match "ps lists the task's pid" '^[0-9]+ +-' "$(sed -n 2p "$WORK/ps.d-rune")"
 }
 
+# --- OOM -----------------------------------------------------------------------------------------
+oom_events() { # oom_events RUNTIME ID [ARGS]: the /tasks lines of a run that exceeds its memory
+  local rt=$1 id=$2 rc; shift 2
+  C events >"$WORK/events.$id" 2>/dev/null &
+  local ep=$!
+  sleep 0.3
+  RUN "$rt" "$@" --rm --memory-limit 16777216 "$IMG" "$id" dd if=/dev/zero of=/dev/null bs=64M count=1 >/dev/null 2>&1
+  rc=$?
+  sleep 0.5
+  kill $ep; wait $ep 2>/dev/null
+  echo "exit $rc"
+  normalize <"$WORK/events.$id" | sed -E 's/"(oom-runc|oom-rune)"/"ID"/g; s/\/(oom-runc|oom-rune)(["\/-])/\/ID\2/g'
+}
+t_oom_matches_the_runc_shim() {
+  # containerd's cgroups library (the runc shim's OOM watch) needs every v1 hierarchy mounted.
+  harness_hybrid_fix
+  local cfg want got; cfg=$(config oom runc)
+  want=$(oom_events $RUNC_RT oom-runc)
+  got=$(oom_events $RUNE_RT oom-rune --runtime-config-path "$cfg")
+  harness_hybrid_undo
+  expect_match "exit code 137 through the runc shim" '^exit 137$' "$(head -1 <<<"$want")" || return 1
+  expect_match "the runc shim reports the OOM" '^/tasks/oom ' "$want" || return 1
+  expect_eq "exit code and /tasks events (topics, order, keys)" "$want" "$got"
+}
+
 # --- exec, ordinary and enclave -------------------------------------------------------------
 exec_runs() { C tasks ps "$1" 2>/dev/null | grep -q "ExecID:$2,"; }
 exec_gone() { ! exec_runs "$@"; }

@@ -147,11 +147,12 @@ class ShimComponent : public ::testing::Test {
     return b;
   }
 
-  // `start` for `id` in `bundle`: the daemon's address (its pid is remembered for teardown).
-  // Runs the shim binary with `args` in `cwd` (TTRPC_ADDRESS set, stdin /dev/null): its exit
-  // status and what it wrote to stdout (and to stderr, with `merge_stderr`).
+  // Runs the shim binary with `args` in `cwd` (TTRPC_ADDRESS the socket `events` in the test's
+  // directory, stdin /dev/null): its exit status and what it wrote to stdout (and to stderr,
+  // with `merge_stderr`).
   static std::pair<int, std::string> exec_shim(const std::string& cwd,
-                                               std::vector<std::string> args, bool merge_stderr) {
+                                               std::vector<std::string> args, bool merge_stderr,
+                                               const std::string& events = "events.sock") {
     int out[2];
     EXPECT_EQ(pipe(out), 0);  // not close-on-exec: the daemon must let go of it by itself
     pid_t pid = fork();
@@ -161,7 +162,7 @@ class ShimComponent : public ::testing::Test {
       int null = open("/dev/null", O_RDONLY);
       dup2(null, 0);
       if (chdir(cwd.c_str()) != 0) _exit(120);
-      setenv("TTRPC_ADDRESS", (dir_ + "/events.sock").c_str(), 1);
+      setenv("TTRPC_ADDRESS", (dir_ + "/" + events).c_str(), 1);
       std::vector<char*> argv = {const_cast<char*>(SHIM_BINARY)};
       for (auto& a : args) argv.push_back(a.data());
       argv.push_back(nullptr);
@@ -180,12 +181,14 @@ class ShimComponent : public ::testing::Test {
   }
 
   // `start` for `id` in `bundle`: the daemon's address (its pid is remembered for teardown).
-  std::string start_shim(const std::string& id, const std::string& bundle) {
+  // `start` for `id` in `bundle`: the daemon's address (its pid is remembered for teardown).
+  std::string start_shim(const std::string& id, const std::string& bundle,
+                         const std::string& events = "events.sock") {
     auto [status, text] =
         exec_shim(bundle,
                   {"-namespace", kNs, "-id", id, "-address", dir_ + "/containerd.sock",
                    "-publish-binary", "/bin/true", "start"},
-                  true);
+                  true, events);
     EXPECT_EQ(status, 0) << text;
     EXPECT_EQ(text.rfind("unix://", 0), 0u) << text;
     EXPECT_EQ(text.find('\n'), std::string::npos) << "start printed more than the address";
@@ -865,6 +868,93 @@ TEST_F(ShimComponent, PauseResumeAndUpdate) {
   taskapi::DeleteRequest d;
   d.set_id("pru");
   ASSERT_TRUE(call<taskapi::DeleteResponse>(c, "Delete", d).ok());
+  taskapi::ShutdownRequest sd;
+  EXPECT_TRUE(call<google::protobuf::Empty>(c, "Shutdown", sd).ok());
+}
+
+TEST_F(ShimComponent, EventsWaitForContainerdAndKeepTheirOrder) {
+  // Nothing listens at the events address yet (containerd restarting): the sender keeps the
+  // events and sends them, in order, once it can connect.
+  std::string b = bundle("recon", {"sleep", "100"});
+  std::string sock = start_shim("recon", b, "events-later.sock");
+  auto c = client(sock);
+  ASSERT_TRUE(call<taskapi::CreateTaskResponse>(c, "Create", create_request("recon", b)).ok());
+  taskapi::StartRequest s;
+  s.set_id("recon");
+  ASSERT_TRUE(call<taskapi::StartResponse>(c, "Start", s).ok());
+  usleep(1500 * 1000);
+  auto* later = new EventsServer;  // lives as long as the test binary (its thread serves on)
+  later->start(dir_ + "/events-later.sock");
+  EXPECT_EQ(later->topics("recon", 2),
+            (std::vector<std::string>{"/tasks/create containerd.events.TaskCreate",
+                                      "/tasks/start containerd.events.TaskStart"}));
+  taskapi::KillRequest k;
+  k.set_id("recon");
+  k.set_signal(SIGKILL);
+  ASSERT_TRUE(call<google::protobuf::Empty>(c, "Kill", k).ok());
+  taskapi::WaitRequest w;
+  w.set_id("recon");
+  ASSERT_TRUE(call<taskapi::WaitResponse>(c, "Wait", w).ok());
+  taskapi::DeleteRequest d;
+  d.set_id("recon");
+  ASSERT_TRUE(call<taskapi::DeleteResponse>(c, "Delete", d).ok());
+  EXPECT_EQ(later->topics("recon", 4).size(), 4u);
+  taskapi::ShutdownRequest sd;
+  EXPECT_TRUE(call<google::protobuf::Empty>(c, "Shutdown", sd).ok());
+}
+
+std::string slurp(const std::string& path) {
+  auto r = base::read_file(path);
+  return r.ok() ? *r : "";
+}
+
+TEST_F(ShimComponent, BinaryAndFileLoggersCaptureTheOutput) {
+  std::string b = bundle("logged", {"sh", "-c", "echo to-out; echo to-err >&2"});
+  std::string sock = start_shim("logged", b);
+  auto c = client(sock);
+  std::string log = dir_ + "/logger-out";
+  auto req = create_request("logged", b);
+  std::string uri = std::string("binary://") + SHIM_LOGGER + "?out=" + log;
+  req.set_stdout(uri);
+  req.set_stderr(uri);
+  auto created = call<taskapi::CreateTaskResponse>(c, "Create", req);
+  ASSERT_TRUE(created.ok()) << created.error().what();
+  taskapi::StartRequest s;
+  s.set_id("logged");
+  ASSERT_TRUE(call<taskapi::StartResponse>(c, "Start", s).ok());
+  taskapi::WaitRequest w;
+  w.set_id("logged");
+  ASSERT_TRUE(call<taskapi::WaitResponse>(c, "Wait", w).ok());
+  taskapi::DeleteRequest d;
+  d.set_id("logged");
+  ASSERT_TRUE(call<taskapi::DeleteResponse>(c, "Delete", d).ok());  // waits for the logger
+  EXPECT_EQ(slurp(log), "CONTAINER_ID=logged CONTAINER_NAMESPACE=" + kNs + " env=2\nto-out\n");
+  EXPECT_EQ(slurp(log + ".err"), "to-err\n");
+
+  // file://: both streams appended to one file (created with its directory).
+  std::string file = dir_ + "/logs/file-out";
+  ASSERT_TRUE(base::mkdir_all(dir_ + "/logs").ok());
+  ASSERT_TRUE(base::write_file_atomic(file, "before\n").ok());
+  req.set_stdout("file://" + file);
+  req.set_stderr("file://" + file);
+  ASSERT_TRUE(call<taskapi::CreateTaskResponse>(c, "Create", req).ok());
+  ASSERT_TRUE(call<taskapi::StartResponse>(c, "Start", s).ok());
+  ASSERT_TRUE(call<taskapi::WaitResponse>(c, "Wait", w).ok());
+  ASSERT_TRUE(call<taskapi::DeleteResponse>(c, "Delete", d).ok());
+  auto text = slurp(file);
+  EXPECT_TRUE(text == "before\nto-out\nto-err\n" || text == "before\nto-err\nto-out\n") << text;
+
+  // Other schemes and relative logger paths are refused, naming them.
+  req.set_stdout("tcp://127.0.0.1:9");
+  auto bad = call<taskapi::CreateTaskResponse>(c, "Create", req);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().category(), Category::invalid_argument);
+  EXPECT_NE(bad.error().what().find("tcp"), std::string::npos) << bad.error().what();
+  req.set_stdout("binary://relative/logger");
+  bad = call<taskapi::CreateTaskResponse>(c, "Create", req);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().what().find("relative/logger"), std::string::npos) << bad.error().what();
+  EXPECT_FALSE(mounted_under(b + "/rootfs"));
   taskapi::ShutdownRequest sd;
   EXPECT_TRUE(call<google::protobuf::Empty>(c, "Shutdown", sd).ok());
 }
