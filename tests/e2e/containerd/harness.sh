@@ -61,6 +61,21 @@ harness_sanitizer_env() {
 }
 harness_sanitizer_reports() { ls "$WORK/sanitizer" 2>/dev/null; }
 
+# Starts containerd on $WORK/config.toml (again, after a crash: its state is kept) and waits
+# until it answers.
+harness_containerd() {
+  env PATH="$SHIM_DIR:$PATH" $CONTAINERD_ENV containerd --config "$WORK/config.toml" >>"$WORK/containerd.log" 2>&1 &
+  CONTAINERD_PID=$!
+  local i
+  for i in $(seq 100); do
+    C version >/dev/null 2>&1 && return 0
+    kill -0 "$CONTAINERD_PID" 2>/dev/null || { echo "containerd exited:" >&2; tail -5 "$WORK/containerd.log" >&2; return 1; }
+    sleep 0.1
+  done
+  echo "containerd did not answer" >&2
+  return 1
+}
+
 harness_start() {
   CONTAINERD_ENV="${CONTAINERD_ENV:-} $(harness_sanitizer_env)"
   cat >"$WORK/config.toml" <<TOML
@@ -78,15 +93,7 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
 [plugins."io.containerd.internal.v1.opt"]
   path = "$WORK/opt"
 TOML
-  env PATH="$SHIM_DIR:$PATH" $CONTAINERD_ENV containerd --config "$WORK/config.toml" >"$WORK/containerd.log" 2>&1 &
-  CONTAINERD_PID=$!
-  local i
-  for i in $(seq 100); do
-    C version >/dev/null 2>&1 && break
-    kill -0 "$CONTAINERD_PID" 2>/dev/null || { echo "containerd exited:" >&2; tail -5 "$WORK/containerd.log" >&2; return 1; }
-    sleep 0.1
-  done
-  C version >/dev/null 2>&1 || { echo "containerd did not answer" >&2; return 1; }
+  harness_containerd || return 1
   harness_image || return 1
   C images import --base-name localhost/shim-e2e/busybox "$WORK/image/busybox.tar" >"$WORK/import.log" 2>&1 ||
     { cat "$WORK/import.log" >&2; return 1; }
@@ -107,6 +114,9 @@ harness_stop() {
     for i in $(seq 50); do kill -0 "$CONTAINERD_PID" 2>/dev/null || break; sleep 0.1; done
     kill -9 "$CONTAINERD_PID" 2>/dev/null
   fi
+  # A containerd restarted by a case (its pid unknown here) and ctr processes left behind.
+  pkill -9 -f "^containerd --config $WORK/config.toml" 2>/dev/null
+  pkill -9 -f "^ctr -a $ADDR " 2>/dev/null
   for pid in $(harness_shims); do kill -9 "$pid" 2>/dev/null; done
   # Containers' cgroups (containerd's default parent is /<namespace>).
   for d in $CGROUP_ROOTS; do

@@ -4,6 +4,9 @@
 # compared. Usage (as root):
 #   SHIM_DIR=<dir of the shim> RUNE=<rune> PAL=<liberpal-sim.so> bash tests/e2e/containerd/shim.sh
 #   ONLY=regex runs the cases whose name matches.
+# Cases: run and exit codes (runc, crun, rune, enclave), events and ps against the runc shim, exec
+# (ordinary, enclave), pause/resume, OOM, one shim per sandbox, containerd killed and restarted,
+# the shim killed alone and grouped, bad input.
 RUNE=$(realpath "${RUNE:?set RUNE to the rune binary}")
 . "$(dirname "$0")/harness.sh"
 ONLY=${ONLY:-.}
@@ -75,6 +78,7 @@ events_of() { # events_of RUNTIME ID [ARGS]: ctr events during run -d, kill, del
   sleep 0.3
   RUN "$rt" "$@" -d "$IMG" "$id" sh -c 'trap "exit 5" TERM; while :; do sleep 0.05; done' >/dev/null || return 1
   C tasks exec --exec-id x "$id" sh -c 'exit 3' >/dev/null 2>&1
+  C tasks exec --exec-id m "$id" /no/such/binary >/dev/null 2>&1
   C tasks pause "$id" && C tasks resume "$id" || return 1
   C tasks ps "$id" >"$WORK/ps.$id" 2>&1
   C tasks kill "$id"
@@ -92,7 +96,8 @@ t_events_and_ps_match_the_runc_shim() {
   got=$(events_of $RUNE_RT d-rune --runtime-config-path "$cfg") || return 1
   [ -n "$want" ] || fail "no events from the runc shim" || return 1
   expect_eq "/tasks events (topics, order, keys)" "$want" "$got" || return 1
-  expect_eq "ps header" "$(head -1 "$WORK/ps.d-runc")" "$(head -1 "$WORK/ps.d-rune")" || return 1
+  # (ctr pads the columns to the widest pid: compare the column names)
+  expect_eq "ps header" "$(head -1 "$WORK/ps.d-runc" | tr -s ' ')" "$(head -1 "$WORK/ps.d-rune" | tr -s ' ')" || return 1
   expect_match "ps lists the task's pid" '^[0-9]+ +-' "$(sed -n 2p "$WORK/ps.d-rune")"
 }
 
@@ -195,6 +200,85 @@ t_one_shim_per_sandbox() {
   C tasks kill -s KILL pod-b && wait_for task_stopped pod-b && C tasks delete pod-b >/dev/null && C containers rm pod-b || return 1
   wait_for no_shims || fail "the shim still runs after both containers were deleted" || return 1
   [ ! -e "$sock" ] || fail "socket $sock left behind"
+}
+
+# --- surviving restarts ----------------------------------------------------------------------
+task_status() { C tasks ls 2>/dev/null | awk -v t="$1" '$1 == t {print $3}'; }
+task_pid() { C tasks ls 2>/dev/null | awk -v t="$1" '$1 == t {print $2}'; }
+gone() { local st; st=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null); [ -z "$st" ] || [ "$st" = Z ]; }
+cleanup_tasks() {
+  local t
+  for t in "$@"; do
+    C tasks kill -s KILL "$t" >/dev/null 2>&1; wait_for task_stopped "$t"
+    C tasks delete "$t" >/dev/null 2>&1; C containers rm "$t" >/dev/null 2>&1
+  done
+  return 0
+}
+t_containerd_killed_and_restarted() {
+  local cfg po pe; cfg=$(config restart runc)
+  RRUN "$cfg" -d "$IMG" r-ord sleep 300 >/dev/null || return 1
+  RRUN "$cfg" -d --env ENCLAVE_TYPE=sim --env ENCLAVE_RUNTIME_PATH=$SIM_PAL "$IMG" r-enc sleep 300 >/dev/null || return 1
+  RRUN "$cfg" -d "$IMG" r-exit sh -c 'sleep 1.5; exit 4' >/dev/null || return 1
+  po=$(task_pid r-ord); pe=$(task_pid r-enc)
+  kill -9 "$CONTAINERD_PID"; wait "$CONTAINERD_PID" 2>/dev/null
+  sleep 2.5 # r-exit exits while containerd is away
+  harness_containerd || return 1
+  C events >"$WORK/events.restart" 2>/dev/null &
+  local ep=$! rc=0
+  expect_eq "r-ord after the restart" "RUNNING $po" "$(task_status r-ord) $(task_pid r-ord)" || rc=1
+  expect_eq "r-enc after the restart" "RUNNING $pe" "$(task_status r-enc) $(task_pid r-enc)" || rc=1
+  expect_eq "exec into r-ord" ord-ok "$(C tasks exec --exec-id x r-ord echo ord-ok 2>&1)" || rc=1
+  expect_eq "exec into r-enc" enc-ok "$(C tasks exec --exec-id x r-enc echo enc-ok 2>/dev/null)" || rc=1
+  wait_for task_stopped r-exit || fail "r-exit: $(task_status r-exit)" || rc=1
+  local out; out=$(C tasks delete r-exit 2>&1)
+  expect_match "r-exit's status reached containerd" 'exit code 4|exit status 4' "$out" || rc=1
+  # Its exit event was held by the shim's sender and sent once containerd was back.
+  sleep 0.3; kill $ep; wait $ep 2>/dev/null
+  grep -q '/tasks/exit .*"container_id":"r-exit".*"exit_status":4' "$WORK/events.restart" ||
+    grep -q '/tasks/exit .*"container_id":"r-exit".*"exit_status":4' "$WORK/containerd.log" ||
+    { fail "no /tasks/exit of r-exit after the restart"; rc=1; }
+  C containers rm r-exit >/dev/null 2>&1
+  cleanup_tasks r-ord r-enc
+  return $rc
+}
+not_mounted() { ! grep -q "/$1/rootfs " /proc/self/mountinfo; }
+nothing_left_of() { # nothing_left_of ID PID
+  local id=$1 pid=$2 d
+  wait_for gone "$pid" || fail "$id: its process $pid is still there" || return 1
+  wait_for not_mounted "$id" || fail "$id: rootfs still mounted" || return 1
+  for d in $CGROUP_ROOTS; do [ ! -d "$d/$NS/$id" ] || fail "$id: cgroup $d/$NS/$id left" || return 1; done
+  [ ! -e "$WORK/rt/runc/$NS/$id" ] || fail "$id: runtime state left" || return 1
+  wait_for test ! -e "$WORK/state/io.containerd.runtime.v2.task/$NS/$id" || fail "$id: bundle left" || return 1
+}
+t_shim_killed_alone_and_grouped() {
+  local cfg shim pa pb pc sock; cfg=$(config killed runc)
+  wait_for no_shims || fail "shims of earlier cases still run" || return 1
+  C events >"$WORK/events.killed" 2>/dev/null &
+  local ep=$!
+  RRUN "$cfg" -d "$IMG" k-alone sleep 300 >/dev/null || return 1
+  pa=$(task_pid k-alone)
+  sock=$(sed 's|^unix://||' "$WORK/state/io.containerd.runtime.v2.task/$NS/k-alone/address")
+  shim=$(pgrep -f "containerd-shim-rune-v2 -namespace $NS .*-id k-alone ")
+  kill -9 $shim
+  nothing_left_of k-alone "$pa" || return 1
+  [ ! -e "$sock" ] || fail "socket $sock left" || return 1
+  RRUN "$cfg" -d --annotation io.kubernetes.cri.sandbox-id=kpod "$IMG" k-a sleep 300 >/dev/null || return 1
+  RRUN "$cfg" -d --annotation io.kubernetes.cri.sandbox-id=kpod "$IMG" k-b sleep 300 >/dev/null || return 1
+  pb=$(task_pid k-a); pc=$(task_pid k-b)
+  sock=$(sed 's|^unix://||' "$WORK/state/io.containerd.runtime.v2.task/$NS/k-a/address")
+  shim=$(pgrep -f "containerd-shim-rune-v2 -namespace $NS .*-id k-a ")
+  kill -9 $shim
+  nothing_left_of k-a "$pb" || return 1
+  nothing_left_of k-b "$pc" || return 1
+  [ ! -e "$sock" ] || fail "socket $sock left" || return 1
+  sleep 0.5; kill $ep; wait $ep 2>/dev/null
+  local c
+  for c in k-alone k-a k-b; do
+    grep -q "/tasks/exit .*\"container_id\":\"$c\".*\"exit_status\":137" "$WORK/events.killed" ||
+      fail "no /tasks/exit with status 137 for $c: $(grep "$c" "$WORK/events.killed" | grep /tasks/)" || return 1
+    C containers rm "$c" >/dev/null 2>&1
+  done
+  return 0
 }
 
 # --- bad input through ctr --------------------------------------------------------------------
