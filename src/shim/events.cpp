@@ -2,6 +2,7 @@
 
 #include <optional>
 
+#include "base/clock.h"
 #include "base/log.h"
 #include "base/thread.h"
 #include "containerd/events/task.pb.h"
@@ -9,16 +10,6 @@
 #include "ttrpc/client.h"
 
 namespace shim {
-
-namespace {
-
-int64_t monotonic_ms() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return int64_t(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
-}
-
-}  // namespace
 
 timespec now_realtime() {
   timespec ts;
@@ -104,7 +95,7 @@ void Publisher::loop() {
       attempts = 0;
       head_failing_since = -1;
     } else {
-      int64_t now = monotonic_ms();
+      int64_t now = base::monotonic_ms();
       if (head_failing_since < 0) head_failing_since = now;
       if (now - head_failing_since >= kGiveUpMs) {
         base::log::error("events: dropped " + topic + " of container `" + container + "` after " +

@@ -100,6 +100,30 @@ void watch(pid_t pid, std::function<void(const Exit&)> on_exit) {
   on_exit(*done);
 }
 
+base::Result<pid_t> spawn(const std::vector<std::string>& argv_in, const std::vector<int>& fds,
+                          char* const* envp) {
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  for (size_t i = 0; i < fds.size(); i++) posix_spawn_file_actions_adddup2(&fa, fds[i], int(i));
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  sigset_t none, all;
+  sigemptyset(&none);
+  sigfillset(&all);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setsigdefault(&attr, &all);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  std::vector<char*> argv;
+  for (const auto& a : argv_in) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  int err = posix_spawn(&pid, argv[0], &fa, &attr, argv.data(), envp);
+  posix_spawn_file_actions_destroy(&fa);
+  posix_spawnattr_destroy(&attr);
+  if (err != 0) return base::sys_error("cannot run `" + argv_in[0] + "`", err);
+  return pid;
+}
+
 base::Result<Output> run(const Command& cmd) {
   if (cmd.argv.empty()) return base::invalid("an empty command");
   base::UniqueFd out_r, out_w, err_r, err_w;
@@ -117,23 +141,6 @@ base::Result<Output> run(const Command& cmd) {
   base::UniqueFd null;
   if (cmd.stdin_fd < 0) null.reset(open("/dev/null", O_RDONLY | O_CLOEXEC));
 
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_adddup2(&fa, cmd.stdin_fd >= 0 ? cmd.stdin_fd : null.get(), 0);
-  posix_spawn_file_actions_adddup2(&fa, cmd.stdout_fd >= 0 ? cmd.stdout_fd : out_w.get(), 1);
-  posix_spawn_file_actions_adddup2(&fa, cmd.stderr_fd >= 0 ? cmd.stderr_fd : err_w.get(), 2);
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  sigset_t none, dfl;
-  sigemptyset(&none);
-  sigfillset(&dfl);
-  posix_spawnattr_setsigmask(&attr, &none);
-  posix_spawnattr_setsigdefault(&attr, &dfl);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-  std::vector<char*> argv;
-  for (const auto& a : cmd.argv) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-
   // The exit is delivered through the reaper (kept if it comes before watch()).
   struct Waiter {
     std::mutex mu;
@@ -141,11 +148,11 @@ base::Result<Output> run(const Command& cmd) {
     std::optional<Exit> exit;
   };
   auto w = std::make_shared<Waiter>();
-  pid_t pid = 0;
-  int err = posix_spawn(&pid, argv[0], &fa, &attr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
-  posix_spawnattr_destroy(&attr);
-  if (err != 0) return base::sys_error("cannot run `" + cmd.argv[0] + "`", err);
+  ASSIGN_OR_RETURN(pid_t pid, spawn(cmd.argv,
+                                    {cmd.stdin_fd >= 0 ? cmd.stdin_fd : null.get(),
+                                     cmd.stdout_fd >= 0 ? cmd.stdout_fd : out_w.get(),
+                                     cmd.stderr_fd >= 0 ? cmd.stderr_fd : err_w.get()},
+                                    environ));
   auto on_exit = [w](const Exit& e) {
     std::lock_guard lock(w->mu);
     w->exit = e;

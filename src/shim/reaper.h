@@ -30,6 +30,11 @@ base::Status start_reaper();
 // kept). `on_exit` must not block: it runs where every other exit is reaped.
 void watch(pid_t pid, std::function<void(const Exit&)> on_exit);
 
+// posix_spawn of `argv` (argv[0] a path) with `fds[i]` as its descriptor i, default signal
+// dispositions and an empty mask, environment `envp`. The child is reaped by the reaper.
+base::Result<pid_t> spawn(const std::vector<std::string>& argv, const std::vector<int>& fds,
+                          char* const* envp);
+
 struct Command {
   std::vector<std::string> argv;  // argv[0]: a path
   int stdin_fd = -1;              // -1: /dev/null

@@ -29,7 +29,6 @@ base::Error refused(const char* what) {
 }
 
 class Created : public ProcessState {
-  const char* name() const override { return "created"; }
   int status() const override { return types::CREATED; }
   base::Status can_start() const override { return base::ok(); }
   base::Status can_kill() const override { return base::ok(); }
@@ -40,7 +39,6 @@ class Created : public ProcessState {
   }
 };
 class ExecCreated : public ProcessState {
-  const char* name() const override { return "created"; }
   int status() const override { return types::CREATED; }
   base::Status can_start() const override { return base::ok(); }
   base::Status can_kill() const override { return refused("process not created"); }
@@ -49,7 +47,6 @@ class ExecCreated : public ProcessState {
   base::Status can_resume() const override { return refused("an exec is resumed with its task"); }
 };
 class Running : public ProcessState {
-  const char* name() const override { return "running"; }
   int status() const override { return types::RUNNING; }
   base::Status can_start() const override { return refused("cannot start a running process"); }
   base::Status can_kill() const override { return base::ok(); }
@@ -58,7 +55,6 @@ class Running : public ProcessState {
   base::Status can_resume() const override { return refused("cannot resume a running process"); }
 };
 class Paused : public ProcessState {
-  const char* name() const override { return "paused"; }
   int status() const override { return types::PAUSED; }
   base::Status can_start() const override { return refused("cannot start a paused process"); }
   base::Status can_kill() const override { return base::ok(); }
@@ -67,7 +63,6 @@ class Paused : public ProcessState {
   base::Status can_resume() const override { return base::ok(); }
 };
 class Stopped : public ProcessState {
-  const char* name() const override { return "stopped"; }
   int status() const override { return types::STOPPED; }
   base::Status can_start() const override { return refused("cannot start a stopped process"); }
   base::Status can_kill() const override {
@@ -78,7 +73,6 @@ class Stopped : public ProcessState {
   base::Status can_resume() const override { return refused("cannot resume a stopped container"); }
 };
 class Deleted : public ProcessState {
-  const char* name() const override { return "deleted"; }
   int status() const override { return types::STOPPED; }
   base::Status can_start() const override { return refused("cannot start a deleted process"); }
   base::Status can_kill() const override {

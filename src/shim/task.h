@@ -47,7 +47,6 @@ namespace taskapi = ::containerd::task::v2;
 class ProcessState {
  public:
   virtual ~ProcessState() = default;
-  virtual const char* name() const = 0;
   virtual int status() const = 0;  // containerd.v1.types.Status
   virtual base::Status can_start() const = 0;
   virtual base::Status can_kill() const = 0;

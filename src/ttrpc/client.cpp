@@ -4,21 +4,12 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "base/clock.h"
 #include "base/socket.h"
 #include "ttrpc/status.h"
 #include "ttrpc/ttrpc.pb.h"
 
 namespace ttrpc {
-namespace {
-
-int64_t now_ms() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return int64_t(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
-}
-
-}  // namespace
-
 base::Result<Client> Client::connect(const std::string& path) {
   ASSIGN_OR_RETURN(base::UniqueFd fd, base::connect_unix(path, "ttrpc address"));
   return Client(std::move(fd));
@@ -50,7 +41,7 @@ base::Result<std::string> Client::call(std::string_view service, std::string_vie
       return base::Error(base::Category::unavailable, "ttrpc: cannot send the request", errno);
     off += size_t(n);
   }
-  int64_t deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+  int64_t deadline = timeout_ms < 0 ? -1 : base::monotonic_ms() + timeout_ms;
   for (;;) {
     FrameReader::Item item = reader_.next();
     if (item.kind == FrameReader::Kind::frame && item.header.stream_id == id &&
@@ -68,7 +59,7 @@ base::Result<std::string> Client::call(std::string_view service, std::string_vie
     if (item.kind != FrameReader::Kind::need_more) continue;
     int wait = -1;
     if (deadline >= 0) {
-      wait = int(deadline - now_ms());
+      wait = int(deadline - base::monotonic_ms());
       if (wait <= 0)
         return base::Error(base::Category::deadline_exceeded, "ttrpc: no response in time");
     }
