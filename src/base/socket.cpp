@@ -57,6 +57,17 @@ ssize_t recv_with_fds(int sock, void* buf, size_t len, std::vector<UniqueFd>& fd
   return r;
 }
 
+Result<UniqueFd> receive_console(int sock) {
+  char name[256];
+  std::vector<UniqueFd> fds;
+  ssize_t n = recv_with_fds(sock, name, sizeof name, fds);
+  if (n < 0) return sys_error("receive the pty master");
+  if (fds.size() != 1)
+    return Error(Category::internal, "receive the pty master: the process sent " +
+                                         std::to_string(fds.size()) + " descriptors");
+  return std::move(fds[0]);
+}
+
 Result<socklen_t> unix_address(const std::string& path, sockaddr_un& addr,
                                const std::string& what) {
   addr = {};

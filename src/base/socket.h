@@ -29,6 +29,10 @@ ssize_t send_with_fds(int sock, const void* data, size_t len, std::span<const in
 ssize_t recv_with_fds(int sock, void* buf, size_t len, std::vector<UniqueFd>& fds,
                       int* msg_flags = nullptr);
 
+// The pty master a process sends over the console socket `sock` (runc's protocol, which go-runc
+// and conmon read: one message, the pty's path as data, the master attached).
+Result<UniqueFd> receive_console(int sock);
+
 // `path` as a unix socket address in `addr` (a leading '@' names an abstract one, as systemd
 // writes NOTIFY_SOCKET); its length. An empty path or one too long for sun_path is an error naming
 // `what`.

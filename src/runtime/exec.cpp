@@ -272,7 +272,7 @@ Result<int> enter_and_run(const Container& c, const ExecOptions& o,
   if (o.detach) return 0;
   base::UniqueFd master;
   if (console_peer.valid()) {
-    auto m = receive_console(console_peer.get());
+    auto m = base::receive_console(console_peer.get());
     if (!m.ok()) {
       base::kill_and_reap(pid);
       return std::move(m).error().wrap("exec in container `" + c.id + "`");

@@ -16,6 +16,7 @@
 #include "base/json_reader.h"
 #include "base/log.h"
 #include "base/process.h"
+#include "base/socket.h"
 #include "linux/capabilities.h"
 #include "linux/cgroup.h"
 #include "linux/cgroup_resources.h"
@@ -825,7 +826,7 @@ Result<int> Runtime::run(const CreateOptions& o) {
   if (detach) return 0;
   base::UniqueFd master;
   if (created->console.valid()) {
-    auto m = receive_console(created->console.get());
+    auto m = base::receive_console(created->console.get());
     if (!m.ok()) {
       (void)finish(true);
       return std::move(m).error().wrap("run container `" + o.id + "`");

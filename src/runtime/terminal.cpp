@@ -129,15 +129,4 @@ base::Status open_console(const std::string& console_socket, base::UniqueFd* to_
   return base::ok();
 }
 
-base::Result<base::UniqueFd> receive_console(int sock) {
-  char name[256];
-  std::vector<base::UniqueFd> fds;
-  ssize_t n = base::recv_with_fds(sock, name, sizeof name, fds);
-  if (n < 0) return base::sys_error("receive the pty master");
-  if (fds.size() != 1)
-    return base::Error(base::Category::internal, "receive the pty master: the process sent " +
-                                                     std::to_string(fds.size()) + " descriptors");
-  return std::move(fds[0]);
-}
-
 }  // namespace runtime

@@ -24,8 +24,4 @@ int wait_foreground(pid_t pid, const sigset_t& fwd, int master = -1);
 base::Status open_console(const std::string& console_socket, base::UniqueFd* to_process,
                           base::UniqueFd* relay);
 
-// The pty master that the process sends over `sock` (the console socket's protocol: the pty's
-// path as data, the master attached).
-base::Result<base::UniqueFd> receive_console(int sock);
-
 }  // namespace runtime

@@ -5,10 +5,14 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "base/file.h"
 #include "base/log.h"
+#include "base/socket.h"
 #include "base/thread.h"
 #include "base/words.h"
 #include "shim/reaper.h"
@@ -170,10 +174,10 @@ base::Result<std::unique_ptr<ProcessIO>> ProcessIO::open(const StdioPaths& paths
       ASSIGN_OR_RETURN(fifos[i], fifo_path(*uris[i], names[i]));
     }
   }
-  if (paths.terminal)
-    return base::Error(base::Category::unimplemented,
-                       "terminal: a container with a terminal is not implemented yet (shim-rune "
-                       "1b)");
+  if (paths.terminal) {
+    TRY(io->open_console(fifos[0], fifos[1]));
+    return io;
+  }
 
   // Open every FIFO first: nothing is started when one cannot be.
   base::UniqueFd fifo_fds[3], held_readers[3];
@@ -206,38 +210,145 @@ base::Result<std::unique_ptr<ProcessIO>> ProcessIO::open(const StdioPaths& paths
                              std::to_string(uid) + ":" + std::to_string(gid));
     io->child_[i] = std::move(child_end);
     if (i == 0) {
-      io->stdin_cancel_.reset(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
-      if (!io->stdin_cancel_.valid()) return base::sys_error("eventfd");
-      int fifo = fifo_fds[0].release(), to = w.release(), cancel = dup(io->stdin_cancel_.get());
-      TRY(base::start_detached([fifo, to, cancel] {
-        copy_stdin(fifo, to, cancel);
-        close(to);
-        close(fifo);
-        close(cancel);
-      }));
+      TRY(io->start_stdin_copy(std::move(fifo_fds[0]), std::move(w)));
     } else {
-      int from = r.release(), fifo = fifo_fds[i].release(), held = held_readers[i].release();
-      auto shared = io->shared_;
-      {
-        std::lock_guard lock(shared->mu);
-        shared->copying++;
-      }
-      TRY(base::start_detached([from, fifo, held, shared] {
-        copy_fd(from, fifo);
-        close(from);
-        close(fifo);
-        close(held);
-        std::lock_guard lock(shared->mu);
-        shared->copying--;
-        shared->cv.notify_all();
-      }));
+      TRY(io->start_output_copy(std::move(r), std::move(fifo_fds[i]), std::move(held_readers[i])));
     }
   }
   return io;
 }
 
+base::Status ProcessIO::start_stdin_copy(base::UniqueFd fifo_fd, base::UniqueFd to_fd) {
+  if (!stdin_cancel_.valid()) {
+    stdin_cancel_.reset(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+    if (!stdin_cancel_.valid()) return base::sys_error("eventfd");
+  }
+  base::UniqueFd cancel_fd(fcntl(stdin_cancel_.get(), F_DUPFD_CLOEXEC, 3));
+  if (!cancel_fd.valid()) return base::sys_error("dup");
+  int fifo = fifo_fd.release(), to = to_fd.release(), cancel = cancel_fd.release();
+  auto started = base::start_detached([fifo, to, cancel] {
+    copy_stdin(fifo, to, cancel);
+    close(to);
+    close(fifo);
+    close(cancel);
+  });
+  if (!started.ok()) {
+    close(to);
+    close(fifo);
+    close(cancel);
+  }
+  return started;
+}
+
+base::Status ProcessIO::start_output_copy(base::UniqueFd from_fd, base::UniqueFd fifo_fd,
+                                          base::UniqueFd held_fd) {
+  int from = from_fd.release(), fifo = fifo_fd.release(), held = held_fd.release();
+  auto shared = shared_;
+  {
+    std::lock_guard lock(shared->mu);
+    shared->copying++;
+  }
+  auto done = [from, fifo, held, shared] {
+    close(from);
+    close(fifo);
+    if (held >= 0) close(held);
+    std::lock_guard lock(shared->mu);
+    shared->copying--;
+    shared->cv.notify_all();
+  };
+  auto started = base::start_detached([from, fifo, done] {
+    copy_fd(from, fifo);
+    done();
+  });
+  if (!started.ok()) done();
+  return started;
+}
+
+base::Status ProcessIO::open_console(const std::string& stdin_fifo,
+                                     const std::string& stdout_fifo) {
+  // The FIFOs first, as without a terminal: nothing is started when one cannot be opened.
+  if (!stdin_fifo.empty()) {
+    console_stdin_.reset(::open(stdin_fifo.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+    if (!console_stdin_.valid())
+      return base::sys_error("cannot open the stdin FIFO `" + stdin_fifo + "`");
+  }
+  if (!stdout_fifo.empty()) {
+    console_held_.reset(::open(stdout_fifo.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+    if (console_held_.valid())
+      console_stdout_.reset(::open(stdout_fifo.c_str(), O_WRONLY | O_CLOEXEC));
+    if (!console_stdout_.valid())
+      return base::sys_error("cannot open the stdout FIFO `" + stdout_fifo + "`");
+  } else {
+    // Nobody reads the terminal: it is still drained, or the process would block on a full pty.
+    console_stdout_.reset(::open("/dev/null", O_WRONLY | O_CLOEXEC));
+    if (!console_stdout_.valid()) return base::sys_error("cannot open /dev/null");
+  }
+  for (int i = 0; i < 3; i++) {
+    child_[i].reset(::open("/dev/null", (i == 0 ? O_RDONLY : O_WRONLY) | O_CLOEXEC));
+    if (!child_[i].valid()) return base::sys_error("cannot open /dev/null");
+  }
+  char dir[] = "/tmp/pty-XXXXXX";
+  if (!mkdtemp(dir)) return base::sys_error("cannot make a directory for the console socket");
+  console_dir_ = dir;
+  console_socket_ = console_dir_ + "/pty.sock";
+  sockaddr_un addr{};
+  ASSIGN_OR_RETURN(socklen_t len, base::unix_address(console_socket_, addr, "console socket"));
+  console_listener_.reset(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!console_listener_.valid()) return base::sys_error("socket");
+  if (bind(console_listener_.get(), reinterpret_cast<sockaddr*>(&addr), len) != 0 ||
+      listen(console_listener_.get(), 1) != 0)
+    return base::sys_error("cannot listen on the console socket `" + console_socket_ + "`");
+  return base::ok();
+}
+
+base::Status ProcessIO::take_console(int timeout_ms) {
+  if (console_socket_.empty()) return base::ok();
+  auto remove_socket = [this] {
+    console_listener_.reset();
+    unlink(console_socket_.c_str());
+    rmdir(console_dir_.c_str());
+    console_socket_.clear();
+  };
+  pollfd pf{console_listener_.get(), POLLIN, 0};
+  int ready;
+  do ready = poll(&pf, 1, timeout_ms);
+  while (ready < 0 && errno == EINTR);
+  if (ready <= 0) {
+    std::string path = console_socket_;
+    remove_socket();
+    return base::Error(base::Category::internal,
+                       "the runtime sent no pty master to the console socket `" + path + "`");
+  }
+  base::UniqueFd conn(accept4(console_listener_.get(), nullptr, nullptr, SOCK_CLOEXEC));
+  remove_socket();
+  if (!conn.valid()) return base::sys_error("accept on the console socket");
+  ASSIGN_OR_RETURN(master_, base::receive_console(conn.get()));
+  base::UniqueFd out(fcntl(master_.get(), F_DUPFD_CLOEXEC, 3));
+  if (!out.valid()) return base::sys_error("dup");
+  TRY(start_output_copy(std::move(out), std::move(console_stdout_), std::move(console_held_)));
+  if (console_stdin_.valid()) {
+    base::UniqueFd in(fcntl(master_.get(), F_DUPFD_CLOEXEC, 3));
+    if (!in.valid()) return base::sys_error("dup");
+    TRY(start_stdin_copy(std::move(console_stdin_), std::move(in)));
+  }
+  return base::ok();
+}
+
+base::Status ProcessIO::resize(uint32_t width, uint32_t height) {
+  if (!master_.valid()) return base::ok();
+  winsize ws{};
+  ws.ws_col = static_cast<unsigned short>(width);
+  ws.ws_row = static_cast<unsigned short>(height);
+  if (ioctl(master_.get(), TIOCSWINSZ, &ws) != 0) return base::sys_error("resize the pty");
+  return base::ok();
+}
+
 ProcessIO::~ProcessIO() {
   close_stdin();
+  if (!console_socket_.empty()) {
+    unlink(console_socket_.c_str());
+    rmdir(console_dir_.c_str());
+  }
 }
 
 void ProcessIO::close_child_ends() {

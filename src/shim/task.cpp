@@ -304,6 +304,10 @@ base::Result<taskapi::CreateTaskResponse> TaskService::create(const taskapi::Cre
                                    c->bundle + "/init.pid"};
   if (opts.no_pivot_root) args.push_back("--no-pivot");
   if (opts.no_new_keyring) args.push_back("--no-new-keyring");
+  if (!init.io->console_socket().empty()) {
+    args.push_back("--console-socket");
+    args.push_back(init.io->console_socket());
+  }
   args.push_back(c->id);
   Command cmd;
   cmd.stdin_fd = init.io->child_stdin();
@@ -313,6 +317,10 @@ base::Result<taskapi::CreateTaskResponse> TaskService::create(const taskapi::Cre
   init.io->close_child_ends();
   base::Result<pid_t> pid =
       created.ok() ? read_pid_file(c->bundle + "/init.pid") : base::Result<pid_t>(created.error());
+  if (pid.ok()) {
+    auto console = init.io->take_console();
+    if (!console.ok()) pid = std::move(console).error();
+  }
   if (!pid.ok()) {
     if (created.ok()) (void)c->runtime.run({"delete", "--force", c->id});
     if (!c->rootfs.empty()) (void)unmount_all(rootfs_dir);
@@ -365,7 +373,6 @@ base::Status TaskService::exec(const taskapi::ExecProcessRequest& r) {
   base::Json spec = base::Json::parse(r.spec().value(), nullptr, false);
   if (!spec.is_object())
     return base::invalid("exec spec (`" + kSpecType + "`) is not a JSON object");
-  if (r.terminal()) return unimplemented("an exec with a terminal");
   auto p = std::make_shared<Process>();
   p->exec_id = r.exec_id();
   p->stdio = {r.stdin(), r.stdout(), r.stderr(), r.terminal()};
@@ -510,13 +517,28 @@ base::Status TaskService::run_exec(const std::shared_ptr<Container>& cp,
   cmd.stdin_fd = p.io->child_stdin();
   cmd.stdout_fd = p.io->child_stdout();
   cmd.stderr_fd = p.io->child_stderr();
-  auto ran = c.runtime.check(
-      {"exec", "--process", spec_file, "--detach", "--pid-file", pid_file, c.id}, cmd);
+  std::vector<std::string> args = {"exec",     "--process",  spec_file,
+                                   "--detach", "--pid-file", pid_file};
+  if (!p.io->console_socket().empty()) {
+    args.push_back("--console-socket");
+    args.push_back(p.io->console_socket());
+  }
+  args.push_back(c.id);
+  auto ran = c.runtime.check(args, cmd);
   p.io->close_child_ends();
   unlink(spec_file.c_str());
   if (!ran.ok()) return std::move(ran).error();
   auto pid = read_pid_file(pid_file);
   unlink(pid_file.c_str());
+  if (pid.ok()) {
+    auto console = p.io->take_console();
+    if (!console.ok()) {
+      // The process runs without anyone to read its terminal: it goes.
+      watch(*pid, [](const Exit&) {});
+      ::kill(*pid, SIGKILL);
+      pid = std::move(console).error();
+    }
+  }
   if (!pid.ok()) return std::move(pid).error();
   {
     std::lock_guard lock(c.mu);
@@ -690,6 +712,13 @@ base::Result<taskapi::PidsResponse> TaskService::pids(const taskapi::PidsRequest
   return resp;
 }
 
+base::Status TaskService::resize_pty(const taskapi::ResizePtyRequest& r) {
+  ASSIGN_OR_RETURN(Found f, get(r.id(), r.exec_id()));
+  std::lock_guard lock(f.c->mu);
+  if (!f.p->io) return base::ok();
+  return f.p->io->resize(r.width(), r.height());
+}
+
 base::Status TaskService::close_io(const taskapi::CloseIORequest& r) {
   ASSIGN_OR_RETURN(Found f, get(r.id(), r.exec_id()));
   if (r.stdin() && f.p->io) f.p->io->close_stdin();
@@ -825,7 +854,12 @@ void TaskService::register_with(ttrpc::Services& s) {
     std::string what = std::string("`") + method + "`";
     s.add(svc, method, [what](std::string, ttrpc::Reply reply) { reply(unimplemented(what)); });
   };
-  for (const char* m : {"ResizePty", "Stats"}) later_part(m);
+  s.unary<taskapi::ResizePtyRequest, Empty>(svc, "ResizePty",
+                                            [this](const auto& r) -> base::Result<Empty> {
+                                              TRY(resize_pty(r));
+                                              return Empty();
+                                            });
+  for (const char* m : {"Stats"}) later_part(m);
 }
 
 }  // namespace shim

@@ -116,6 +116,8 @@ class TaskService {
             std::function<void(base::Result<taskapi::WaitResponse>)> reply);
   base::Result<taskapi::PidsResponse> pids(const taskapi::PidsRequest& r);
   base::Status close_io(const taskapi::CloseIORequest& r);
+  // ResizePty: the process's pty (nothing to do when it has none, as the runc shim).
+  base::Status resize_pty(const taskapi::ResizePtyRequest& r);
   // Pause (true) or Resume (false): `<runtime> pause|resume`, /tasks/paused or /tasks/resumed.
   base::Status pause_resume(const std::string& id, bool pause);
   // `<runtime> update --resources -` with the request's LinuxResources (JSON).

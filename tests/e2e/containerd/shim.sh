@@ -5,8 +5,8 @@
 #   SHIM_DIR=<dir of the shim> RUNE=<rune> PAL=<liberpal-sim.so> bash tests/e2e/containerd/shim.sh
 #   ONLY=regex runs the cases whose name matches.
 # Cases: run and exit codes (runc, crun, rune, enclave), events and ps against the runc shim, exec
-# (ordinary, enclave), pause/resume, OOM, one shim per sandbox, containerd killed and restarted,
-# the shim killed alone and grouped, bad input.
+# (ordinary, enclave), terminals (run -t, exec -t, under `script`), pause/resume, OOM, one shim
+# per sandbox, containerd killed and restarted, the shim killed alone and grouped, bad input.
 RUNE=$(realpath "${RUNE:?set RUNE to the rune binary}")
 . "$(dirname "$0")/harness.sh"
 ONLY=${ONLY:-.}
@@ -69,6 +69,13 @@ t_run_enclave() {
   expect_match "the sim PAL's banner" '^liberpal-sim: ' "$(cat "$WORK/enc.err")"
 }
 
+# (script passes the end of its stdin on as a NUL, which the pty echoes as ^@: dropped.)
+TTY() { # TTY ROWS COLS CMD...: CMD on a fresh pty of that size; its output without CRs, its exit code
+  local rows=$1 cols=$2; shift 2
+  script -qec "stty rows $rows cols $cols; exec $(printf '%q ' "$@")" /dev/null </dev/null | tr -d '\r' | sed 's/\^@//g'
+  return "${PIPESTATUS[0]}"
+}
+CTR=(ctr -a "$ADDR" -n "$NS")
 # --- events and ps compared with the runc shim ------------------------------------------------
 normalize() { grep ' /tasks/' | sed -E 's/^.* (\/tasks\/)/\1/; s/"[0-9]{4}-[0-9-]+T[^"]*"/T/g; s/snapshots\/[0-9]+/snapshots\/N/g; s/[0-9]{2,}/N/g; s/shim-e2e\.[A-Za-z0-9]+/W/g; s/"(d-runc|d-rune)"/"ID"/g; s/\/(d-runc|d-rune)(["\/-])/\/ID\2/g'; }
 events_of() { # events_of RUNTIME ID [ARGS]: ctr events during run -d, kill, delete
@@ -79,6 +86,7 @@ events_of() { # events_of RUNTIME ID [ARGS]: ctr events during run -d, kill, del
   RUN "$rt" "$@" -d "$IMG" "$id" sh -c 'trap "exit 5" TERM; while :; do sleep 0.05; done' >/dev/null || return 1
   C tasks exec --exec-id x "$id" sh -c 'exit 3' >/dev/null 2>&1
   C tasks exec --exec-id m "$id" /no/such/binary >/dev/null 2>&1
+  TTY 24 80 "${CTR[@]}" tasks exec -t --exec-id t "$id" sh -c 'exit 2' >/dev/null
   C tasks pause "$id" && C tasks resume "$id" || return 1
   C tasks ps "$id" >"$WORK/ps.$id" 2>&1
   C tasks kill "$id"
@@ -95,6 +103,8 @@ t_events_and_ps_match_the_runc_shim() {
   want=$(events_of $RUNC_RT d-runc) || return 1
   got=$(events_of $RUNE_RT d-rune --runtime-config-path "$cfg") || return 1
   [ -n "$want" ] || fail "no events from the runc shim" || return 1
+  # Three execs (plain, missing binary, -t) were added in each run.
+  expect_eq "exec-added events" 3 "$(grep -c '^/tasks/exec-added' <<<"$got")" || return 1
   expect_eq "/tasks events (topics, order, keys)" "$want" "$got" || return 1
   # (ctr pads the columns to the widest pid: compare the column names)
   expect_eq "ps header" "$(head -1 "$WORK/ps.d-runc" | tr -s ' ')" "$(head -1 "$WORK/ps.d-rune" | tr -s ' ')" || return 1
@@ -155,6 +165,29 @@ t_exec_ordinary_and_enclave() {
   exec_checks $RUNE_RT x-enc --runtime-config-path "$cfg" --env ENCLAVE_TYPE=sim --env ENCLAVE_RUNTIME_PATH=$SIM_PAL || return 1
   # No enclave process of it is left (the sim PAL's processes run under its init's tree).
   [ -z "$(pgrep -f 'sleep 301')" ] || fail "an exec'd sleep survived: $(pgrep -af 'sleep 301')"
+}
+
+# --- terminals: -t for run and exec, under `script` (the outer pty has a known size) -----------
+tty_checks() { # tty_checks RUNTIME ID [RUN ARGS...]: run -t and exec -t: size, a tty, exit codes
+  local rt=$1 id=$2 out rc; shift 2
+  out=$(TTY 33 77 "${CTR[@]}" run --runtime "$rt" --fifo-dir "$WORK/fifo" "$@" -t --rm "$IMG" "$id-t" \
+    sh -c 'sleep 0.5; stty size; [ -t 0 ] && [ -t 1 ] && echo tty; exit 3'); rc=$?
+  expect_eq "run -t: stty size and a tty ($id)" "33 77
+tty" "$(grep -v '^liberpal-sim' <<<"$out")" || return 1
+  expect_eq "run -t: exit code ($id)" 3 $rc || return 1
+  RUN "$rt" "$@" -d "$IMG" "$id" sleep 300 >/dev/null || return 1
+  out=$(TTY 21 55 "${CTR[@]}" tasks exec -t --exec-id t1 "$id" sh -c 'sleep 0.5; stty size; tty; exit 4'); rc=$?
+  expect_match "exec -t: stty size and the pty ($id)" $'^21 55\n/dev/pts/[0-9]+$' "$(grep -v '^liberpal-sim' <<<"$out")" || return 1
+  expect_eq "exec -t: exit code ($id)" 4 $rc || return 1
+  C tasks kill -s KILL "$id" >/dev/null; wait_for task_stopped "$id"
+  C tasks delete "$id" >/dev/null 2>&1; C containers rm "$id"
+  [ -z "$(ls -d /tmp/pty-* 2>/dev/null)" ] || fail "console socket directories left: $(ls -d /tmp/pty-*)"
+}
+t_terminals() {
+  local cfg; cfg=$(config tty runc)
+  tty_checks $RUNC_RT tty-ref || return 1
+  tty_checks $RUNE_RT tty-ord --runtime-config-path "$cfg" || return 1
+  tty_checks $RUNE_RT tty-enc --runtime-config-path "$cfg" --env ENCLAVE_TYPE=sim --env ENCLAVE_RUNTIME_PATH=$SIM_PAL
 }
 
 # --- pause, resume (Update: ctr 1.6 has no command for it; the component suite calls it) ---------------------------------------------------------------------

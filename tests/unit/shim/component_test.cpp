@@ -959,4 +959,102 @@ TEST_F(ShimComponent, BinaryAndFileLoggersCaptureTheOutput) {
   EXPECT_TRUE(call<google::protobuf::Empty>(c, "Shutdown", sd).ok());
 }
 
+// Reads `fd` (non-blocking) until `want` has appeared or 10 s have passed; what was read.
+std::string read_until(int fd, const std::string& want) {
+  std::string text;
+  for (int i = 0; i < 1000 && text.find(want) == std::string::npos; i++) {
+    char buf[256];
+    ssize_t n = read(fd, buf, sizeof buf);
+    if (n > 0)
+      text.append(buf, size_t(n));
+    else
+      usleep(10000);
+  }
+  return text;
+}
+
+TEST_F(ShimComponent, TerminalsThroughTheConsoleSocket) {
+  std::string b = bundle("tty", {"sh", "-c", "read x; stty size; echo got-$x; read y; exit 5"});
+  {
+    auto j = nlohmann::json::parse(slurp(b + "/config.json"));
+    j["process"]["terminal"] = true;
+    ASSERT_TRUE(base::write_file_atomic(b + "/config.json", j.dump()).ok());
+  }
+  std::string sock = start_shim("tty", b);
+  auto c = client(sock);
+  std::string in = dir_ + "/tty-in", out = dir_ + "/tty-out";
+  ASSERT_EQ(mkfifo(in.c_str(), 0600), 0);
+  ASSERT_EQ(mkfifo(out.c_str(), 0600), 0);
+  base::UniqueFd reader(open(out.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+  auto req = create_request("tty", b);
+  req.set_terminal(true);
+  req.set_stdin(in);
+  req.set_stdout(out);
+  auto created = call<taskapi::CreateTaskResponse>(c, "Create", req);
+  ASSERT_TRUE(created.ok()) << created.error().what();
+  taskapi::StartRequest s;
+  s.set_id("tty");
+  ASSERT_TRUE(call<taskapi::StartResponse>(c, "Start", s).ok());
+  taskapi::ResizePtyRequest rz;
+  rz.set_id("tty");
+  rz.set_width(61);
+  rz.set_height(17);
+  ASSERT_TRUE(call<google::protobuf::Empty>(c, "ResizePty", rz).ok());
+  base::UniqueFd writer(open(in.c_str(), O_WRONLY | O_CLOEXEC));
+  ASSERT_TRUE(writer.valid());
+  ASSERT_TRUE(base::write_all(writer.get(), "hello\n"));
+  // The pty echoes the input, then the process writes (with the pty's CR LF).
+  std::string text = read_until(reader.get(), "got-hello");
+  EXPECT_NE(text.find("17 61\r\ngot-hello"), std::string::npos) << text;
+
+  // An exec with a terminal of its own, resized before it reads.
+  std::string xin = dir_ + "/tty-xin", xout = dir_ + "/tty-xout";
+  ASSERT_EQ(mkfifo(xin.c_str(), 0600), 0);
+  ASSERT_EQ(mkfifo(xout.c_str(), 0600), 0);
+  base::UniqueFd xreader(open(xout.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+  auto x = exec_request("tty", "x1", {"sh", "-c", "read z; stty size; tty; exit 2"}, xout);
+  x.set_stdin(xin);
+  x.set_terminal(true);
+  {
+    auto j = nlohmann::json::parse(x.spec().value());
+    j["terminal"] = true;
+    x.mutable_spec()->set_value(j.dump());
+  }
+  ASSERT_TRUE(call<google::protobuf::Empty>(c, "Exec", x).ok());
+  s.set_exec_id("x1");
+  auto xs = call<taskapi::StartResponse>(c, "Start", s);
+  ASSERT_TRUE(xs.ok()) << xs.error().what();
+  rz.set_exec_id("x1");
+  rz.set_width(33);
+  rz.set_height(9);
+  ASSERT_TRUE(call<google::protobuf::Empty>(c, "ResizePty", rz).ok());
+  base::UniqueFd xwriter(open(xin.c_str(), O_WRONLY | O_CLOEXEC));
+  ASSERT_TRUE(base::write_all(xwriter.get(), "go\n"));
+  taskapi::WaitRequest w;
+  w.set_id("tty");
+  w.set_exec_id("x1");
+  auto xw = call<taskapi::WaitResponse>(c, "Wait", w);
+  ASSERT_TRUE(xw.ok()) << xw.error().what();
+  EXPECT_EQ(xw->exit_status(), 2u);
+  text = read_until(xreader.get(), "/dev/pts/");
+  EXPECT_NE(text.find("9 33\r\n/dev/pts/"), std::string::npos) << text;
+  rz.set_exec_id("nope");
+  auto unknown = call<google::protobuf::Empty>(c, "ResizePty", rz);
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.error().category(), Category::not_found);
+
+  ASSERT_TRUE(base::write_all(writer.get(), "bye\n"));
+  w.set_exec_id("");
+  auto waited = call<taskapi::WaitResponse>(c, "Wait", w);
+  ASSERT_TRUE(waited.ok()) << waited.error().what();
+  EXPECT_EQ(waited->exit_status(), 5u);
+  taskapi::DeleteRequest d;
+  d.set_id("tty");
+  ASSERT_TRUE(call<taskapi::DeleteResponse>(c, "Delete", d).ok());
+  // The console sockets (and their directories) went once the masters had come.
+  EXPECT_EQ(system("ls -d /tmp/pty-* >/dev/null 2>&1"), 512);
+  taskapi::ShutdownRequest sd;
+  EXPECT_TRUE(call<google::protobuf::Empty>(c, "Shutdown", sd).ok());
+}
+
 }  // namespace
