@@ -13,6 +13,7 @@
 
 #include "base/file.h"
 #include "base/words.h"
+#include "linux/cgroup_files.h"
 
 namespace kernel {
 
@@ -20,9 +21,11 @@ namespace {
 
 using json = nlohmann::ordered_json;
 
+namespace files = cgroup_files;
+
+// Best effort, as runc's events: a file that cannot be read or parsed reads as absent or 0.
 std::optional<std::string> read(const std::string& dir, const std::string& file) {
-  if (dir.empty()) return std::nullopt;
-  auto t = base::read_file(dir + "/" + file, 1 << 20);
+  auto t = files::read(dir, file);
   if (!t.ok()) return std::nullopt;
   return std::move(t).value();
 }
@@ -31,10 +34,7 @@ std::optional<std::string> read(const std::string& dir, const std::string& file)
 uint64_t num(const std::string& dir, const std::string& file, uint64_t max_value = 0) {
   auto t = read(dir, file);
   if (!t) return 0;
-  std::string_view v = *t;
-  while (!v.empty() && (v.back() == '\n' || v.back() == ' ')) v.remove_suffix(1);
-  if (v == "max") return max_value;
-  return std::strtoull(std::string(v).c_str(), nullptr, 10);
+  return files::parse_single(*t, max_value).value_or(0);
 }
 
 int64_t snum(const std::string& dir, const std::string& file) {
@@ -43,24 +43,15 @@ int64_t snum(const std::string& dir, const std::string& file) {
 }
 
 // "key value" lines.
-std::map<std::string, uint64_t> flat_keyed(const std::string& dir, const std::string& file) {
-  std::map<std::string, uint64_t> out;
-  auto t = read(dir, file);
-  if (!t) return out;
-  for (auto line : base::split_lines(*t)) {
-    auto w = base::split_words(line);
-    if (w.size() == 2)
-      out[std::string(w[0])] = std::strtoull(std::string(w[1]).c_str(), nullptr, 10);
-  }
+files::KeyedValues flat_keyed(const std::string& dir, const std::string& file) {
+  files::KeyedValues out;
+  if (auto t = read(dir, file)) (void)files::parse_flat_keyed(*t, out);
   return out;
 }
 
 std::vector<uint64_t> numbers(const std::string& dir, const std::string& file) {
   std::vector<uint64_t> out;
-  auto t = read(dir, file);
-  if (!t) return out;
-  for (auto w : base::split_words(*t))
-    out.push_back(std::strtoull(std::string(w).c_str(), nullptr, 10));
+  if (auto t = read(dir, file)) (void)files::parse_numbers(*t, out);
   return out;
 }
 
@@ -123,43 +114,9 @@ json blkio_entries(const std::string& dir, const std::string& file) {
   return out;
 }
 
-std::string dir_with(const CgroupSet& cg, const char* controller) {
-  for (size_t i = 0; i < cg.hierarchies.size(); ++i)
-    if (!cg.hierarchies[i].v2 && cg.hierarchies[i].has(controller)) return cg.dirs[i];
-  return "";
-}
-
-std::string v2_dir(const CgroupSet& cg) {
-  for (size_t i = 0; i < cg.hierarchies.size(); ++i)
-    if (cg.hierarchies[i].v2) return cg.dirs[i];
-  return "";
-}
-
-bool pure_v2(const CgroupSet& cg) {
-  for (const auto& h : cg.hierarchies)
-    if (!h.v2) return false;
-  return !cg.hierarchies.empty();
-}
-
-// The huge page sizes ("2MB") of the files `hugetlb.<size><suffix>` in `dir` (not v2's
-// `hugetlb.<size>.rsvd.*`).
-std::vector<std::string> hugetlb_sizes(const std::string& dir, const std::string& suffix) {
-  const std::string prefix = "hugetlb.";
-  std::vector<std::string> sizes;
-  if (dir.empty()) return sizes;
-  for (const auto& name : base::list_dir(dir)) {
-    if (name.size() <= prefix.size() + suffix.size() || name.rfind(prefix, 0) != 0 ||
-        name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0)
-      continue;
-    std::string size = name.substr(prefix.size(), name.size() - prefix.size() - suffix.size());
-    if (size.find('.') == std::string::npos) sizes.push_back(size);
-  }
-  return sizes;
-}
-
 json hugetlb_v1(const std::string& dir) {
   json out = json::object();
-  for (const auto& size : hugetlb_sizes(dir, ".usage_in_bytes")) {
+  for (const auto& size : files::hugetlb_sizes(dir, ".usage_in_bytes")) {
     json h;
     put_nonzero(h, "usage", num(dir, "hugetlb." + size + ".usage_in_bytes"));
     put_nonzero(h, "max", num(dir, "hugetlb." + size + ".max_usage_in_bytes"));
@@ -171,7 +128,7 @@ json hugetlb_v1(const std::string& dir) {
 
 json stats_v1(const CgroupSet& cg) {
   json d;
-  const std::string cpuacct = dir_with(cg, "cpuacct"), cpu = dir_with(cg, "cpu");
+  const std::string cpuacct = files::v1_dir(cg, "cpuacct"), cpu = files::v1_dir(cg, "cpu");
   json usage;
   put_nonzero(usage, "total", num(cpuacct, "cpuacct.usage"));
   if (auto v = numbers(cpuacct, "cpuacct.usage_percpu"); !v.empty()) usage["percpu"] = v;
@@ -200,7 +157,7 @@ json stats_v1(const CgroupSet& cg) {
   put_nonzero(thr, "throttledTime", cs["throttled_time"]);
   d["cpu"] = {{"usage", usage}, {"throttling", thr}};
 
-  const std::string cpuset = dir_with(cg, "cpuset");
+  const std::string cpuset = files::v1_dir(cg, "cpuset");
   json cset;
   if (auto v = cpu_list(cpuset, "cpuset.cpus"); !v.empty()) cset["cpus"] = v;
   cset["cpu_exclusive"] = num(cpuset, "cpuset.cpu_exclusive");
@@ -211,7 +168,7 @@ json stats_v1(const CgroupSet& cg) {
   cset["sched_relax_domain_level"] = snum(cpuset, "cpuset.sched_relax_domain_level");
   d["cpuset"] = cset;
 
-  const std::string mem = dir_with(cg, "memory");
+  const std::string mem = files::v1_dir(cg, "memory");
   json m;
   auto raw = flat_keyed(mem, "memory.stat");
   put_nonzero(m, "cache", raw["cache"]);
@@ -222,13 +179,13 @@ json stats_v1(const CgroupSet& cg) {
   if (!raw.empty()) m["raw"] = raw;
   d["memory"] = m;
 
-  const std::string pids = dir_with(cg, "pids");
+  const std::string pids = files::v1_dir(cg, "pids");
   json p = json::object();
   put_nonzero(p, "current", num(pids, "pids.current"));
   put_nonzero(p, "limit", num(pids, "pids.max"));
   d["pids"] = p;
 
-  const std::string blkio = dir_with(cg, "blkio");
+  const std::string blkio = files::v1_dir(cg, "blkio");
   json b = json::object();
   // The CFQ/BFQ files where the scheduler has them, else the throttle ones (as runc).
   bool cfq = read(blkio, "blkio.io_service_bytes_recursive").has_value();
@@ -251,7 +208,7 @@ json stats_v1(const CgroupSet& cg) {
     if (!e.empty()) b[f.key] = std::move(e);
   }
   d["blkio"] = b;
-  d["hugetlb"] = hugetlb_v1(dir_with(cg, "hugetlb"));
+  d["hugetlb"] = hugetlb_v1(files::v1_dir(cg, "hugetlb"));
   return d;
 }
 
@@ -334,7 +291,7 @@ json stats_v2(const std::string& dir) {
   if (!ios.empty()) b["ioServicedRecursive"] = ios;
   d["blkio"] = b;
   json h = json::object();
-  for (const auto& size : hugetlb_sizes(dir, ".current")) {
+  for (const auto& size : files::hugetlb_sizes(dir, ".current")) {
     json e;
     put_nonzero(e, "usage", num(dir, "hugetlb." + size + ".current"));
     e["failcnt"] = flat_keyed(dir, "hugetlb." + size + ".events")["max"];
@@ -349,7 +306,7 @@ json stats_v2(const std::string& dir) {
 base::Result<std::string> stats_json(const CgroupSet& cg) {
   if (cg.dirs.empty())
     return base::Error(base::Category::failed_precondition, "the container has no cgroups");
-  json d = pure_v2(cg) ? stats_v2(v2_dir(cg)) : stats_v1(cg);
+  json d = files::pure_v2(cg) ? stats_v2(files::v2_dir(cg)) : stats_v1(cg);
   d["intel_rdt"] = json::object();
   d["network_interfaces"] = nullptr;
   return d.dump();
@@ -357,7 +314,7 @@ base::Result<std::string> stats_json(const CgroupSet& cg) {
 
 base::Result<OomWatch> OomWatch::open(const CgroupSet& cg) {
   OomWatch w;
-  if (std::string mem = dir_with(cg, "memory"); !mem.empty()) {
+  if (std::string mem = files::v1_dir(cg, "memory"); !mem.empty()) {
     w.control_.reset(::open((mem + "/memory.oom_control").c_str(), O_RDONLY | O_CLOEXEC));
     if (!w.control_.valid()) return base::sys_error("open `" + mem + "/memory.oom_control`");
     w.fd_.reset(eventfd(0, EFD_CLOEXEC));
@@ -367,7 +324,7 @@ base::Result<OomWatch> OomWatch::open(const CgroupSet& cg) {
              "watch `" + mem + "/memory.oom_control`");
     return w;
   }
-  std::string dir = v2_dir(cg);
+  std::string dir = files::v2_dir(cg);
   if (dir.empty() || !read(dir, "memory.events"))
     return base::Error(base::Category::failed_precondition,
                        "the container has no memory cgroup to watch for OOM kills");

@@ -28,7 +28,11 @@ struct OomMonitor::State {
 
 base::Result<std::unique_ptr<OomMonitor>> OomMonitor::start(pid_t pid,
                                                             std::function<void()> on_oom) {
-  kernel::CgroupSet cg = kernel::cgroup_set_of_pid(pid);
+  return start(kernel::cgroup_set_of_pid(pid), std::move(on_oom));
+}
+
+base::Result<std::unique_ptr<OomMonitor>> OomMonitor::start(const kernel::CgroupSet& cg,
+                                                            std::function<void()> on_oom) {
   ASSIGN_OR_RETURN(kernel::OomWatch w, kernel::OomWatch::open(cg));
   auto st = std::make_shared<State>();
   st->watch = std::make_unique<kernel::OomWatch>(std::move(w));

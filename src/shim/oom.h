@@ -14,7 +14,8 @@
 
 namespace kernel {
 class OomWatch;
-}
+struct CgroupSet;
+}  // namespace kernel
 
 namespace shim {
 
@@ -23,6 +24,9 @@ class OomMonitor {
   // Watches the memory cgroup of `pid`; `on_oom` runs once per OOM kill, on the monitor's
   // thread or in drain(). An error when there is no memory cgroup to watch.
   static base::Result<std::unique_ptr<OomMonitor>> start(pid_t pid, std::function<void()> on_oom);
+  // The same on the cgroups `cg` (v1: the memory hierarchy's directory; else cgroup2's).
+  static base::Result<std::unique_ptr<OomMonitor>> start(const kernel::CgroupSet& cg,
+                                                         std::function<void()> on_oom);
   ~OomMonitor();
   // Reports what is pending now (before the container's exit is reported: an OOM kill comes
   // first, as with the runc shim).

@@ -15,8 +15,10 @@
 #include "enclave/config.h"
 #include "google/protobuf/any.pb.h"
 #include "google/protobuf/empty.pb.h"
+#include "linux/cgroup.h"
 #include "runtimeoptions/v1/api.pb.h"
 #include "shim/options.h"
+#include "shim/stats.h"
 
 namespace shim {
 namespace {
@@ -88,11 +90,6 @@ class Deleted : public ProcessState {
 void set_time(google::protobuf::Timestamp* t, const timespec& ts) {
   t->set_seconds(ts.tv_sec);
   t->set_nanos(int32_t(ts.tv_nsec));
-}
-
-base::Error unimplemented(const std::string& what) {
-  return base::Error(base::Category::unimplemented,
-                     what + " is not implemented by shim-rune yet (part 1b)");
 }
 
 // What Create reads of config.json: the process env, the annotations, the PID namespace.
@@ -234,7 +231,10 @@ base::Result<taskapi::CreateTaskResponse> TaskService::create(const taskapi::Cre
   if (stat(r.bundle().c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
     return base::Error(base::Category::not_found,
                        "bundle `" + base::clip(r.bundle(), 256) + "` is not a directory");
-  if (!r.checkpoint().empty()) return unimplemented("restoring from a checkpoint");
+  if (!r.checkpoint().empty())
+    return base::Error(base::Category::unimplemented,
+                       "restoring from a checkpoint: shim-rune does not restore containers (no "
+                       "CRIU support)");
   {
     std::lock_guard lock(mu_);
     if (containers_.count(r.id()))
@@ -327,6 +327,7 @@ base::Result<taskapi::CreateTaskResponse> TaskService::create(const taskapi::Cre
     return std::move(pid).error();
   }
   init.pid = *pid;
+  c->cgroups = std::make_shared<const kernel::CgroupSet>(kernel::cgroup_set_of_pid(init.pid));
 
   // What `delete` needs when this daemon is gone.
   base::Json saved = {{"runtime", c->runtime.path},
@@ -457,7 +458,7 @@ base::Result<taskapi::StartResponse> TaskService::start(const taskapi::StartRequ
       started = std::move(r2).error();
     } else {
       std::weak_ptr<Container> weak = c;
-      auto m = OomMonitor::start(p->pid, [this, weak] {
+      auto m = OomMonitor::start(*c->cgroups, [this, weak] {
         auto c = weak.lock();
         if (!c) return;
         events::TaskOOM ev;
@@ -712,6 +713,19 @@ base::Result<taskapi::PidsResponse> TaskService::pids(const taskapi::PidsRequest
   return resp;
 }
 
+base::Result<taskapi::StatsResponse> TaskService::stats(const taskapi::StatsRequest& r) {
+  ASSIGN_OR_RETURN(std::shared_ptr<Container> c, get(r.id()));
+  std::shared_ptr<const kernel::CgroupSet> cg;
+  {
+    std::lock_guard lock(c->mu);
+    cg = c->cgroups;
+  }
+  if (!cg) return base::Error(base::Category::not_found, "cgroup does not exist");
+  taskapi::StatsResponse resp;
+  ASSIGN_OR_RETURN(*resp.mutable_stats(), collect_metrics(*cg));
+  return resp;
+}
+
 base::Status TaskService::resize_pty(const taskapi::ResizePtyRequest& r) {
   ASSIGN_OR_RETURN(Found f, get(r.id(), r.exec_id()));
   std::lock_guard lock(f.c->mu);
@@ -850,16 +864,13 @@ void TaskService::register_with(ttrpc::Services& s) {
             base::Category::unimplemented,
             "Checkpoint: shim-rune does not checkpoint containers (no CRIU support)");
       });
-  auto later_part = [&](const char* method) {
-    std::string what = std::string("`") + method + "`";
-    s.add(svc, method, [what](std::string, ttrpc::Reply reply) { reply(unimplemented(what)); });
-  };
   s.unary<taskapi::ResizePtyRequest, Empty>(svc, "ResizePty",
                                             [this](const auto& r) -> base::Result<Empty> {
                                               TRY(resize_pty(r));
                                               return Empty();
                                             });
-  for (const char* m : {"Stats"}) later_part(m);
+  s.unary<taskapi::StatsRequest, taskapi::StatsResponse>(
+      svc, "Stats", [this](const auto& r) { return stats(r); });
 }
 
 }  // namespace shim

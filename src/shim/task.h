@@ -40,6 +40,10 @@
 #include "shim/runtime.h"
 #include "ttrpc/service.h"
 
+namespace kernel {
+struct CgroupSet;
+}
+
 namespace shim {
 
 namespace taskapi = ::containerd::task::v2;
@@ -89,6 +93,8 @@ struct Container {
   std::mutex mu;
   std::shared_ptr<Process> init = std::make_shared<Process>();
   std::unique_ptr<OomMonitor> oom;  // from Start until the init's exit
+  // The init's cgroups, taken at Create (as the runc shim loads them): Stats and the OOM watch.
+  std::shared_ptr<const kernel::CgroupSet> cgroups;
   std::map<std::string, std::shared_ptr<Process>> execs;
 };
 
@@ -122,6 +128,8 @@ class TaskService {
   base::Status pause_resume(const std::string& id, bool pause);
   // `<runtime> update --resources -` with the request's LinuxResources (JSON).
   base::Status update(const taskapi::UpdateTaskRequest& r);
+  // Stats: the container's cgroup metrics (containerd's cgroups v1 or v2 Metrics).
+  base::Result<taskapi::StatsResponse> stats(const taskapi::StatsRequest& r);
   base::Result<taskapi::ConnectResponse> connect(const taskapi::ConnectRequest& r);
   // True when the daemon should exit (no containers left).
   bool shutdown_requested(const taskapi::ShutdownRequest& r);

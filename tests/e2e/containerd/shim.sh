@@ -111,6 +111,30 @@ t_events_and_ps_match_the_runc_shim() {
   expect_match "ps lists the task's pid" '^[0-9]+ +-' "$(sed -n 2p "$WORK/ps.d-rune")"
 }
 
+# --- metrics compared with the runc shim ----------------------------------------------------
+metrics_of() { # metrics_of RUNTIME ID [ARGS]: `ctr task metrics` table names and JSON keys, values
+  local rt=$1 id=$2; shift 2
+  RUN "$rt" "$@" -d "$IMG" "$id" sleep 300 >/dev/null || return 1
+  C tasks metrics "$id" >"$WORK/metrics.$id" 2>&1
+  C tasks metrics --format json "$id" >"$WORK/metrics.$id.json" 2>&1
+  C tasks kill -s KILL "$id" >/dev/null; wait_for task_stopped "$id"
+  C tasks delete "$id" >/dev/null 2>&1; C containers rm "$id"
+  sed -n '/^METRIC/,$p' "$WORK/metrics.$id" | awk '{print $1}'
+  jq -c 'keys' "$WORK/metrics.$id.json"
+}
+metric() { awk -v m="$2" '$1 == m {print $2}' "$WORK/metrics.$1"; }
+t_metrics_match_the_runc_shim() {
+  local cfg want got; cfg=$(config metrics runc)
+  want=$(metrics_of $RUNC_RT m-runc) || return 1
+  got=$(metrics_of $RUNE_RT m-rune --runtime-config-path "$cfg") || return 1
+  expect_match "the runc shim's table" '^memory.usage_in_bytes' "$want" || return 1
+  expect_eq "metric names and JSON keys" "$want" "$got" || return 1
+  # The values are the container's: one process, some memory and CPU time.
+  expect_eq "pids.current" 1 "$(metric m-rune pids.current)" || return 1
+  expect_match "memory.usage_in_bytes" '^[1-9][0-9]+$' "$(metric m-rune memory.usage_in_bytes)" || return 1
+  expect_match "cpuacct.usage" '^[1-9][0-9]+$' "$(metric m-rune cpuacct.usage)"
+}
+
 # --- OOM -----------------------------------------------------------------------------------------
 oom_events() { # oom_events RUNTIME ID [ARGS]: the /tasks lines of a run that exceeds its memory
   local rt=$1 id=$2 rc; shift 2
