@@ -346,9 +346,12 @@ uint64_t OomWatch::take() {
   while (::read(fd_.get(), buf, sizeof buf) > 0) {
   }
   std::string dir = events_.substr(0, events_.rfind('/'));
-  uint64_t now = flat_keyed(dir, "memory.events")["oom_kill"];
-  uint64_t n = now > seen_ ? now - seen_ : 0;
-  seen_ = now;
+  // The count only grows: a read that misses it (or a smaller one) changes nothing.
+  auto events = flat_keyed(dir, "memory.events");
+  auto it = events.find("oom_kill");
+  if (it == events.end() || it->second <= seen_) return 0;
+  uint64_t n = it->second - seen_;
+  seen_ = it->second;
   return n;
 }
 
