@@ -2,12 +2,14 @@
 # containerd-shim-rune-v2 under a private containerd 1.6 (harness.sh), driven by ctr as a user
 # would; the runc shim (io.containerd.runc.v2) with runc is the reference where outputs are
 # compared. Usage (as root):
-#   SHIM_DIR=<dir of the shim> RUNE=<rune> PAL=<liberpal-sim.so> bash tests/e2e/containerd/shim.sh
+#   SHIM_DIR=<dir of the shim> RUNE=<rune> PAL=<liberpal-sim.so> LOGGER=<shim_logger> \
+#     bash tests/e2e/containerd/shim.sh
 #   ONLY=regex runs the cases whose name matches.
 # Cases: run and exit codes (runc, crun, rune, enclave), events and ps against the runc shim, exec
 # (ordinary, enclave), terminals (run -t, exec -t, under `script`), pause/resume, OOM, one shim
 # per sandbox, containerd killed and restarted, the shim killed alone and grouped, bad input.
 RUNE=$(realpath "${RUNE:?set RUNE to the rune binary}")
+LOGGER=$(realpath "${LOGGER:?set LOGGER to the test-built binary:// logger (tests/helpers/shim_logger.c)}")
 . "$(dirname "$0")/harness.sh"
 ONLY=${ONLY:-.}
 trap 'harness_stop' EXIT
@@ -133,6 +135,30 @@ t_metrics_match_the_runc_shim() {
   expect_eq "pids.current" 1 "$(metric m-rune pids.current)" || return 1
   expect_match "memory.usage_in_bytes" '^[1-9][0-9]+$' "$(metric m-rune memory.usage_in_bytes)" || return 1
   expect_match "cpuacct.usage" '^[1-9][0-9]+$' "$(metric m-rune cpuacct.usage)"
+}
+
+# --- loggers: ctr run --log-uri binary://… and file://…, against the runc shim --------------------
+logged() { # logged RUNTIME NAME [ARGS]: what a binary:// and a file:// logger captured
+  local rt=$1 name=$2; shift 2
+  RUN "$rt" "$@" --log-uri "binary://$LOGGER?out=$WORK/blog.$name" --rm "$IMG" "lg-$name" \
+    sh -c 'echo to-out; echo to-err >&2' >/dev/null 2>&1 || return 1
+  RUN "$rt" "$@" --log-uri "file://$WORK/flog.$name" --rm "$IMG" "lf-$name" \
+    sh -c 'echo to-out; sleep 0.1; echo to-err >&2' >/dev/null 2>&1 || return 1
+  sed "s/lg-$name/ID/" "$WORK/blog.$name"; echo "--"; cat "$WORK/blog.$name.err"; echo "--"
+  cat "$WORK/flog.$name"
+}
+t_loggers_capture_the_output() {
+  local cfg want got; cfg=$(config loggers runc)
+  want=$(logged $RUNC_RT runc) || fail "the runc shim's run failed" || return 1
+  got=$(logged $RUNE_RT rune --runtime-config-path "$cfg") || fail "the run failed" || return 1
+  expect_eq "the runc shim's loggers" "CONTAINER_ID=ID CONTAINER_NAMESPACE=$NS env=2
+to-out
+--
+to-err
+--
+to-out
+to-err" "$want" || return 1
+  expect_eq "what the loggers got" "$want" "$got"
 }
 
 # --- OOM -----------------------------------------------------------------------------------------
