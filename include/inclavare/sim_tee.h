@@ -13,6 +13,24 @@ static const uint8_t SIM_TEE_QE_MRENCLAVE[32] = {
     0x6b, 0xee, 0xf5, 0xb1, 0x7b, 0xb7, 0x2d, 0x4d, 0x98, 0x68, 0xb1, 0x17, 0x30, 0x0b, 0x41, 0x32,
     0x2a, 0xfa, 0xbf, 0xe0, 0xd7, 0xb0, 0xf8, 0xb6, 0xde, 0x59, 0x05, 0x9c, 0xae, 0xcd, 0xed, 0x7a};
 
+/* CPUSVN of the simulated platform: its 16 SGX TCB component SVNs (as on Intel platforms). The
+ * PAL's REPORTs, the quotes' report bodies and the PCK certificate agree on it. */
+static const uint8_t SIM_TEE_CPUSVN[16] = {4, 4, 3, 3, 2, 2, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+
+/* Who asked for a REPORT: ISVFAMILYID byte 0 (reserved for the enclave's author on SGX, so
+ * nothing real is lost). A quote's verifier reports it as the claim `report_origin`. */
+#define SIM_TEE_ORIGIN_PROCESS 0 /* no runtime: the sim attester quoting for its own program */
+#define SIM_TEE_ORIGIN_HOST 1    /* the host, through pal_get_local_report */
+#define SIM_TEE_ORIGIN_ENCLAVE 2 /* the workload, through its attestation channel */
+
+/* The attestation channel liberpal-sim gives each process it starts: the descriptor's number is
+ * in this environment variable (a SOCK_SEQPACKET socket). Request: TARGETINFO (512 bytes) then
+ * REPORTDATA (64). Reply: a status (int32, little-endian: 0, or a positive errno) then, with 0, a
+ * REPORT (432) for that target with that REPORTDATA. */
+#define SIM_TEE_ATTEST_FD_ENV "INCLAVARE_SIM_ATTEST_FD"
+#define SIM_TEE_ATTEST_REQUEST_SIZE (512 + 64)
+#define SIM_TEE_ATTEST_REPLY_SIZE (4 + 432)
+
 /* SGX TARGETINFO layout (512 bytes). */
 #define SIM_TEE_TI_MRENCLAVE_OFF 0   /* 32 */
 #define SIM_TEE_TI_ATTRIBUTES_OFF 32 /* 16: flags u64, xfrm u64 */

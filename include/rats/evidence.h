@@ -78,6 +78,7 @@ inline constexpr uint16_t kCertDataQeReport = 6;  // v4/v5 wrapper around QE rep
 inline constexpr uint16_t kCertDataPlatformManifest = 7;
 
 // Quote header: 48 bytes at offset 0 of every quote version.
+inline constexpr size_t kQuoteHeaderSize = 48;
 struct IntelQuoteHeader {
   uint16_t version = 0;       // 0: 3, 4 or 5
   uint16_t att_key_type = 0;  // 2: 2 = ECDSA-256-with-P-256 (the only one accepted)

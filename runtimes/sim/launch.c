@@ -174,6 +174,12 @@ void sim_child_exec(void* p) {
   if (!err) {
     /* Close-on-exec rather than close: the memfd must stay open until execveat. */
     rt_child_close_fds(1);
+    if (c->attest_fd >= 0 && fcntl(c->attest_fd, F_SETFD, 0) != 0) {
+      err = errno;
+      what = "pass the attestation channel to";
+    }
+  }
+  if (!err) {
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
       err = errno;
       what = "set no_new_privs for";

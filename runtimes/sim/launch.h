@@ -36,6 +36,7 @@ struct sim_exec_ctx {
   char** env;
   const pal_stdio_fds* stdio;
   pid_t parent;
+  int attest_fd; /* the attestation channel, kept through the exec (-1: none) */
 };
 
 /* The forked child (an rt_child_fn): never returns. */

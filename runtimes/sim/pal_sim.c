@@ -16,13 +16,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "channel.h"
 #include "children.h"
 #include "inclavare/pal.h"
+#include "inclavare/sim_tee.h"
 #include "launch.h"
 #include "log.h"
 #include "measure.h"
-#include "report.h"
 #include "sha256.h"
+#include "sim_report.h"
 #include "spawn.h"
 
 #define PAL_EXPORT __attribute__((visibility("default")))
@@ -151,6 +153,7 @@ static void join_pending(void) {
 __attribute__((destructor)) static void sim_unload(void) {
   (void)take_prepared(NULL, 0, NULL);
   join_pending();
+  sim_channel_shutdown();
   pthread_mutex_lock(&g_mu);
   sim_mlog_free(&g_mlog);
   pthread_mutex_unlock(&g_mu);
@@ -296,6 +299,46 @@ static void* measure_in_background(void* arg) {
   return NULL;
 }
 
+/* The measurement as it stands: every started workload recorded first. 0, or -EIO when a
+ * workload ran whose measurement was not completed. */
+static int current_measurement(uint8_t measurement[32]) {
+  pthread_mutex_lock(&g_mu);
+  g_report_waiting++;
+  pthread_cond_broadcast(&g_hash_now);
+  while (g_tickets_done != g_tickets_issued) pthread_cond_wait(&g_recorded, &g_mu);
+  g_report_waiting--;
+  const int refused = g_unmeasured;
+  if (!refused) sim_mlog_digest(&g_mlog, measurement);
+  pthread_mutex_unlock(&g_mu);
+  return refused ? -EIO : 0;
+}
+
+/* A REPORT a process asked for through its attestation channel. */
+static int channel_report(const uint8_t* target_info, const uint8_t* report_data, uint8_t* report) {
+  uint8_t measurement[32];
+  int rc = current_measurement(measurement);
+  if (rc != 0) return rc;
+  sim_report_make(target_info, measurement, report_data, SIM_TEE_ORIGIN_ENCLAVE, report);
+  return 0;
+}
+
+/* `env` (NULL: empty) without any SIM_TEE_ATTEST_FD_ENV entry, then `var`, in a new array (the
+ * strings are not copied); NULL when out of memory. */
+static char** env_with(char** env, char* var) {
+  size_t n = 0;
+  while (env && env[n]) n++;
+  char** out = malloc((n + 2) * sizeof *out);
+  if (!out) return NULL;
+  const size_t name_len = strlen(SIM_TEE_ATTEST_FD_ENV);
+  size_t k = 0;
+  for (size_t i = 0; i < n; i++)
+    if (strncmp(env[i], SIM_TEE_ATTEST_FD_ENV, name_len) != 0 || env[i][name_len] != '=')
+      out[k++] = env[i];
+  out[k++] = var;
+  out[k] = NULL;
+  return out;
+}
+
 PAL_EXPORT int pal_create_process(struct pal_create_process_args* args) {
   if (!args || !args->path || !args->argv || !args->stdio || !args->pid) {
     sim_log(SIM_ERROR, "pal_create_process: NULL path, argv, stdio or pid");
@@ -332,17 +375,28 @@ PAL_EXPORT int pal_create_process(struct pal_create_process_args* args) {
     if (rc != 0) sim_log(SIM_ERROR, "measure %s: %s", args->path, strerror(-rc));
   }
   pid_t pid = -1;
+  int channel = -1;
+  char** env = NULL;
+  char channel_var[64];
   if (rc == 0) {
-    static char* const no_env[] = {NULL};
-    struct sim_exec_ctx ctx = {memfd,       args->path,
-                               args->argv,  args->env ? args->env : (char**)no_env,
-                               args->stdio, getpid()};
+    rc = sim_channel_open(channel_report, &channel);
+    if (rc != 0) sim_log(SIM_ERROR, "attestation channel for %s: %s", args->path, strerror(-rc));
+  }
+  if (rc == 0) {
+    snprintf(channel_var, sizeof channel_var, "%s=%d", SIM_TEE_ATTEST_FD_ENV, channel);
+    env = env_with(args->env, channel_var);
+    if (!env) rc = -ENOMEM;
+  }
+  if (rc == 0) {
+    struct sim_exec_ctx ctx = {memfd, args->path, args->argv, env, args->stdio, getpid(), channel};
     pid = rt_children_spawn_exec(&g_children, sim_child_exec, &ctx);
     if (pid < 0) {
       rc = pid;
       sim_log(SIM_ERROR, "fork for %s: %s", args->path, strerror(-rc));
     }
   }
+  free(env);
+  if (channel >= 0) close(channel); /* the process's now */
   rt_close_stdio(args->stdio);
   if (rc == 0 && lazy) {
     w->memfd = memfd; /* the thread's now */
@@ -454,6 +508,7 @@ PAL_EXPORT int pal_destroy(void) {
   (void)take_prepared(NULL, 0, NULL);
   join_pending(); /* an abandoned measurement sets g_unmeasured */
   rt_children_kill_all_and_reap(&g_children);
+  sim_channel_shutdown();
   sim_log(SIM_DEBUG, "destroyed");
   return 0;
 }
@@ -469,21 +524,17 @@ PAL_EXPORT int pal_get_local_report(void* target_info, int target_info_len, void
   }
   if (!initialized()) return -EINVAL;
   uint8_t measurement[32];
-  pthread_mutex_lock(&g_mu);
-  g_report_waiting++;
-  pthread_cond_broadcast(&g_hash_now);
-  while (g_tickets_done != g_tickets_issued) pthread_cond_wait(&g_recorded, &g_mu);
-  g_report_waiting--;
-  const int refused = g_unmeasured;
-  if (!refused) sim_mlog_digest(&g_mlog, measurement);
-  pthread_mutex_unlock(&g_mu);
-  if (refused) {
+  if (current_measurement(measurement) != 0) {
     sim_log(SIM_ERROR,
             "pal_get_local_report: a workload ran whose measurement was not completed (it failed, "
             "or pal_destroy abandoned it): no report covers it");
     return -EIO;
   }
-  sim_make_report(target_info, measurement, report);
+  /* The host's REPORTDATA: a hash of the TARGETINFO (which may carry a nonce), never bytes the
+   * host chose, so that no host REPORT can pass for a key binding made by the enclave. */
+  uint8_t report_data[64] = {0};
+  sha256(target_info, PAL_SGX_TARGET_INFO_SIZE, report_data);
+  sim_report_make(target_info, measurement, report_data, SIM_TEE_ORIGIN_HOST, report);
   *report_len = PAL_SGX_REPORT_SIZE;
   return 0;
 }

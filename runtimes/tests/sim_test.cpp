@@ -409,14 +409,24 @@ TEST(SimLog, BannerAtInfoUnlessQuiet) {
 }
 
 // The whole expected REPORT, built here from the spec in runtimes/README.md.
-std::vector<uint8_t> ExpectedReport(const std::vector<uint8_t>& ti, const std::string& log) {
+// The REPORT the spec (src/base/sim_report.h) describes for `ti`, the measurement log `log`, origin
+// `origin` and, for the host's (origin 1), REPORTDATA = SHA-256(TARGETINFO) || zeros, else
+// `report_data`.
+std::vector<uint8_t> ExpectedReport(const std::vector<uint8_t>& ti, const std::string& log,
+                                    uint8_t origin = 1, const uint8_t* report_data = nullptr) {
+  static const uint8_t cpusvn[16] = {4, 4, 3, 3, 2, 2, 1};
   std::vector<uint8_t> r(432, 0);
+  memcpy(r.data() + SIM_TEE_R_CPUSVN_OFF, cpusvn, 16);
   r[SIM_TEE_R_ATTRIBUTES_OFF] = 0x05;      // INIT | MODE64BIT, little endian u64
   r[SIM_TEE_R_ATTRIBUTES_OFF + 8] = 0x03;  // xfrm
   sha256(log.data(), log.size(), r.data() + SIM_TEE_R_MRENCLAVE_OFF);
   const std::string signer = "inclavare-containers liberpal-sim signer";
   sha256(signer.data(), signer.size(), r.data() + SIM_TEE_R_MRSIGNER_OFF);
-  sha256(ti.data(), 512, r.data() + SIM_TEE_R_REPORTDATA_OFF);
+  r[SIM_TEE_R_ISVFAMILYID_OFF] = origin;
+  if (report_data)
+    memcpy(r.data() + SIM_TEE_R_REPORTDATA_OFF, report_data, 64);
+  else
+    sha256(ti.data(), 512, r.data() + SIM_TEE_R_REPORTDATA_OFF);
   std::string key_material = "inclavare-containers sim report key";
   key_material.append(reinterpret_cast<const char*>(ti.data()), 32);
   uint8_t key[32], mac[32];
@@ -506,6 +516,55 @@ TEST(SimReport, MatchesTheMeasurementLogAndTheSpec) {
   auto r3 = s.Report(other);
   EXPECT_EQ(Hex(r3.data(), 432), Hex(ExpectedReport(other, ReadFile(s.log)).data(), 432));
   EXPECT_NE(Hex(r3.data() + SIM_TEE_R_MAC_OFF, 16), Hex(r2.data() + SIM_TEE_R_MAC_OFF, 16));
+}
+
+// What `sim_probe attest` printed for `key`.
+std::string ProbeValue(const std::string& out, const std::string& key) {
+  for (const auto& line : Lines(out))
+    if (line.rfind(key + "=", 0) == 0) return line.substr(key.size() + 1);
+  return "<no " + key + ">";
+}
+
+TEST(SimChannel, AProcessGetsAReportWithItsReportDataAndTheMeasurement) {
+  Sim s;
+  ASSERT_EQ(s.Init(), 0);
+  std::string out;
+  ASSERT_EQ(s.Run({RT_SIM_PROBE, "attest"}, &out), 0) << out;
+  EXPECT_NE(ProbeValue(out, "fd"), "none");
+  EXPECT_EQ(ProbeValue(out, "cloexec"), "0");  // it came through the exec
+  EXPECT_EQ(ProbeValue(out, "status"), "0");
+  // The probe's request: the sim QE's TARGETINFO and REPORTDATA 0xa0, 0xa1, ...
+  auto ti = QeTargetInfo();
+  uint8_t rd[64];
+  for (int i = 0; i < 64; i++) rd[i] = static_cast<uint8_t>(0xa0 + i);
+  const std::string log = ReadFile(s.log);  // the probe is in it: nothing ran since
+  EXPECT_EQ(ProbeValue(out, "report"), Hex(ExpectedReport(ti, log, 2, rd).data(), 432));
+  // The host's REPORT has the same measurement, its own REPORTDATA and origin 1.
+  auto host = s.Report(ti);
+  EXPECT_EQ(Hex(host.data(), 432), Hex(ExpectedReport(ti, log).data(), 432));
+  EXPECT_EQ(ProbeValue(out, "report").substr(2 * SIM_TEE_R_MRENCLAVE_OFF, 64), Mrenclave(host));
+}
+
+TEST(SimChannel, ARequestOfTheWrongSizeIsEinvalAndTheEnvironmentCannotBeForged) {
+  Sim s;
+  ASSERT_EQ(s.Init(), 0);
+  std::string out;
+  ASSERT_EQ(s.Run({RT_SIM_PROBE, "attest", "short"}, &out), 0) << out;
+  EXPECT_EQ(ProbeValue(out, "status"), std::to_string(EINVAL));
+  EXPECT_EQ(ProbeValue(out, "report"), "");
+  // The caller's own INCLAVARE_SIM_ATTEST_FD is replaced by the real one.
+  Pipe p;
+  Argv argv{"/bin/sh", "-c",
+            "env | grep -c INCLAVARE_SIM_ATTEST_FD=; printf %s \"$INCLAVARE_SIM_ATTEST_FD\""};
+  Argv env{"INCLAVARE_SIM_ATTEST_FD=1"};
+  int pid = 0, ev = -1;
+  ASSERT_EQ(s.Create(argv, &pid, p.w, 2, env.get()), 0);
+  p.CloseWrite();
+  auto lines = Lines(p.ReadAll());
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[0], "1");
+  EXPECT_GE(std::stoi(lines[1]), 3);
+  ASSERT_EQ(s.Exec(pid, &ev), 0);
 }
 
 TEST(SimReport, ShortBuffersAreEinval) {

@@ -10,7 +10,7 @@
 namespace rats::formats {
 namespace {
 
-constexpr size_t kHeaderSize = 48;
+constexpr size_t kHeaderSize = kQuoteHeaderSize;
 
 std::string hex_u32(uint32_t v) {
   char buf[16];

@@ -6,6 +6,8 @@
 #include <openssl/ec.h>
 #include <openssl/evp.h>
 
+#include "base/encoding.h"
+#include "base/sim_report.h"
 #include "rats/crypto/openssl_util.h"
 #include "rats/sim/sim_internal.h"
 
@@ -104,7 +106,31 @@ base::Result<Bytes<64>> sign_p256_sha256(EVP_PKEY* key, std::span<const uint8_t>
 
 base::Result<std::vector<uint8_t>> SimTee::make_quote(std::span<const uint8_t, 64> report_data,
                                                       const EnclaveIdentity& id) const {
-  const State& st = *s_;
+  ReportFields isv{};
+  isv.attribute_flags = kAttrInit | kAttrMode64 | (id.debug ? kAttrDebug : 0);
+  isv.xfrm = kEnclaveXfrm;
+  isv.mrenclave = &id.mrenclave;
+  isv.mrsigner = &id.mrsigner;
+  isv.isv_prod_id = id.isv_prod_id;
+  isv.isv_svn = id.isv_svn;
+  isv.report_data = report_data.data();
+  return quote_body(*s_, report_body(isv));
+}
+
+base::Result<std::vector<uint8_t>> SimTee::quote_report(
+    std::span<const uint8_t, 432> report) const {
+  if (!sim_report_mac_ok(kSimQeMrenclave.data(), report.data()))
+    return base::invalid(
+        "sim QE: the REPORT's MAC does not verify with its report key: the REPORT was made for "
+        "another target than the sim QE (MRENCLAVE " +
+        base::hex_encode(kSimQeMrenclave.data(), kSimQeMrenclave.size()) + "), or altered");
+  Bytes<kSgxReportBodySize> body{};
+  std::memcpy(body.data(), report.data(), body.size());
+  return quote_body(*s_, body);
+}
+
+base::Result<std::vector<uint8_t>> quote_body(const SimTee::State& st,
+                                              const Bytes<kSgxReportBodySize>& body) {
   std::vector<uint8_t> q;
   q.reserve(1100 + st.cert_data.size());
 
@@ -119,15 +145,7 @@ base::Result<std::vector<uint8_t>> SimTee::make_quote(std::span<const uint8_t, 6
   put_le(q, 0, 4);  // rest of user data
 
   // ISV enclave report body (384 bytes, §2).
-  ReportFields isv{};
-  isv.attribute_flags = kAttrInit | kAttrMode64 | (id.debug ? kAttrDebug : 0);
-  isv.xfrm = kEnclaveXfrm;
-  isv.mrenclave = &id.mrenclave;
-  isv.mrsigner = &id.mrsigner;
-  isv.isv_prod_id = id.isv_prod_id;
-  isv.isv_svn = id.isv_svn;
-  isv.report_data = report_data.data();
-  put(q, report_body(isv));
+  put(q, body);
   const size_t signed_len = q.size();  // 432
 
   // QE report: REPORTDATA = SHA-256(attestation key || QE auth data) || 32 zero bytes (§5.4).

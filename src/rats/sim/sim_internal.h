@@ -24,6 +24,10 @@ struct SimTee::State {
   Bytes<16> qe_id{};               // first 16 bytes of the header's user data
 };
 
+// A quote v3 of `body` (the ISV enclave's report body) signed by `st`'s attestation key.
+base::Result<std::vector<uint8_t>> quote_body(const SimTee::State& st,
+                                              const Bytes<kSgxReportBodySize>& body);
+
 // A fresh P-256 key pair.
 base::Result<crypto::PkeyPtr> generate_p256();
 // The public key of a P-256 key as X || Y (big-endian).

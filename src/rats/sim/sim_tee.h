@@ -37,18 +37,28 @@
 #include <vector>
 
 #include "base/error.h"
+#include "inclavare/sim_tee.h"
 #include "rats/attester.h"
 #include "rats/evidence.h"
 #include "rats/verifier.h"
 
 namespace rats::sim {
 
+// A C array of the sim TEE's header (inclavare/sim_tee.h, shared with liberpal-sim) as Bytes.
+template <size_t N>
+constexpr Bytes<N> bytes_of(const uint8_t (&a)[N]) {
+  Bytes<N> b{};
+  for (size_t i = 0; i < N; ++i) b[i] = a[i];
+  return b;
+}
+
 // Fixed values of the simulated platform. The PCK certificate's SGX extension, the quote header,
 // the QE report and the TCB info / QE identity levels all agree on them.
 inline constexpr Bytes<6> kSimFmspc = {0x00, 0x90, 0x6E, 0xD5, 0x00, 0x00};
 inline constexpr Bytes<2> kSimPceId = {0x00, 0x00};
-// The 16 SGX TCB component SVNs of the sim platform; also its CPUSVN (as on Intel platforms).
-inline constexpr Bytes<16> kSimCpuSvn = {4, 4, 3, 3, 2, 2, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+// The 16 SGX TCB component SVNs of the sim platform; also its CPUSVN (as on Intel platforms),
+// which liberpal-sim's REPORTs carry too.
+inline constexpr Bytes<16> kSimCpuSvn = bytes_of(SIM_TEE_CPUSVN);
 inline constexpr uint16_t kSimPceSvn = 13;
 // SGX type in the PCK extension (1 Scalable, as on the platform-CA PCK leaves of the vectors,
 // which also carry the platform instance id `.6` and the configuration `.7`: dynamicPlatform
@@ -62,9 +72,9 @@ inline constexpr uint16_t kSimQeIsvProdId = 1;
 inline constexpr Bytes<32> kSimQeMrsigner = {
     0x5e, 0x1c, 0x1a, 0xa7, 0x0d, 0xe5, 0x1b, 0x3c, 0x2f, 0x6a, 0x90, 0x4e, 0x77, 0xc3, 0x08, 0x61,
     0xb4, 0x29, 0xd8, 0x53, 0xee, 0x10, 0x4a, 0x6f, 0x95, 0x02, 0x3d, 0xc8, 0x7b, 0x11, 0xf0, 0x5a};
-inline constexpr Bytes<32> kSimQeMrenclave = {
-    0x3b, 0x8f, 0x02, 0xd6, 0x41, 0x9c, 0x7e, 0x25, 0xa0, 0x6d, 0x13, 0xfb, 0x58, 0x84, 0xc2, 0x0e,
-    0x9a, 0x47, 0x61, 0x3f, 0xd2, 0x05, 0xb9, 0x70, 0x1e, 0xac, 0x36, 0x8b, 0x44, 0xe9, 0x27, 0xc1};
+// The sim QE's MRENCLAVE: the target of the REPORTs it quotes (rune attest, the attestation
+// channel) and the MRENCLAVE of its own QE reports; one QE.
+inline constexpr Bytes<32> kSimQeMrenclave = bytes_of(SIM_TEE_QE_MRENCLAVE);
 // Lifetime of the CRLs, TCB info and QE identity from their issue time.
 inline constexpr int64_t kSimCollateralValidity = 30 * 24 * 3600;
 
@@ -127,6 +137,11 @@ class SimTee {
   // platform CA, root, then a NUL).
   base::Result<std::vector<uint8_t>> make_quote(std::span<const uint8_t, 64> report_data,
                                                 const EnclaveIdentity& id) const;
+  // The sim QE quoting a REPORT made for it (by liberpal-sim: pal_get_local_report or the
+  // attestation channel): its MAC must verify with the QE's report key (base/sim_report.h), and
+  // its body becomes the quote's report body unchanged. A REPORT for another target, or altered,
+  // is refused.
+  base::Result<std::vector<uint8_t>> quote_report(std::span<const uint8_t, 432> report) const;
 
   struct State;
 
@@ -136,7 +151,10 @@ class SimTee {
 };
 
 // The "sim" attester: opens SimTee in options.sim_state_dir (or default_state_dir()) at the
-// current time and returns quotes for EnclaveIdentity{mrenclave = default_mrenclave()}.
+// current time. In a process liberpal-sim started (INCLAVARE_SIM_ATTEST_FD set), it asks the
+// attestation channel for a REPORT targeted at the sim QE with the report data, and quotes it
+// (MRENCLAVE: the enclave's measurement; the descriptor is made close-on-exec). Otherwise it
+// quotes EnclaveIdentity{mrenclave = default_mrenclave()} itself.
 // The "sim" verifier (sim_verifier.cpp): the Intel SGX verifier trusting the sim root of
 // `options.sim_state_dir` (default: default_state_dir()).
 base::Result<std::unique_ptr<Verifier>> make_sim_verifier(const VerifierOptions& options);

@@ -37,7 +37,32 @@ class SimVerifier final : public Verifier {
     VerifyRequest req = request;
     req.collateral = &loaded->collateral;
     req.policy = &policy;
-    return intel::verify_quote(Tee::sgx, req, cache_.get(), "sim");
+    ASSIGN_OR_RETURN(Verdict v, intel::verify_quote(Tee::sgx, req, cache_.get(), "sim"));
+    add_report_origin(request.evidence, v);
+    return v;
+  }
+
+  // The claim `report_origin`: who asked for the REPORT the quote is of (ISVFAMILYID byte 0 of
+  // the ISV report body, inclavare/sim_tee.h). Only with a parsed quote (claims present).
+  static void add_report_origin(std::span<const uint8_t> evidence, Verdict& v) {
+    constexpr size_t kOff = kQuoteHeaderSize + SIM_TEE_R_ISVFAMILYID_OFF;
+    if (v.claims.empty() || evidence.size() <= kOff) return;
+    switch (evidence[kOff]) {
+      case SIM_TEE_ORIGIN_PROCESS:
+        v.claims["report_origin"] = "process";
+        break;
+      case SIM_TEE_ORIGIN_HOST:
+        v.claims["report_origin"] = "host";
+        break;
+      case SIM_TEE_ORIGIN_ENCLAVE:
+        v.claims["report_origin"] = "enclave";
+        break;
+      default:
+        v.claims["report_origin"] = "unknown";
+        v.reject("report_origin", "ISVFAMILYID[0] = " + std::to_string(evidence[kOff]) +
+                                      " names no origin of a sim REPORT (0 process, 1 host, 2 "
+                                      "enclave)");
+    }
   }
 
  private:

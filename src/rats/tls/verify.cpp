@@ -49,9 +49,18 @@ Verdict run_verifier(const PeerCheck& check, std::span<const uint8_t> evidence,
   req.report_data = report_data;
   req.policy = check.policy;
   base::Result<Verdict> r = check.verifier->verify(req);
-  if (r.ok()) return std::move(r).value();
-  Verdict v;
-  v.reject("evidence", r.error().message());
+  if (!r.ok()) {
+    Verdict v;
+    v.reject("evidence", r.error().message());
+    return v;
+  }
+  // A REPORT the host asked for (the sim TEE's pal_get_local_report) never binds a key: its
+  // REPORTDATA is the runtime's, not the enclave's, so only evidence the enclave made may.
+  Verdict v = std::move(r).value();
+  if (v.claims.is_object() && v.claims.value("report_origin", "") == "host")
+    v.reject("report_origin",
+             "the evidence is of a REPORT the host asked for (report_origin `host`), which binds "
+             "no TLS key: only a REPORT the enclave asked for can");
   return v;
 }
 

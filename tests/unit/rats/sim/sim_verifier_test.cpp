@@ -4,6 +4,17 @@
 // debug, report data, measurements).
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+#include <thread>
+
+#include "base/sim_report.h"
+#include "rats/attester.h"
 #include "rats/sim/sim_tee.h"
 #include "rats/verifier.h"
 #include "rats/verifiers/intel/intel_verifier.h"
@@ -172,6 +183,134 @@ TEST_F(RatsSimVerifier, DebugReportDataAndMeasurementsFollowThePolicy) {
   ASSERT_TRUE(other.ok());
   EXPECT_EQ(checks(verify(q, kNow + 60, &*other)),
             (std::vector<std::string>{"policy.mrenclave", "policy.isv_prod_id", "policy.isv_svn"}));
+}
+
+// A liberpal-sim REPORT (base/sim_report.h) for the sim QE with `origin` and report data `rd`.
+Bytes<432> pal_report(uint8_t origin, uint8_t rd, const uint8_t* target = SIM_TEE_QE_MRENCLAVE) {
+  uint8_t ti[512] = {};
+  std::memcpy(ti, target, 32);
+  uint8_t measurement[32], report_data[64];
+  std::memset(measurement, 0x6c, sizeof measurement);
+  std::memset(report_data, rd, sizeof report_data);
+  Bytes<432> r;
+  sim_report_make(ti, measurement, report_data, origin, r.data());
+  return r;
+}
+
+TEST_F(RatsSimVerifier, TheQeQuotesAPalReportUnchangedAndTheOriginIsAClaim) {
+  auto tee = open();
+  auto q = tee.quote_report(pal_report(SIM_TEE_ORIGIN_ENCLAVE, 3));
+  ASSERT_TRUE(q.ok()) << q.error().what();
+  Bytes<64> rd{};
+  rd.fill(3);
+  auto v = verify(*q, kNow + 60, nullptr, rd);
+  EXPECT_TRUE(v.trusted) << v.to_json().dump();
+  EXPECT_EQ(v.claims["report_origin"], "enclave");
+  std::string sixes;
+  for (int i = 0; i < 32; i++) sixes += "6c";
+  EXPECT_EQ(v.claims["mrenclave"], sixes);
+  // The body is the REPORT's first 384 bytes, byte for byte (after the 48-byte header).
+  auto r = pal_report(SIM_TEE_ORIGIN_ENCLAVE, 3);
+  EXPECT_TRUE(std::equal(r.begin(), r.begin() + 384, q->begin() + 48));
+  // Host and no-runtime origins.
+  auto host = tee.quote_report(pal_report(SIM_TEE_ORIGIN_HOST, 3));
+  ASSERT_TRUE(host.ok());
+  EXPECT_EQ(verify(*host).claims["report_origin"], "host");
+  EXPECT_EQ(verify(quote(tee)).claims["report_origin"], "process");
+  // An origin no sim REPORT has is rejected.
+  auto odd = tee.quote_report(pal_report(7, 3));
+  ASSERT_TRUE(odd.ok());
+  EXPECT_EQ(checks(verify(*odd)), std::vector<std::string>{"report_origin"});
+}
+
+TEST_F(RatsSimVerifier, TheQeRefusesAReportForAnotherTargetOrAltered) {
+  auto tee = open();
+  uint8_t other[32];
+  std::memset(other, 0x11, sizeof other);
+  auto elsewhere = tee.quote_report(pal_report(SIM_TEE_ORIGIN_ENCLAVE, 3, other));
+  ASSERT_FALSE(elsewhere.ok());
+  EXPECT_NE(elsewhere.error().what().find("MAC"), std::string::npos) << elsewhere.error().what();
+  for (size_t off : {size_t(64), size_t(304), size_t(320), size_t(420)}) {
+    auto r = pal_report(SIM_TEE_ORIGIN_HOST, 3);
+    r[off] ^= 1;  // MRENCLAVE, the origin, REPORTDATA, the MAC
+    EXPECT_FALSE(tee.quote_report(r).ok()) << off;
+  }
+}
+
+// The sim attester in a process liberpal-sim started: a thread here plays liberpal-sim's side of
+// the attestation channel (the protocol of inclavare/sim_tee.h), answering with `status` and,
+// with 0, a REPORT for the request (origin enclave, measurement 0x6c...).
+class FakeChannel {
+ public:
+  explicit FakeChannel(uint32_t status = 0) {
+    int sv[2];
+    EXPECT_EQ(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+    pal_ = sv[0];
+    process_ = sv[1];
+    thread_ = std::thread([this, status] {
+      uint8_t req[SIM_TEE_ATTEST_REQUEST_SIZE];
+      while (recv(pal_, req, sizeof req, 0) == static_cast<ssize_t>(sizeof req)) {
+        uint8_t reply[SIM_TEE_ATTEST_REPLY_SIZE] = {};
+        std::memcpy(reply, &status, 4);
+        uint8_t measurement[32];
+        std::memset(measurement, 0x6c, sizeof measurement);
+        sim_report_make(req, measurement, req + 512, SIM_TEE_ORIGIN_ENCLAVE, reply + 4);
+        requests_++;
+        (void)!send(pal_, reply, status == 0 ? sizeof reply : 4, 0);
+      }
+    });
+    setenv(SIM_TEE_ATTEST_FD_ENV, std::to_string(process_).c_str(), 1);
+  }
+  ~FakeChannel() {
+    unsetenv(SIM_TEE_ATTEST_FD_ENV);
+    shutdown(pal_, SHUT_RDWR);
+    thread_.join();
+    close(pal_);
+    close(process_);
+  }
+  int process_fd() const { return process_; }
+  int requests() const { return requests_; }
+
+ private:
+  int pal_ = -1, process_ = -1;
+  std::atomic<int> requests_{0};
+  std::thread thread_;
+};
+
+TEST_F(RatsSimVerifier, TheAttesterQuotesTheEnclavesReportFromItsChannel) {
+  FakeChannel channel;
+  ASSERT_EQ(fcntl(channel.process_fd(), F_SETFD, 0), 0);
+  auto a = make_attester("sim", {.sim_state_dir = dir_});
+  ASSERT_TRUE(a.ok()) << a.error().what();
+  EXPECT_EQ(fcntl(channel.process_fd(), F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);  // not passed on
+  Bytes<64> rd{};
+  rd.fill(0x42);
+  auto q = (*a)->collect(rd);
+  ASSERT_TRUE(q.ok()) << q.error().what();
+  EXPECT_EQ(channel.requests(), 1);
+  // (the attester opened the state at the real time, re-issuing its collateral then)
+  auto v = verify(*q, time(nullptr) + 60, nullptr, rd);
+  EXPECT_TRUE(v.trusted) << v.to_json().dump();
+  EXPECT_EQ(v.claims["report_origin"], "enclave");
+  std::string sixes;
+  for (int i = 0; i < 32; i++) sixes += "6c";
+  EXPECT_EQ(v.claims["mrenclave"], sixes);  // the enclave's measurement, not this program's hash
+}
+
+TEST_F(RatsSimVerifier, TheAttesterNamesABadChannelVariableAndARefusal) {
+  setenv(SIM_TEE_ATTEST_FD_ENV, "12x", 1);
+  auto a = make_attester("sim", {.sim_state_dir = dir_});
+  unsetenv(SIM_TEE_ATTEST_FD_ENV);
+  ASSERT_FALSE(a.ok());
+  EXPECT_NE(a.error().what().find(SIM_TEE_ATTEST_FD_ENV "=`12x`"), std::string::npos)
+      << a.error().what();
+  FakeChannel refusing(EIO);
+  auto b = make_attester("sim", {.sim_state_dir = dir_});
+  ASSERT_TRUE(b.ok()) << b.error().what();
+  Bytes<64> rd{};
+  auto q = (*b)->collect(rd);
+  ASSERT_FALSE(q.ok());
+  EXPECT_NE(q.error().what().find("could not measure"), std::string::npos) << q.error().what();
 }
 
 TEST_F(RatsSimVerifier, AStateWithoutCollateralIsUnusable) {

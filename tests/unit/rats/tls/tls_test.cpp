@@ -1,6 +1,8 @@
 // Rats-TLS sessions in-process over a socketpair: null and fake pairs (no TEE), then the sim TEE.
 #include <gtest/gtest.h>
 
+#include "base/sim_report.h"
+#include "rats/sim/sim_tee.h"
 #include "rats/tls/tls_helpers.h"
 #include "temp_dir.h"
 
@@ -442,7 +444,47 @@ class RatsTlsSimIntelForm : public RatsTlsSim {
   std::vector<uint8_t> intel_oid() {
     return *rats::tls::oid_content_bytes(rats::tls::kIntelRaTlsQuoteOid);
   }
+  // A certificate whose Intel-form quote is the sim QE's quote of a liberpal-sim REPORT with
+  // `origin`, binding the certificate's key (REPORTDATA = SHA-256(SPKI) || 0), verified.
+  base::Result<rats::Verdict> verify_report_cert(uint8_t origin) {
+    ASSIGN_OR_RETURN(rats::tls::CertKey key, rats::tls::make_self_signed({}));
+    ASSIGN_OR_RETURN(rats::Bytes<64> rd, rats::tls::report_data_for(key.spki_der));
+    uint8_t ti[512] = {};
+    std::memcpy(ti, SIM_TEE_QE_MRENCLAVE, 32);
+    uint8_t measurement[32];
+    std::memset(measurement, 0x5a, sizeof measurement);
+    rats::Bytes<432> report;
+    sim_report_make(ti, measurement, rd.data(), origin, report.data());
+    ASSIGN_OR_RETURN(auto tee, rats::sim::SimTee::open(state_, time(nullptr)));
+    ASSIGN_OR_RETURN(std::vector<uint8_t> quote, tee.quote_report(report));
+    ASSIGN_OR_RETURN(rats::tls::CertKey cert,
+                     rats::tls::make_self_signed({{intel_oid(), quote}}, key.key_der));
+    ASSIGN_OR_RETURN(auto verifier, rats::make_verifier("sim", {.sim_state_dir = state_}));
+    rats::tls::PeerCheck check{.verifier = verifier.get(),
+                               .policy = &trusting_,
+                               .at = static_cast<int64_t>(time(nullptr))};
+    return rats::tls::verify_peer_certificate(cert.cert_der, check);
+  }
 };
+
+// A host can have liberpal-sim make a REPORT for the sim QE (pal_get_local_report) and have it
+// quoted; were its REPORTDATA ever the hash of a key the host holds, that quote would bind the
+// host's TLS key to the enclave. Rats-TLS takes only the enclave's own REPORTs as a key binding.
+TEST_F(RatsTlsSimIntelForm, HostOriginEvidenceBindsNoKey) {
+  auto host = verify_report_cert(SIM_TEE_ORIGIN_HOST);
+  ASSERT_TRUE(host.ok()) << host.error().message();
+  EXPECT_FALSE(host->trusted);
+  EXPECT_EQ(host->claims.value("report_origin", ""), "host");
+  EXPECT_TRUE(has_reason(*host, "report_origin")) << host->to_json().dump();
+  // The same evidence from the enclave's channel binds it.
+  auto enclave = verify_report_cert(SIM_TEE_ORIGIN_ENCLAVE);
+  ASSERT_TRUE(enclave.ok()) << enclave.error().message();
+  EXPECT_TRUE(enclave->trusted) << enclave->to_json().dump();
+  EXPECT_EQ(enclave->claims.value("report_origin", ""), "enclave");
+  std::string fives;
+  for (int i = 0; i < 32; i++) fives += "5a";
+  EXPECT_EQ(enclave->claims.value("mrenclave", ""), fives);
+}
 
 TEST_F(RatsTlsSimIntelForm, IntelOidQuoteBoundToSpkiVerifies) {
   rats::tls::EvidenceForm form{};
