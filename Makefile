@@ -17,7 +17,7 @@ build: deps
 
 # The main job: build, then an enclave container on the sim TEE (liberpal-sim), end to end.
 demo: build
-	bash scripts/demo.sh $(RUNE) $(BUILD)/runtimes/liberpal-sim.so
+	bash scripts/demo.sh $(RUNE) $(BUILD)/runtimes/liberpal-sim.so $(BUILD)/cmd/shelter/shelter
 
 # Every test through CTest: unit tests, integration tests, the shared OCI conformance suite.
 check: build

@@ -1,6 +1,12 @@
 #include "cli.h"
 
+#include <limits.h>
+#include <unistd.h>
+
 #include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
 
 #include "base/exit_code.h"
 #include "base/log.h"
@@ -121,10 +127,18 @@ const std::vector<Command>& commands() {
        true},
       {"attest",
        "[flags] <container-id>",
-       "print a local report from an enclave container's runtime (PAL API v3)",
-       {{"target-info", 0, kValue, "value",
-         "SGX TARGETINFO (512 bytes) to make the report for (default: the sim quoting target)"},
-        {"output", 'o', kValue, "value", "also write the raw report (432 bytes) to this file"}},
+       "print evidence of an enclave container (PAL API v3), bound to a nonce, as JSON; with "
+       "--report, its runtime's local report",
+       {{"nonce", 0, kValue, "hex", "the nonce to bind (1 to 64 bytes; default: 32 random bytes)"},
+        {"no-nonce", 0, kBool, "", "bind no nonce (runtimes that cannot)"},
+        {"output", 'o', kValue, "value",
+         "also write the raw evidence (with --report: the 432-byte report) to this file"},
+        {"aesm-socket", 0, kValue, "path", "quote through aesmd at this socket"},
+        {"sim-state-dir", 0, kValue, "dir", "the sim TEE's state (sim containers)"},
+        {"report", 0, kBool, "", "print the runtime's local report (pal_get_local_report) instead"},
+        {"target-info", 0, kValue, "value",
+         "with --report: SGX TARGETINFO (512 bytes) to make the report for (default: the sim "
+         "quoting target)"}},
        1,
        1,
        cmd_attest},
@@ -218,6 +232,27 @@ int fail(const base::Error& e, const Globals& g) {
   base::log::error(msg);
   if (!g.log.empty()) fprintf(stderr, "rune: %s\n", msg.c_str());
   return base::exit_code(e, base::ExitStyle::runc);
+}
+
+base::Result<std::string> installed_file(const std::string& name) {
+  char exe[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  std::vector<std::string> candidates = {RUNE_INSTALL_PAL_DIR "/" + name};
+  if (n > 0) {
+    std::string dir(exe, static_cast<size_t>(n));
+    dir = dir.substr(0, dir.find_last_of('/'));
+    candidates.push_back(dir + "/../lib/inclavare-containers/" + name);
+    candidates.push_back(dir + "/../lib64/inclavare-containers/" + name);
+  }
+  candidates.push_back(RUNE_BUILD_PAL_DIR "/" + name);
+  for (const auto& c : candidates) {
+    char real[PATH_MAX];
+    if (realpath(c.c_str(), real)) return std::string(real);
+  }
+  return base::Error(base::Category::not_found,
+                     "no " + name + " installed with this rune (looked in " + candidates.front() +
+                         " and " + candidates.back() + ")",
+                     ENOENT);
 }
 
 }  // namespace rune

@@ -44,6 +44,11 @@ void print_main_help();
 // (base::ExitStyle::runc: 1, as runc).
 int fail(const base::Error& e, const Globals& g);
 
+// A file installed with this rune beside the PALs (liberpal-sim.so, the rune-attest helper): in
+// the configured libdir, or lib/ or lib64/ next to the bin/ rune runs from, else in the build
+// tree this rune was built in. Its real path, or not_found naming where it looked.
+base::Result<std::string> installed_file(const std::string& name);
+
 // The value of flag `--flag` as a number of type Int; the error names the flag.
 template <class Int>
 base::Result<Int> flag_number(const std::string& flag, const std::string& v) {

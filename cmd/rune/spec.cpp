@@ -11,27 +11,12 @@ namespace rune {
 
 namespace {
 
-// The liberpal-sim.so installed with this rune (the configured libdir, or lib/ next to the bin/
-// rune runs from), else the one in the build tree this rune was built in.
 base::Result<std::string> default_sim_pal() {
-  char exe[PATH_MAX];
-  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-  std::vector<std::string> candidates = {RUNE_INSTALL_PAL_DIR "/liberpal-sim.so"};
-  if (n > 0) {
-    std::string dir(exe, static_cast<size_t>(n));
-    dir = dir.substr(0, dir.find_last_of('/'));
-    candidates.push_back(dir + "/../lib/inclavare-containers/liberpal-sim.so");
-    candidates.push_back(dir + "/../lib64/inclavare-containers/liberpal-sim.so");
-  }
-  candidates.push_back(RUNE_BUILD_PAL_DIR "/liberpal-sim.so");
-  for (const auto& c : candidates) {
-    char real[PATH_MAX];
-    if (realpath(c.c_str(), real)) return std::string(real);
-  }
-  return base::Error(base::Category::not_found,
-                     "`--enclave`: no liberpal-sim.so installed with this rune (looked in " +
-                         candidates.front() + " and " + candidates.back() + "); pass `--pal PATH`",
-                     ENOENT);
+  auto pal = installed_file("liberpal-sim.so");
+  if (!pal.ok())
+    return base::Error(base::Category::not_found,
+                       "`--enclave`: " + pal.error().message() + "; pass `--pal PATH`", ENOENT);
+  return pal;
 }
 
 }  // namespace

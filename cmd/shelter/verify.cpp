@@ -9,6 +9,7 @@
 #include "base/file.h"
 #include "base/flags.h"
 #include "rats/core/cache.h"
+#include "rats/core/target_info.h"
 #include "rats/verifier.h"
 
 namespace shelter {
@@ -50,6 +51,12 @@ const base::flags::Flag kVerifyFlags[] = {
     {"at", 0, base::flags::Kind::value, "UNIX_SECONDS", "the time to verify at (default: now)"},
     {"report-data", 0, base::flags::Kind::value, "HEX",
      "expected report data, up to 64 bytes (zero-padded to 64)"},
+    {"nonce", 0, base::flags::Kind::value, "HEX",
+     "the nonce (1 to 64 bytes) `rune attest --nonce` bound through the\n"
+     "TARGETINFO: expected report data SHA-256(TARGETINFO with the nonce) || 0"},
+    {"target-info", 0, base::flags::Kind::value, "FILE",
+     "the TARGETINFO (512 bytes) the nonce was bound into (default: the sim QE's;\n"
+     "rune attest prints the one it used as target_info)"},
     {"policy", 0, base::flags::Kind::value, "FILE",
      "JSON policy (docs/attestation.md); default: the default policy"},
     {"sim-state-dir", 0, base::flags::Kind::value, "DIR",
@@ -61,8 +68,8 @@ const base::flags::Flag kVerifyFlags[] = {
 void print_verify_help() {
   std::printf(
       "Usage: shelter verify --tee sgx|tdx|snp|sim --evidence FILE [--collateral FILE]\n"
-      "                      [--at UNIX_SECONDS] [--report-data HEX] [--policy FILE]\n"
-      "                      [--sim-state-dir DIR]\n"
+      "                      [--at UNIX_SECONDS] [--report-data HEX | --nonce HEX\n"
+      "                      [--target-info FILE]] [--policy FILE] [--sim-state-dir DIR]\n"
       "\n"
       "Verifies one piece of evidence offline and prints one JSON object on stdout: verdict,\n"
       "tee, tcb_status, advisory_ids, reasons (for a rejection) and claims.\n"
@@ -103,6 +110,31 @@ int verify_command(const std::vector<std::string>& args) {
     rats::Bytes<64> rd{};
     std::copy(bytes->begin(), bytes->end(), rd.begin());
     o.report_data = rd;
+  }
+  if (a.has("target-info") && !a.has("nonce"))
+    return usage_error("`--target-info` goes with `--nonce`");
+  if (a.has("nonce")) {
+    if (a.has("report-data")) return usage_error("give `--report-data` or `--nonce`, not both");
+    std::string v = a.get("nonce");
+    auto nonce = base::hex_decode(v);
+    if (!nonce || nonce->empty() || nonce->size() > rats::kMaxNonceSize)
+      return usage_error("`--nonce` must be 1 to 64 bytes of hex, not `" + v + "`");
+    rats::Bytes<rats::kTargetInfoSize> ti = rats::sim_qe_target_info();
+    if (a.has("target-info")) {
+      std::string path = a.get("target-info");
+      auto text = base::read_file(path, rats::kTargetInfoSize + 1);
+      if (!text.ok()) return input_error(std::move(text).error().wrap("`--target-info`"));
+      if (text->size() != rats::kTargetInfoSize)
+        return input_error(base::invalid("`--target-info` `" + path + "` has " +
+                                         std::to_string(text->size()) +
+                                         " bytes; a TARGETINFO has 512"));
+      std::copy(text->begin(), text->end(), ti.begin());
+    }
+    auto bound = rats::bind_nonce(ti, *nonce);
+    if (!bound.ok()) return usage_error(bound.error().message());
+    auto rd = rats::target_info_report_data(*bound);
+    if (!rd.ok()) return input_error(rd.error());
+    o.report_data = *rd;
   }
   if (o.tee.empty()) return usage_error("`--tee` is required (sgx, tdx, snp or sim)");
   if (o.evidence.empty()) return usage_error("`--evidence` is required");

@@ -330,7 +330,7 @@ t_fail_attest() {
     ebundle fa liberpal-fail.so fail=get_local_report:$mode || return 1
     sh_args 'exec 0</rec/hold; read x'; mkfifo "$REC/hold"
     R run -d --bundle "$B" fa >/dev/null 2>&1 || return 1
-    R attest fa 2>"$WORK/err" >"$WORK/out" && fail "$mode: attest succeeded"
+    R attest --report fa 2>"$WORK/err" >"$WORK/out" && fail "$mode: attest succeeded"
     [ -s "$WORK/out" ] && fail "$mode: attest printed a report"
     grep -qE "\`pal_get_local_report\` failed: ${WANT[$mode]}" "$WORK/err" || fail "$mode: unclear: $(cat "$WORK/err")"
     [ "$(status_of fa)" = running ] || fail "$mode: a failed attest ended the container"
@@ -396,7 +396,7 @@ t_sim_attest_and_probe() {
   sh_args 'echo $$ > /rec/pid; exec 0</rec/hold; read x'; mkfifo "$REC/hold"
   R run -d --bundle "$B" sim2 >/dev/null 2>&1 || return 1
   local i; for i in $(seq 50); do [ -s "$REC/pid" ] && break; sleep 0.05; done
-  R attest --output "$WORK/report.bin" sim2 > "$WORK/report.json" || fail "attest failed"
+  R attest --report --output "$WORK/report.bin" sim2 > "$WORK/report.json" || fail "attest failed"
   want=$(sha256sum "$REC/measurements.log" | cut -d' ' -f1)
   [ "$(jq -r .mrenclave "$WORK/report.json")" = "$want" ] || fail "mrenclave $(jq -r .mrenclave "$WORK/report.json") != sha256(log) $want"
   [ "$(stat -c %s "$WORK/report.bin")" = 432 ] || fail "raw report size"
@@ -409,13 +409,57 @@ t_sim_attest_and_probe() {
   echo "$out" | grep -q '^ptrace_attach errno=0$' && fail "ptrace attach worked: $out"
   echo "$out" | grep -q '^proc_mem errno=0$' && fail "/proc/PID/mem readable: $out"
   echo "$out" | grep -qE '^Seccomp:\s+2$' || fail "the exec'd helper has no seccomp filter: $out"
+  sim_evidence_checks sim2 || return 1
   # A v3 runtime without attestation: a clear error.
   R delete -f sim2
   ebundle nv liberpal-abitest-v2.so || return 1
   sh_args 'exec 0</rec/hold; read x'; mkfifo "$REC/hold"
   R run -d --bundle "$B" nv >/dev/null 2>&1 || return 1
-  R attest nv 2>"$WORK/err" && fail "attest on v2 succeeded"
+  R attest --report nv 2>"$WORK/err" && fail "attest on v2 succeeded"
   grep -q 'does not export `pal_get_local_report`' "$WORK/err" || fail "unclear: $(cat "$WORK/err")"
+  R attest nv 2>"$WORK/err" && fail "evidence from a v2 runtime"
+  grep -q 'PAL API v2' "$WORK/err" || fail "the PAL version is not named: $(cat "$WORK/err")"
+  R delete -f nv
+  # A v3 runtime that does not hash the TARGETINFO into REPORTDATA cannot bind a nonce.
+  ebundle zr liberpal-abitest-v3.so || return 1
+  sh_args 'exec 0</rec/hold; read x'; mkfifo "$REC/hold"
+  R run -d --bundle "$B" zr >/dev/null 2>&1 || return 1
+  R attest --nonce 0011 --sim-state-dir "$WORK/sim-state" zr >"$WORK/out" 2>"$WORK/err" && fail "a nonce bound by abitest-v3"
+  grep -q 'liberpal-abitest-v3.so.*cannot bind a nonce' "$WORK/err" || fail "the runtime is not named: $(cat "$WORK/err")"
+  [ -s "$WORK/out" ] && fail "evidence printed: $(cat "$WORK/out")"
+  R delete -f zr
+  # An ordinary container has no evidence.
+  bundle plain || return 1
+  cfg '.process.args=["/bin/sleep","30"]'
+  R run -d --bundle "$B" plain >/dev/null 2>&1 || return 1
+  R attest plain 2>"$WORK/err" && fail "evidence from an ordinary container"
+  grep -q 'not an enclave container' "$WORK/err" || fail "unclear: $(cat "$WORK/err")"
+  R delete -f plain
+}
+# rune attest's evidence for a running sim container ID: bound to the nonce, its MRENCLAVE the
+# measurement log's hash, trusted by shelter verify with that nonce only.
+sim_evidence_checks() {
+  local id=$1 st="$WORK/sim-state" want
+  printf '{"trust_sim_root": true}' >"$WORK/trust-sim.json"
+  R attest --nonce 00112233445566778899 --output "$WORK/ev.bin" --sim-state-dir "$st" "$id" \
+    >"$WORK/ev.json" 2>"$WORK/err" || fail "rune attest failed: $(cat "$WORK/err")" || return 1
+  want=$(sha256sum "$REC/measurements.log" | cut -d' ' -f1)
+  [ "$(jq -r .nonce_bound "$WORK/ev.json")" = true ] || fail "nonce not bound: $(cat "$WORK/ev.json")" || return 1
+  [ "$(jq -r .nonce "$WORK/ev.json")" = 00112233445566778899 ] || fail "nonce: $(jq -r .nonce "$WORK/ev.json")" || return 1
+  [ "$(jq -r .claims.mrenclave "$WORK/ev.json")" = "$want" ] || fail "evidence mrenclave != sha256(log) $want" || return 1
+  [ "$(jq -r .evidence "$WORK/ev.json")" = "$(base64 -w0 "$WORK/ev.bin")" ] || fail "evidence != --output" || return 1
+  [ "$(jq -r .verified "$WORK/ev.json")" = false ] || fail "verified" || return 1
+  "$SHELTER" verify --tee sim --evidence "$WORK/ev.bin" --nonce 00112233445566778899 \
+    --sim-state-dir "$st" --policy "$WORK/trust-sim.json" >"$WORK/verdict.json" \
+    || fail "shelter verify: $(cat "$WORK/verdict.json")" || return 1
+  [ "$(jq -r .claims.report_origin "$WORK/verdict.json")" = host ] || fail "origin: $(cat "$WORK/verdict.json")" || return 1
+  "$SHELTER" verify --tee sim --evidence "$WORK/ev.bin" --nonce 00112233445566778898 \
+    --sim-state-dir "$st" --policy "$WORK/trust-sim.json" >"$WORK/verdict.json" && fail "another nonce was trusted"
+  [ "$(jq -r '.reasons[0].check' "$WORK/verdict.json")" = report_data ] || fail "wrong nonce: $(cat "$WORK/verdict.json")" || return 1
+  # The default nonce is 32 random bytes, fresh each time.
+  local n1 n2
+  n1=$(R attest --sim-state-dir "$st" "$id" | jq -r .nonce); n2=$(R attest --sim-state-dir "$st" "$id" | jq -r .nonce)
+  [ ${#n1} = 64 ] && [ "$n1" != "$n2" ] || fail "default nonces $n1 $n2"
 }
 t_sim_attest_without_a_log_file() {
   # No measurement log: the binary is hashed while the workload starts; the report waits for it and
@@ -425,7 +469,7 @@ t_sim_attest_without_a_log_file() {
        | .process.env += ["ENCLAVE_RUNTIME_LOGLEVEL=info"]'
   sh_args 'echo $$ > /rec/pid; exec 0</rec/hold; read x'; mkfifo "$REC/hold"
   R run -d --bundle "$B" sim3 >/dev/null 2>&1 || return 1
-  R attest sim3 > "$WORK/report.json" || fail "attest failed" || return 1
+  R attest --report sim3 > "$WORK/report.json" || fail "attest failed" || return 1
   local args_hash log
   args_hash=$(jq -j '.process.args[] | ., "\u0000"' "$B/config.json" | sha256sum | cut -d' ' -f1)
   log="config $(printf quiet | sha256sum | cut -d' ' -f1) liberpal-sim v3 log_level=info
