@@ -55,6 +55,35 @@ std::string base64_encode(const uint8_t* data, size_t n) {
   return out;
 }
 
+std::optional<std::vector<uint8_t>> base64_decode(std::string_view text) {
+  if (text.size() % 4 != 0) return std::nullopt;
+  auto value = [](char c) -> int {
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == '+') return 62;
+    if (c == '/') return 63;
+    return -1;
+  };
+  std::vector<uint8_t> out;
+  out.reserve(text.size() / 4 * 3);
+  for (size_t i = 0; i < text.size(); i += 4) {
+    const bool last = i + 4 == text.size();
+    const int pad = last ? (text[i + 3] == '=') + (text[i + 2] == '=') : 0;
+    if (pad == 1 && text[i + 2] == '=') return std::nullopt;  // "x=y=" is not padding
+    uint32_t v = 0;
+    for (int k = 0; k < 4; ++k) {
+      int d = k >= 4 - pad ? 0 : value(text[i + k]);
+      if (d < 0) return std::nullopt;
+      v = v << 6 | uint32_t(d);
+    }
+    out.push_back(uint8_t(v >> 16));
+    if (pad < 2) out.push_back(uint8_t(v >> 8));
+    if (pad < 1) out.push_back(uint8_t(v));
+  }
+  return out;
+}
+
 std::optional<int64_t> parse_nonnegative(std::string_view text) {
   int64_t v = 0;
   auto r = std::from_chars(text.data(), text.data() + text.size(), v);

@@ -24,6 +24,7 @@ declare -A ALLOWED=(
   [cmd/rune]="runtime oci base inclavare"
   [src/eaa]="eaa rats base inclavare"
   [cmd/rune-attest]="eaa base"
+  [cmd/eaa-sample]="eaa rats base"
   [cmd/shelter]="rats base"
   [cmd/rats-tls-server]="rats base"
   [cmd/rats-tls-client]="rats base"

@@ -23,3 +23,17 @@ TEST(Encoding, HexRoundTrip) {
 
 }  // namespace
 }  // namespace base
+
+TEST(Encoding, Base64RoundTripsAndRefusesWhatIsNotBase64) {
+  for (size_t n = 0; n < 8; ++n) {
+    std::vector<uint8_t> bytes;
+    for (size_t i = 0; i < n; ++i) bytes.push_back(static_cast<uint8_t>(0xf0 + 7 * i));
+    std::string text = base::base64_encode(bytes.data(), bytes.size());
+    auto back = base::base64_decode(text);
+    ASSERT_TRUE(back) << text;
+    EXPECT_EQ(*back, bytes) << text;
+  }
+  EXPECT_EQ(base::base64_encode(reinterpret_cast<const uint8_t*>("foobar"), 6), "Zm9vYmFy");
+  for (const char* bad : {"Zm9", "Zm9v!", "Zg=x", "Z===", "Zm=v", "Zm9vYm F"})
+    EXPECT_FALSE(base::base64_decode(bad)) << bad;
+}
