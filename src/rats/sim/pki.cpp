@@ -644,21 +644,32 @@ base::Result<SimTee> SimTee::open(const std::string& state_dir, int64_t now,
   if (!parse_tcb_status(options.qe_tcb_status))
     return base::invalid("sim option qe_tcb_status `" + options.qe_tcb_status +
                          "` is not a TCB status");
-  TRY_WRAP(make_private_dir(state_dir), "sim TEE state directory");
-
-  // Everything below runs under the lock: one creator, and no reader sees a half-issued state.
-  std::string lock_path = base::path_join(state_dir, "lock");
-  base::UniqueFd lock(::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
-  if (!lock.valid()) return base::sys_error("open sim TEE lock `" + lock_path + "`");
-  while (flock(lock.get(), LOCK_EX) != 0) {
-    if (errno != EINTR) return base::sys_error("flock `" + lock_path + "`");
-  }
-
-  if (!base::path_exists(base::path_join(state_dir, "pki"))) {
-    TRY_WRAP(create_pki(state_dir, now), "creating the sim TEE PKI in `" + state_dir + "`");
+  base::UniqueFd lock;
+  if (options.read_only) {
+    if (!base::path_exists(base::path_join(state_dir, "pki")))
+      return base::Error(base::Category::not_found,
+                         "sim TEE state `" + state_dir +
+                             "` (read-only) has no PKI: open it read-write once to create it");
+  } else {
+    TRY_WRAP(make_private_dir(state_dir), "sim TEE state directory");
+    // Everything below runs under the lock: one creator, and no reader sees a half-issued state.
+    std::string lock_path = base::path_join(state_dir, "lock");
+    lock.reset(::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
+    if (!lock.valid()) return base::sys_error("open sim TEE lock `" + lock_path + "`");
+    while (flock(lock.get(), LOCK_EX) != 0) {
+      if (errno != EINTR) return base::sys_error("flock `" + lock_path + "`");
+    }
+    if (!base::path_exists(base::path_join(state_dir, "pki"))) {
+      TRY_WRAP(create_pki(state_dir, now), "creating the sim TEE PKI in `" + state_dir + "`");
+    }
   }
   ASSIGN_OR_RETURN(Pki pki, load_pki(state_dir));
   std::optional<int64_t> issued = current_issue(state_dir, now, options);
+  if (!issued && options.read_only)
+    return base::Error(base::Category::failed_precondition,
+                       "sim TEE state `" + state_dir +
+                           "` (read-only): its collateral must be re-issued (expired, not yet "
+                           "valid or issued with other options); open it read-write once");
   if (!issued) {
     TRY_WRAP(issue_collateral(state_dir, pki, now, options),
              "issuing the sim TEE collateral in `" + state_dir + "`");

@@ -128,7 +128,10 @@ base::Result<Bytes<32>> default_mrenclave() {
 base::Result<std::unique_ptr<Attester>> make_sim_attester(const AttesterOptions& options) {
   std::string dir = options.sim_state_dir.empty() ? default_state_dir() : options.sim_state_dir;
   ASSIGN_OR_RETURN(int channel, attestation_channel());
-  ASSIGN_OR_RETURN(SimTee tee, SimTee::open(dir, static_cast<int64_t>(time(nullptr))));
+  // A state bind-mounted read-only (a workload in a container) is used as it is.
+  SimOptions sim_options;
+  sim_options.read_only = access(dir.c_str(), F_OK) == 0 && access(dir.c_str(), W_OK) != 0;
+  ASSIGN_OR_RETURN(SimTee tee, SimTee::open(dir, static_cast<int64_t>(time(nullptr)), sim_options));
   EnclaveIdentity id;
   if (channel >= 0) return std::unique_ptr<Attester>(new SimAttester(std::move(tee), id, channel));
   auto mrenclave = default_mrenclave();

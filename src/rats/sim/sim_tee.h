@@ -90,6 +90,10 @@ struct SimOptions {
   bool revoke_platform_ca = false;         // list the PCK Platform CA's serial in the root CA CRL
   std::string tcb_status = "UpToDate";     // status of the TCB level matching the sim platform
   std::string qe_tcb_status = "UpToDate";  // status of the QE identity level of kSimQeSvn
+  // Read-only (a state bind-mounted read-only into a container): no lock, nothing created or
+  // re-issued; a state without its PKI, or whose collateral would need re-issuing, is an error
+  // naming the directory. The sim attester uses it when the directory is not writable.
+  bool read_only = false;
 };
 
 // The identity of the enclave a quote is for (the ISV report body). ATTRIBUTES are INIT |

@@ -13,6 +13,7 @@
 #include <cstring>
 #include <thread>
 
+#include "base/file.h"
 #include "base/sim_report.h"
 #include "rats/attester.h"
 #include "rats/sim/sim_tee.h"
@@ -311,6 +312,24 @@ TEST_F(RatsSimVerifier, TheAttesterNamesABadChannelVariableAndARefusal) {
   auto q = (*b)->collect(rd);
   ASSERT_FALSE(q.ok());
   EXPECT_NE(q.error().what().find("could not measure"), std::string::npos) << q.error().what();
+}
+
+TEST_F(RatsSimVerifier, AReadOnlyStateIsUsedAsItIsOrRefusedNamingTheDirectory) {
+  sim::SimOptions ro;
+  ro.read_only = true;
+  auto missing = sim::SimTee::open(dir_ + "/none", kNow, ro);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.error().what().find(dir_ + "/none"), std::string::npos);
+  EXPECT_FALSE(base::path_exists(dir_ + "/none"));  // nothing created
+  open();                                           // created read-write at kNow
+  auto tee = sim::SimTee::open(dir_, kNow + 3600, ro);
+  ASSERT_TRUE(tee.ok()) << tee.error().what();
+  EXPECT_TRUE(verify(quote(*tee)).trusted);
+  EXPECT_FALSE(base::path_exists(dir_ + "/none"));
+  auto stale = sim::SimTee::open(dir_, kNow + 40 * 24 * 3600, ro);
+  ASSERT_FALSE(stale.ok());
+  EXPECT_NE(stale.error().what().find("re-issued"), std::string::npos) << stale.error().what();
+  EXPECT_NE(stale.error().what().find(dir_), std::string::npos);
 }
 
 TEST_F(RatsSimVerifier, AStateWithoutCollateralIsUnusable) {
