@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "attest.h"
 #include "base/exit_code.h"
 #include "base/flags.h"
 #include "verify.h"
@@ -16,6 +17,7 @@ void usage(FILE* out) {
                "\n"
                "Commands:\n"
                "  verify   verify TEE evidence offline and print the verdict as JSON\n"
+               "  attest   attest a workload over the network (EAA) and print the verdict\n"
                "\n"
                "Run `shelter verify --help` for the options of verify.\n");
 }
@@ -40,6 +42,10 @@ int main(int argc, char** argv) {
     return base::kExitUsage;
   }
   const std::string& command = a->positional[0];
+  if (command == "attest") {
+    return shelter::attest_command(
+        std::vector<std::string>(a->positional.begin() + 1, a->positional.end()));
+  }
   if (command == "verify") {
     return shelter::verify_command(
         std::vector<std::string>(a->positional.begin() + 1, a->positional.end()));

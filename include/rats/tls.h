@@ -100,6 +100,8 @@ class Session {
   // The verdict on the peer after negotiate(): the server's for a client, the client's for a
   // server in mutual mode (nullopt for a server that did not request one).
   const std::optional<Verdict>& peer_verdict() const;
+  // The peer certificate's SubjectPublicKeyInfo (DER), once it was verified (empty before).
+  const std::vector<uint8_t>& peer_spki_der() const;
   // Which evidence extension the peer's certificate carried.
   EvidenceForm peer_evidence_form() const;
 

@@ -10,6 +10,7 @@
 
 #include "rats/core/cache.h"
 #include "rats/crypto/ecdsa.h"
+#include "rats/crypto/x509.h"
 #include "rats/tls/internal.h"
 
 namespace rats::tls {
@@ -33,6 +34,7 @@ struct Session::State {
   int fd = -1;
   SslPtr ssl;
   std::optional<Verdict> verdict;
+  std::vector<uint8_t> peer_spki;  // the peer certificate's SubjectPublicKeyInfo (DER)
   EvidenceForm form = EvidenceForm::none;
   std::string verify_error;    // set when our verification could not run
   std::string alert_sent;      // the first fatal alert we sent (its description)
@@ -77,6 +79,7 @@ int verify_callback(X509_STORE_CTX* store, void*) {
   check.collateral = o.collateral ? &*o.collateral : nullptr;
   check.policy = o.policy ? &*o.policy : nullptr;
   check.at = o.verify_at ? *o.verify_at : static_cast<int64_t>(std::time(nullptr));
+  if (auto spki = crypto::spki_der(cert); spki.ok()) s->peer_spki = std::move(spki).value();
   base::Result<Verdict> v = verify_peer_cert(cert, check, &s->form);
   if (!v.ok()) {
     s->verify_error = v.error().message();
@@ -378,6 +381,9 @@ void Session::cleanup() {
 
 const std::optional<Verdict>& Session::peer_verdict() const {
   return s_->verdict;
+}
+const std::vector<uint8_t>& Session::peer_spki_der() const {
+  return s_->peer_spki;
 }
 EvidenceForm Session::peer_evidence_form() const {
   return s_->form;

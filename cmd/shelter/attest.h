@@ -1,0 +1,10 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace shelter {
+
+int attest_command(const std::vector<std::string>& args);
+
+}  // namespace shelter
