@@ -46,7 +46,7 @@ namespace rats::sim {
 
 // A C array of the sim TEE's header (inclavare/sim_tee.h, shared with liberpal-sim) as Bytes.
 template <size_t N>
-constexpr Bytes<N> bytes_of(const uint8_t (&a)[N]) {
+inline Bytes<N> bytes_of(const uint8_t (&a)[N]) {
   Bytes<N> b{};
   for (size_t i = 0; i < N; ++i) b[i] = a[i];
   return b;
@@ -58,7 +58,7 @@ inline constexpr Bytes<6> kSimFmspc = {0x00, 0x90, 0x6E, 0xD5, 0x00, 0x00};
 inline constexpr Bytes<2> kSimPceId = {0x00, 0x00};
 // The 16 SGX TCB component SVNs of the sim platform; also its CPUSVN (as on Intel platforms),
 // which liberpal-sim's REPORTs carry too.
-inline constexpr Bytes<16> kSimCpuSvn = bytes_of(SIM_TEE_CPUSVN);
+inline const Bytes<16> kSimCpuSvn = bytes_of(SIM_TEE_CPUSVN);
 inline constexpr uint16_t kSimPceSvn = 13;
 // SGX type in the PCK extension (1 Scalable, as on the platform-CA PCK leaves of the vectors,
 // which also carry the platform instance id `.6` and the configuration `.7`: dynamicPlatform
@@ -74,7 +74,7 @@ inline constexpr Bytes<32> kSimQeMrsigner = {
     0xb4, 0x29, 0xd8, 0x53, 0xee, 0x10, 0x4a, 0x6f, 0x95, 0x02, 0x3d, 0xc8, 0x7b, 0x11, 0xf0, 0x5a};
 // The sim QE's MRENCLAVE: the target of the REPORTs it quotes (rune attest, the attestation
 // channel) and the MRENCLAVE of its own QE reports; one QE.
-inline constexpr Bytes<32> kSimQeMrenclave = bytes_of(SIM_TEE_QE_MRENCLAVE);
+inline const Bytes<32> kSimQeMrenclave = bytes_of(SIM_TEE_QE_MRENCLAVE);
 // Lifetime of the CRLs, TCB info and QE identity from their issue time.
 inline constexpr int64_t kSimCollateralValidity = 30 * 24 * 3600;
 
