@@ -74,10 +74,6 @@ base::Result<std::vector<uint8_t>> report_for(const RuneAttestOptions& o, const 
   return std::vector<uint8_t>(report->begin(), report->end());
 }
 
-std::string hex(const uint8_t* p, size_t n) {
-  return base::hex_encode(p, n);
-}
-
 }  // namespace
 
 base::Result<RuneAttestOptions> parse_rune_attest_args(const std::vector<std::string>& args) {
@@ -152,7 +148,7 @@ int rune_attest(const RuneAttestOptions& o) {
     return fail(base::Error(
         base::Category::failed_precondition,
         "container `" + o.id + "`: its enclave runtime `" + o.pal + "` (PAL API v" +
-            std::to_string(o.pal_version) + ") returned REPORTDATA " + hex(rd, 64) +
+            std::to_string(o.pal_version) + ") returned REPORTDATA " + base::hex_encode(rd, 64) +
             ", not SHA-256 of the TARGETINFO: it cannot bind a nonce (--no-nonce gives evidence "
             "without one)"));
   if (!aesmd) {
@@ -169,10 +165,10 @@ int rune_attest(const RuneAttestOptions& o) {
   j["container"] = o.id;
   j["tee"] = aesmd ? "sgx" : "sim";
   j["pal_version"] = o.pal_version;
-  j["nonce"] = o.nonce ? nlohmann::ordered_json(hex(o.nonce->data(), o.nonce->size()))
+  j["nonce"] = o.nonce ? nlohmann::ordered_json(base::hex_encode(o.nonce->data(), o.nonce->size()))
                        : nlohmann::ordered_json(nullptr);
   j["target_info"] = base::base64_encode(made.target_info.data(), made.target_info.size());
-  j["report_data"] = hex(rd, 64);
+  j["report_data"] = base::hex_encode(rd, 64);
   j["nonce_bound"] = o.nonce.has_value() && hashed;
   j["evidence"] = base::base64_encode(evidence->data(), evidence->size());
   auto quote = rats::formats::parse_intel_quote(*evidence);

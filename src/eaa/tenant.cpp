@@ -10,16 +10,6 @@
 
 namespace eaa {
 
-namespace {
-
-base::Json reasons_json(const std::vector<rats::Reason>& reasons) {
-  base::Json out = base::Json::array();
-  for (const auto& r : reasons) out.push_back({{"check", r.check}, {"detail", r.detail}});
-  return out;
-}
-
-}  // namespace
-
 base::Result<TenantResult> attest_relay(const TenantOptions& o) {
   ASSIGN_OR_RETURN(Address addr, parse_address(o.address));
   TenantResult out;
@@ -55,7 +45,7 @@ base::Result<TenantResult> attest_relay(const TenantOptions& o) {
   if (!st.ok()) {
     // The workload's certificate was rejected: a verdict, not a transport failure.
     if (hv && !hv->trusted) {
-      v["reasons"] = reasons_json(hv->reasons);
+      v["reasons"] = hv->to_json()["reasons"];
       return out;
     }
     return std::move(st).error().wrap("`" + o.address + "`");

@@ -30,6 +30,19 @@ base::Result<std::string> fifo_path(const std::string& uri, const char* stream) 
                        base::clip(scheme, 16) + "` is not supported (a path or fifo://)");
 }
 
+// The stdin FIFO, read non-blocking: never blocks; until a writer comes, poll() reports nothing.
+base::UniqueFd open_input_fifo(const std::string& path) {
+  return base::UniqueFd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+}
+
+// An output FIFO: a read end held open first (`*held`, so the process never gets EPIPE while
+// the client is away), then the write end the copy uses (invalid on failure).
+base::UniqueFd open_output_fifo(const std::string& path, base::UniqueFd* held) {
+  held->reset(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+  if (!held->valid()) return base::UniqueFd();
+  return base::UniqueFd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+}
+
 void copy_fd(int from, int to) {
   char buf[32 << 10];
   for (;;) {
@@ -183,14 +196,7 @@ base::Result<std::unique_ptr<ProcessIO>> ProcessIO::open(const StdioPaths& paths
   base::UniqueFd fifo_fds[3], held_readers[3];
   for (int i = 0; i < 3; i++) {
     if (fifos[i].empty()) continue;
-    if (i == 0) {
-      // Never blocks; until a writer comes, poll() reports nothing (no POLLHUP before a writer).
-      fifo_fds[i].reset(::open(fifos[i].c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
-    } else {
-      held_readers[i].reset(::open(fifos[i].c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
-      if (held_readers[i].valid())
-        fifo_fds[i].reset(::open(fifos[i].c_str(), O_WRONLY | O_CLOEXEC));
-    }
+    fifo_fds[i] = i == 0 ? open_input_fifo(fifos[i]) : open_output_fifo(fifos[i], &held_readers[i]);
     if (!fifo_fds[i].valid())
       return base::sys_error(std::string("cannot open the ") + names[i] + " FIFO `" + fifos[i] +
                              "`");
@@ -268,14 +274,12 @@ base::Status ProcessIO::open_console(const std::string& stdin_fifo,
                                      const std::string& stdout_fifo) {
   // The FIFOs first, as without a terminal: nothing is started when one cannot be opened.
   if (!stdin_fifo.empty()) {
-    console_stdin_.reset(::open(stdin_fifo.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+    console_stdin_ = open_input_fifo(stdin_fifo);
     if (!console_stdin_.valid())
       return base::sys_error("cannot open the stdin FIFO `" + stdin_fifo + "`");
   }
   if (!stdout_fifo.empty()) {
-    console_held_.reset(::open(stdout_fifo.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
-    if (console_held_.valid())
-      console_stdout_.reset(::open(stdout_fifo.c_str(), O_WRONLY | O_CLOEXEC));
+    console_stdout_ = open_output_fifo(stdout_fifo, &console_held_);
     if (!console_stdout_.valid())
       return base::sys_error("cannot open the stdout FIFO `" + stdout_fifo + "`");
   } else {
