@@ -25,6 +25,9 @@ PKGS=(
   # containerd-shim-rune-v2: its protocol buffers (protoc, the static libprotobuf-lite) and its
   # configuration file (toml++, used header-only)
   protobuf-compiler libprotobuf-dev libtomlplusplus-dev
+  # EAA: inclavared's deployment files checked (systemd-analyze verify, the DaemonSet's YAML), the
+  # relay measured against socat (bench/eaa.sh)
+  systemd python3-yaml socat
 )
 
 # pids of host-wide dockerd/containerd daemons (not the private ones tests start: those are

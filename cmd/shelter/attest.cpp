@@ -17,16 +17,19 @@ namespace {
 
 const base::flags::Flag kFlags[] = {
     {"addr", 0, base::flags::Kind::value, "ADDR",
-     "the workload: tcp://HOST:PORT or unix:///PATH (inclavared: to come)"},
+     "the workload, or inclavared with --container:\ntcp://HOST:PORT or unix:///PATH"},
     {"policy", 0, base::flags::Kind::value, "FILE", "JSON policy the evidence must pass"},
     {"collateral", 0, base::flags::Kind::value, "FILE",
      "collateral JSON (default: the verifier's)"},
     {"at", 0, base::flags::Kind::value, "UNIX_SECONDS", "the time to verify at (default: now)"},
     {"sim-state-dir", 0, base::flags::Kind::value, "DIR", "the sim TEE's state"},
-    {"container", 0, base::flags::Kind::value, "ID", "through inclavared (not yet)"},
-    {"mode", 0, base::flags::Kind::value, "relay|broker", "relay (the default; broker: not yet)"},
-    {"mutual", 0, base::flags::Kind::boolean, "", "present evidence too (not yet)"},
-    {"attester", 0, base::flags::Kind::value, "NAME", "with --mutual (not yet)"},
+    {"container", 0, base::flags::Kind::value, "ID",
+     "the container (or route) inclavared at --addr leads to"},
+    {"mode", 0, base::flags::Kind::value, "relay|broker",
+     "relay: TLS ends in the workload (the default);\nbroker: inclavared hands out rune attest "
+     "evidence"},
+    {"mutual", 0, base::flags::Kind::boolean, "", "present evidence too (relay; needs --attester)"},
+    {"attester", 0, base::flags::Kind::value, "NAME", "the attester of --mutual (e.g. sim)"},
 };
 
 int usage_error(const std::string& msg) {
@@ -36,12 +39,15 @@ int usage_error(const std::string& msg) {
 
 void help() {
   std::printf(
-      "Usage: shelter attest --addr ADDR --policy FILE [--collateral FILE] [--at T]\n"
-      "                      [--sim-state-dir DIR]\n"
+      "Usage: shelter attest --addr ADDR [--container ID] [--mode relay|broker] --policy FILE\n"
+      "                      [--collateral FILE] [--at T] [--sim-state-dir DIR]\n"
+      "                      [--mutual --attester NAME]\n"
       "\n"
-      "Attests a workload from outside the cloud (docs/eaa.md): an attested TLS session to it\n"
-      "(the certificate's evidence must pass the policy), then evidence for a fresh nonce over\n"
-      "that session, bound to the session's key. Prints one JSON verdict.\n"
+      "Attests a workload from outside the cloud (docs/eaa.md). Relay: an attested TLS session\n"
+      "to it, directly or through inclavared (--container), whose certificate's evidence must\n"
+      "pass the policy, then evidence for a fresh nonce over that session, bound to the\n"
+      "session's key. Broker (--container): inclavared returns `rune attest` evidence whose\n"
+      "TARGETINFO carries a fresh nonce. Prints one JSON verdict.\n"
       "\n%s\n"
       "Exit status: 0 trusted, 1 rejected, 2 bad usage, unusable input, transport or TLS "
       "failure.\n",
@@ -61,17 +67,22 @@ int attest_command(const std::vector<std::string>& args) {
     return base::kExitOk;
   }
   if (!a.positional.empty()) return usage_error("unexpected argument `" + a.positional[0] + "`");
-  for (const char* later : {"container", "mutual", "attester"})
-    if (a.has(later))
-      return usage_error(std::string("`--") + later +
-                         "` is not implemented yet (inclavared and mutual mode come with the rest "
-                         "of the EAA issue)");
-  if (a.has("mode") && a.get("mode") != "relay")
-    return usage_error("`--mode " + a.get("mode") + "`: only relay is implemented yet");
+  const std::string mode = a.get("mode", "relay");
+  if (mode != "relay" && mode != "broker")
+    return usage_error("`--mode` must be relay or broker, not `" + mode + "`");
+  if (mode == "broker" && !a.has("container"))
+    return usage_error("`--mode broker` needs `--container`");
+  if (a.has("mutual") != a.has("attester"))
+    return usage_error("`--mutual` and `--attester NAME` go together");
+  if (mode == "broker" && a.has("mutual"))
+    return usage_error("`--mutual` is for relay mode (the broker's TLS proves nothing)");
   if (!a.has("addr")) return usage_error("`--addr` is required");
   if (!a.has("policy")) return usage_error("`--policy` is required");
   eaa::TenantOptions o;
   o.address = a.get("addr");
+  o.container = a.get("container");
+  o.broker = mode == "broker";
+  o.attester = a.get("attester");
   o.sim_state_dir = a.get("sim-state-dir");
   auto fail = [](const base::Error& e) {
     std::fprintf(stderr, "shelter attest: %s\n", e.what().c_str());
@@ -92,7 +103,7 @@ int attest_command(const std::vector<std::string>& args) {
     if (!t) return usage_error("`--at` must be Unix seconds, not `" + a.get("at") + "`");
     o.at = *t;
   }
-  auto r = eaa::attest_relay(o);
+  auto r = eaa::attest(o);
   if (!r.ok()) return fail(r.error());
   std::printf("%s\n", r->verdict.dump().c_str());
   return r->trusted ? base::kExitOk : base::kExitFailure;

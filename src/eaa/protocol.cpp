@@ -103,6 +103,28 @@ base::Result<Preamble> parse_preamble(std::string_view line) {
   return p;
 }
 
+std::string preamble_ok() {
+  return "{\"ok\":true}\n";
+}
+
+std::string preamble_error(std::string_view code, std::string_view message) {
+  return base::Json{{"error", {{"code", code}, {"message", message}}}}.dump() + "\n";
+}
+
+base::Status parse_preamble_answer(std::string_view line) {
+  base::Json j = base::Json::parse(line, nullptr, false);
+  if (j.is_object() && j.size() == 1 && j.value("ok", false) == true) return base::ok();
+  if (j.is_object() && j.contains("error") && j["error"].is_object()) {
+    const base::Json& e = j["error"];
+    std::string c = e.value("code", ""), m = e.value("message", "");
+    auto cat = c == code::unknown_target   ? base::Category::not_found
+               : c == code::not_attestable ? base::Category::failed_precondition
+                                           : base::Category::unavailable;
+    return base::Error(cat, "inclavared refused (" + c + "): " + m);
+  }
+  return base::invalid("inclavared answered the preamble with `" + base::clip(line) + "`");
+}
+
 base::Json error_message(std::string_view code, std::string_view message) {
   return base::Json{{"type", "error"}, {"code", code}, {"message", message}};
 }

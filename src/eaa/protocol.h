@@ -35,6 +35,13 @@ inline constexpr const char* unknown_type = "unknown_type";
 inline constexpr const char* hello_first = "hello_first";
 inline constexpr const char* bad_nonce = "bad_nonce";
 inline constexpr const char* no_evidence = "no_evidence";
+// inclavared: preamble answers, and the broker's get_evidence.
+inline constexpr const char* bad_preamble = "bad_preamble";
+inline constexpr const char* unknown_target = "unknown_target";  // no such container or route
+inline constexpr const char* not_attestable = "not_attestable";  // not running, not opted in
+inline constexpr const char* unreachable = "unreachable";        // its address did not answer
+inline constexpr const char* busy = "busy";                      // the connection limit
+inline constexpr const char* timeout = "timeout";                // a slow preamble, rune attest
 }  // namespace code
 
 // A frame's bytes for `message` (a JSON object with `type`).
@@ -71,6 +78,12 @@ struct Preamble {
 };
 // One preamble line (without its '\n'); errors name what is wrong.
 base::Result<Preamble> parse_preamble(std::string_view line);
+
+// inclavared's answer to a preamble: {"ok":true} or {"error":{"code":…,"message":…}}, one line.
+std::string preamble_ok();
+std::string preamble_error(std::string_view code, std::string_view message);
+// A preamble answer as the client reads it: ok, or an error carrying inclavared's code and message.
+base::Status parse_preamble_answer(std::string_view line);
 
 // An error message: {"type":"error","code":…,"message":…}.
 base::Json error_message(std::string_view code, std::string_view message);

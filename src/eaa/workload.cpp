@@ -40,7 +40,7 @@ base::Result<std::optional<base::Json>> read_message(rats::tls::Session& session
   }
 }
 
-base::Status serve_workload(rats::tls::Session& session, const WorkloadIdentity& id) {
+base::Status serve_messages(rats::tls::Session& session, const EvidenceHandler& get_evidence) {
   FrameReader reader;
   bool greeted = false;
   for (;;) {
@@ -73,27 +73,28 @@ base::Status serve_workload(rats::tls::Session& session, const WorkloadIdentity&
       else
         reply = {{"type", "echo"}, {"data", *d}};
     } else if (type == "get_evidence") {
-      auto nonce = parse_nonce(msg);
-      if (!nonce.ok()) {
-        reply = error_message(code::bad_nonce, nonce.error().message());
-      } else if (auto rd = get_evidence_report_data(*nonce, id.spki_der); !rd.ok()) {
-        reply = error_message(code::no_evidence, rd.error().message());
-      } else {
-        rats::Bytes<64> report_data;
-        std::copy(rd->begin(), rd->end(), report_data.begin());
-        auto ev = id.attester->collect(report_data);
-        if (!ev.ok())
-          reply = error_message(code::no_evidence, ev.error().message());
-        else
-          reply = {{"type", "evidence"},
-                   {"tee", id.tee},
-                   {"evidence", base::base64_encode(ev->data(), ev->size())}};
-      }
+      reply = get_evidence(msg);
     } else {
       reply = error_message(code::unknown_type, "unknown message type `" + base::clip(type) + "`");
     }
     TRY(send_message(session, reply));
   }
+}
+
+base::Status serve_workload(rats::tls::Session& session, const WorkloadIdentity& id) {
+  return serve_messages(session, [&id](const base::Json& msg) -> base::Json {
+    auto nonce = parse_nonce(msg);
+    if (!nonce.ok()) return error_message(code::bad_nonce, nonce.error().message());
+    auto rd = get_evidence_report_data(*nonce, id.spki_der);
+    if (!rd.ok()) return error_message(code::no_evidence, rd.error().message());
+    rats::Bytes<64> report_data;
+    std::copy(rd->begin(), rd->end(), report_data.begin());
+    auto ev = id.attester->collect(report_data);
+    if (!ev.ok()) return error_message(code::no_evidence, ev.error().message());
+    return {{"type", "evidence"},
+            {"tee", id.tee},
+            {"evidence", base::base64_encode(ev->data(), ev->size())}};
+  });
 }
 
 }  // namespace eaa

@@ -4,6 +4,7 @@
 // bytes the client chose.
 #pragma once
 
+#include <functional>
 #include <span>
 #include <string>
 
@@ -26,7 +27,14 @@ struct WorkloadIdentity {
 // The SubjectPublicKeyInfo (DER) of a certificate (DER): a Context's, for WorkloadIdentity.
 base::Result<std::vector<uint8_t>> certificate_spki(std::span<const uint8_t> cert_der);
 
-// Serves one negotiated session until the client closes (ok) or the stream breaks (the error).
+// Answers a get_evidence message (hello was seen): an evidence or an error message.
+using EvidenceHandler = std::function<base::Json(const base::Json& get_evidence)>;
+
+// Serves one negotiated session until the client closes (ok) or the stream breaks (the error):
+// hello first, echo, and get_evidence through `get_evidence`; other types get unknown_type.
+base::Status serve_messages(rats::tls::Session& session, const EvidenceHandler& get_evidence);
+
+// serve_messages with evidence from the workload's own attester, bound to its TLS key.
 base::Status serve_workload(rats::tls::Session& session, const WorkloadIdentity& id);
 
 // Frame I/O over a session: sends one message; reads the next (nullopt: the peer closed).
