@@ -140,20 +140,23 @@ printf '%s' '{"root_ca": "a.pem", "pck_crl": "b.der", "tcb_info": "/abs/tcb.json
 # ttrpc: the calls containerd makes of a shim (Create with its rootfs and options, Start, State,
 # Wait, Kill, Delete, Shutdown), their payloads encoded by protoc from the project's own .proto
 # files, framed as ttrpc 1.1 does (odd stream ids); one file per call and one with all of them.
-mkdir -p "$CORPUS/fuzz_eaa"
-python3 - "$CORPUS/fuzz_eaa" <<'PY'
+mkdir -p "$CORPUS/fuzz_eaa_frames" "$CORPUS/fuzz_eaa_preamble"
+python3 - "$CORPUS" <<'PY'
 import json, struct, sys, os
 d = sys.argv[1]
 def frame(o):
     b = json.dumps(o).encode()
     return struct.pack(">I", len(b)) + b
 seeds = {
-  "frames": b"\x00" + frame({"type": "hello", "version": 1}) + frame({"type": "echo", "data": "x"})
-            + frame({"type": "get_evidence", "nonce": "00" * 32}),
-  "preamble-connect": b"\x01" + b'{"connect":"web-1"}',
-  "preamble-broker": b"\x01" + b'{"broker":true}',
-  "address-tcp": b"\x02" + b"tcp://127.0.0.1:8443",
-  "address-unix": b"\x02" + b"unix:///run/eaa.sock",
+  "fuzz_eaa_frames/session": frame({"type": "hello", "version": 1}) + frame({"type": "echo", "data": "x"})
+            + frame({"type": "get_evidence", "nonce": "00" * 32, "container": "web-1"})
+            + frame({"type": "evidence", "tee": "sim", "evidence": "AAAA", "target_info": "AAAA"}),
+  "fuzz_eaa_preamble/connect": b"\x00" + b'{"connect":"web-1"}',
+  "fuzz_eaa_preamble/broker": b"\x00" + b'{"broker":true}',
+  "fuzz_eaa_preamble/answer-ok": b"\x01" + b'{"ok":true}',
+  "fuzz_eaa_preamble/answer-error": b"\x01" + b'{"error":{"code":"unknown_target","message":"no container or route `x`"}}',
+  "fuzz_eaa_preamble/address-tcp": b"\x02" + b"tcp://127.0.0.1:8443",
+  "fuzz_eaa_preamble/address-unix": b"\x02" + b"unix:///run/eaa.sock",
 }
 for name, data in seeds.items():
     open(os.path.join(d, name), "wb").write(data)
