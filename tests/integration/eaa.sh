@@ -280,6 +280,20 @@ t_a_hanging_broker_rune_attest_is_killed() {
   ! pgrep -x -f "sleep 300" || fail "its child is left: $(pgrep -a -f 'sleep 300')"
 }
 
+t_the_connection_limit_is_kept_and_logged_as_json() {
+  start_inclavared --max-connections 1 --preamble-timeout 3 --log "$WORK/icd.json" --log-format json || return 1
+  exec 4<>"/dev/tcp/127.0.0.1/$PORT" || return 1  # holds the one slot (no preamble yet)
+  sleep 0.2
+  local busy; busy=$(preamble '{"connect":"nope"}\n')
+  exec 4<&-
+  echo "$busy" | grep -q '"code":"busy"' || fail "over the limit: [$busy]" || return 1
+  local i ans; for i in $(seq 50); do ans=$(preamble '{"connect":"nope"}\n'); echo "$ans" | grep -q busy || break; sleep 0.1; done
+  echo "$ans" | grep -q '"code":"unknown_target"' || fail "after the slot freed: [$ans]" || return 1
+  jq -s -e 'any(.[]; .level == "warning" and (.msg | test("1 connections already served")))' "$WORK/icd.json" >/dev/null ||
+    fail "no json warning line: $(cat "$WORK/icd.json")" || return 1
+  jq -s -e 'all(.[]; has("level") and has("msg") and has("time"))' "$WORK/icd.json" >/dev/null || fail "not runc-style json lines: $(cat "$WORK/icd.json")"
+}
+
 t_inclavared_keeps_live_sockets_and_cleans_up_on_sigterm() {
   start_inclavared || return 1
   # A second inclavared on the same unix socket: refused, the first keeps it.
