@@ -1,5 +1,6 @@
 // inclavared: flags, logging and signals only; the daemon is src/eaa/inclavared.
 #include <signal.h>
+#include <unistd.h>
 
 #include <cstdio>
 
@@ -127,5 +128,10 @@ int main(int argc, char** argv) {
   for (const auto& addr : (*d)->addresses()) std::printf(" %s", addr.c_str());
   std::printf("\n");
   std::fflush(stdout);
-  return (*d)->run();
+  int rc = (*d)->run();
+  d->reset();
+  // Sessions past the grace period may still be unwinding on their threads: no static
+  // destructors under them.
+  std::fflush(nullptr);
+  _exit(rc);
 }

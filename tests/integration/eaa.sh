@@ -258,7 +258,20 @@ t_a_container_stopping_ends_its_relay() {
   [ $((SECONDS - t0)) -lt 5 ] || fail "the relay outlived its container by $((SECONDS - t0)) s" || return 1
   [ -z "$rest" ] || fail "bytes after the container stopped: $rest" || return 1
   for i in $(seq 50); do grep -q 'relay to container `eaa-t`.*ended' "$WORK/icd.log" && break; sleep 0.1; done
-  grep 'relay to container `eaa-t`.*ended' "$WORK/icd.log" || fail "no end logged: $(cat "$WORK/icd.log")"
+  grep 'relay to container `eaa-t`.*ended' "$WORK/icd.log" || fail "no end logged: $(cat "$WORK/icd.log")" || return 1
+  # SIGTERM with a session open: the socket goes at once, the session gets the 5 s grace, then
+  # it is ended and inclavared exits 0.
+  exec 3<>"/dev/tcp/127.0.0.1/$PORT" || return 1
+  printf '{"connect":"eaa-u"}\n' >&3
+  read -r -t 5 line <&3
+  [ "$line" = '{"ok":true}' ] || fail "preamble answered: $line" || return 1
+  kill -TERM $ICD; t0=$SECONDS
+  sleep 0.5; [ ! -e "$ICS" ] || fail "the unix socket outlived SIGTERM" || return 1
+  rest=$(timeout 15 cat <&3); exec 3<&-
+  wait $ICD; local rc=$? took=$((SECONDS - t0))
+  [ $rc = 0 ] || fail "exit $rc after SIGTERM" || return 1
+  [ $took -ge 4 ] && [ $took -le 9 ] || fail "stopped after $took s, not after the 5 s grace" || return 1
+  grep -q 'grace period over: ending 1 sessions' "$WORK/icd.log" || fail "no grace line: $(cat "$WORK/icd.log")"
 }
 
 t_a_hanging_broker_rune_attest_is_killed() {
