@@ -114,19 +114,20 @@ one_rtt() {
   esac || die "rtt through $1 failed: $(tail -3 "$W/icd.log" "$W/socat.err" 2>/dev/null)"
   echo "$out"
 }
-for p in direct inclavared socat; do one_bulk $p 32 >/dev/null; one_rtt $p >/dev/null; rm -f "$W/rtt-raw-$p"; done  # warm-up
+for p in direct inclavared socat; do (one_bulk $p 32 && one_rtt $p) >/dev/null || exit 1; rm -f "$W/rtt-raw-$p"; done  # warm-up
 echo
 echo "## relay: $RUNS pairs, single stream; bulk $BULK_MIB MiB; rtt $RTT_N x $MSG B"
-DIRECT_BULK=$(one_bulk direct)
-read -r DIRECT_RTT DIRECT_RTT90 < <(one_rtt direct)
+DIRECT_BULK=$(one_bulk direct) || exit 1
+out=$(one_rtt direct) || exit 1
+DIRECT_RTT=${out% *} DIRECT_RTT90=${out#* }
 echo "direct (no relay): bulk $DIRECT_BULK MB/s, rtt median $DIRECT_RTT us, p90 $DIRECT_RTT90 us"
 printf '%-5s %-12s %12s %12s %7s %12s %12s %12s %12s %7s\n' pair first "icd MB/s" "socat MB/s" ratio \
   "icd rtt us" "socat rtt" "icd p90" "socat p90" ratio
 for i in $(seq "$RUNS"); do
   order=$(shuf -e inclavared socat | tr '\n' ' ')
   declare -A BK=() RT=()
-  for p in $order; do BK[$p]=$(one_bulk $p); done
-  for p in $order; do RT[$p]=$(one_rtt $p); done
+  for p in $order; do BK[$p]=$(one_bulk "$p") || exit 1; done
+  for p in $order; do RT[$p]=$(one_rtt "$p") || exit 1; done
   for p in inclavared socat; do
     echo "${BK[$p]}" >>"$W/bulk-$p"
     echo "${RT[$p]% *}" >>"$W/rttmed-$p"; echo "${RT[$p]#* }" >>"$W/rttp90-$p"
@@ -214,7 +215,7 @@ one_attest() {
   fi
   echo $((t1 - t0))
 }
-for k in "${KINDS[@]}"; do one_attest $k >/dev/null; done  # warm-up (checked too)
+for k in "${KINDS[@]}"; do one_attest "$k" >/dev/null || exit 1; done  # warm-up (checked too)
 for i in $(seq "$ATTEST_N"); do
   for k in $(shuf -e "${KINDS[@]}"); do
     us=$(one_attest "$k") || exit 1

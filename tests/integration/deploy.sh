@@ -19,20 +19,7 @@ PY=${PYTHON:-/usr/bin/python3}
 WORK=$(mktemp -d /tmp/deploy-it.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 
-PASS=0; FAIL=0; FAILED=""
-# run_tests: runs every function named t_* in this file, in order (ONLY=REGEX: those matching).
-run_tests() {
-  local t out rc
-  for t in $(grep -oE '^t_[A-Za-z0-9_]+\(\)' "$0" | sed 's/()$//' | grep -E -- "${ONLY:-.}"); do
-    (set -u; "$t") >"$WORK/test.out" 2>&1 </dev/null; rc=$?; out=$(cat "$WORK/test.out")
-    if [ $rc = 0 ]; then PASS=$((PASS+1)); echo "ok - ${t#t_}"; grep -E '^(SKIPPED|NOTE)' "$WORK/test.out" | sed 's/^/#   /'
-    else FAIL=$((FAIL+1)); FAILED="$FAILED ${t#t_}"; echo "not ok - ${t#t_}"; echo "$out" | sed 's/^/#   /' | head -20; fi
-  done
-  echo "# failed:${FAILED:- none}"
-  echo "$PASS passed, $FAIL failed"
-  [ $FAIL = 0 ]
-}
-fail() { echo "$*"; return 1; }
+. "$(dirname "$0")/runner.sh"
 
 # The unit's lines with their continuations (a trailing backslash) joined.
 joined_unit() { sed -e ':a' -e '/\\$/N; s/\\\n//; ta' "$1" | tr -s ' \t' ' '; }

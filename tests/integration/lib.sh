@@ -57,24 +57,9 @@ assert_no_leftovers() {
   return 0
 }
 
-PASS=0; FAIL=0; FAILED=""
-# run_tests: runs every function named t_* in this file, in order (ONLY=REGEX: those matching).
-run_tests() {
-  local t out rc
-  for t in $(grep -oE '^t_[A-Za-z0-9_]+\(\)' "$0" | sed 's/()$//' | grep -E -- "${ONLY:-.}"); do
-    # Output goes to a file, not a pipe: a created container inherits the test's stdio.
-    (set -u; "$t") >"$WORK/test.out" 2>&1 </dev/null; rc=$?; out=$(cat "$WORK/test.out")
-    for id in $(R list -q 2>/dev/null); do R delete -f "$id" >/dev/null 2>&1; done
-    # A test that could not check what it is for says "SKIPPED: why", and a count worth keeping
-    # "NOTE: ...": both shown even when it passes.
-    if [ $rc = 0 ]; then PASS=$((PASS+1)); echo "ok - ${t#t_}"; grep -E '^(SKIPPED|NOTE)' "$WORK/test.out" | sed 's/^/#   /'
-    else FAIL=$((FAIL+1)); FAILED="$FAILED ${t#t_}"; echo "not ok - ${t#t_}"; echo "$out" | sed 's/^/#   /' | head -20; fi
-  done
-  echo "# failed:${FAILED:- none}"
-  echo "$PASS passed, $FAIL failed"
-  [ $FAIL = 0 ]
-}
-fail() { echo "$*"; return 1; }
+. "$(dirname "${BASH_SOURCE[0]}")/runner.sh"
+# Every test's containers go after it, passed or not.
+after_each() { local id; for id in $(R list -q 2>/dev/null); do R delete -f "$id" >/dev/null 2>&1; done; }
 
 # Terminals through a real pty that can be resized (tmux; `script` cannot resize).
 # tmux_run SESSION CMD: CMD in a new 120x40 tmux session; the terminal's settings (stty -g)
