@@ -38,6 +38,11 @@ bench-shim: build
 	SHIM_DIR=$(BUILD)/cmd/containerd-shim-rune-v2 RUNE=$(RUNE) PAL=$(BUILD)/runtimes/liberpal-sim.so \
 	  bash bench/shim.sh
 
+# EAA: inclavared's relay vs socat, and rune/shelter attest through it (bench/README.md).
+.PHONY: bench-eaa
+bench-eaa: build
+	bash bench/eaa.sh $(BUILD)
+
 # Attestation: verifications/s with cached collateral vs the raw-signature floor, and attested
 # vs plain TLS handshakes (see bench/README.md and docs/attestation.md).
 bench-rats: build

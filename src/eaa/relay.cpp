@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <memory>
 #include <thread>
 
 #include "base/clock.h"
@@ -83,11 +84,14 @@ base::Result<base::UniqueFd> connect_in_container(const ContainerHandle& c, cons
 
 namespace {
 
+constexpr size_t kChunk = 256 << 10;
+
 struct Direction {
   int from, to;
-  std::string buf;
-  size_t off = 0;
-  bool eof = false;   // read side ended
+  std::unique_ptr<char[]> buf{new char[kChunk]};  // not zeroed: a read fills what it uses
+  size_t len = 0;                                 // bytes in buf
+  size_t off = 0;                                 // of them, written
+  bool eof = false;                               // read side ended
   bool done = false;  // and all of it written, the other side shut for writing
   uint64_t moved = 0;
 };
@@ -97,10 +101,12 @@ struct Direction {
 RelayStats relay(int a, int b, std::string_view a_pending, int idle_ms,
                  const std::atomic<bool>* stop, int watch) {
   for (int fd : {a, b}) fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-  Direction d[2] = {{a, b, std::string(a_pending)}, {b, a, {}}};
+  Direction d[2] = {{a, b}, {b, a}};
+  // Bytes already read from a go first (at most a preamble's worth: they fit).
+  d[0].len = std::min(a_pending.size(), kChunk);
+  memcpy(d[0].buf.get(), a_pending.data(), d[0].len);
   RelayStats st;
   int64_t last = base::monotonic_ms();
-  constexpr size_t kChunk = 256 << 10;
   while (!(d[0].done && d[1].done)) {
     if (stop != nullptr && stop->load()) {
       st.ended = "stopped";
@@ -111,7 +117,7 @@ RelayStats relay(int a, int b, std::string_view a_pending, int idle_ms,
     int idx[2][2] = {{-1, -1}, {-1, -1}};  // per direction: read slot, write slot
     for (int i = 0; i < 2; ++i) {
       if (d[i].done) continue;
-      if (d[i].off < d[i].buf.size()) {
+      if (d[i].off < d[i].len) {
         idx[i][1] = n;
         p[n++] = {d[i].to, POLLOUT, 0};
       } else if (!d[i].eof) {
@@ -143,15 +149,13 @@ RelayStats relay(int a, int b, std::string_view a_pending, int idle_ms,
     for (int i = 0; i < 2 && !failed; ++i) {
       Direction& x = d[i];
       if (idx[i][0] >= 0 && p[idx[i][0]].revents != 0) {
-        x.buf.resize(kChunk);
-        ssize_t got = read(x.from, x.buf.data(), kChunk);
+        ssize_t got = read(x.from, x.buf.get(), kChunk);
         if (got > 0) {
-          x.buf.resize(static_cast<size_t>(got));
+          x.len = static_cast<size_t>(got);
           x.off = 0;
           last = base::monotonic_ms();
         } else {
-          x.buf.clear();
-          x.off = 0;
+          x.len = x.off = 0;
           if (got < 0 && (errno == EAGAIN || errno == EINTR)) continue;
           if (got < 0 && errno != ECONNRESET) {
             st.ended = std::string("read: ") + std::strerror(errno);
@@ -161,8 +165,8 @@ RelayStats relay(int a, int b, std::string_view a_pending, int idle_ms,
           x.eof = true;  // EOF or a reset: pass the end on
         }
       }
-      if (x.off < x.buf.size() && (idx[i][1] < 0 || p[idx[i][1]].revents != 0 || idx[i][0] >= 0)) {
-        ssize_t put = write(x.to, x.buf.data() + x.off, x.buf.size() - x.off);
+      if (x.off < x.len && (idx[i][1] < 0 || p[idx[i][1]].revents != 0 || idx[i][0] >= 0)) {
+        ssize_t put = write(x.to, x.buf.get() + x.off, x.len - x.off);
         if (put > 0) {
           x.off += static_cast<size_t>(put);
           x.moved += static_cast<uint64_t>(put);
@@ -173,7 +177,7 @@ RelayStats relay(int a, int b, std::string_view a_pending, int idle_ms,
           break;
         }
       }
-      if (x.eof && x.off >= x.buf.size() && !x.done) {
+      if (x.eof && x.off >= x.len && !x.done) {
         shutdown(x.to, SHUT_WR);
         x.done = true;
       }

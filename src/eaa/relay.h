@@ -28,9 +28,9 @@ struct RelayStats {
   std::string ended;  // why it ended: "closed", "idle", "stopped", "container exited", an error
 };
 
-// Copies a→b (after `a_pending`, bytes already read from a) and b→a until both directions
-// ended; a side's EOF becomes a shutdown(SHUT_WR) of the other. Ends early on an error, when
-// nothing moved for `idle_ms`, when `*stop` is set or when `watch` (a pidfd, -1: none) exits.
+// Copies a→b (after `a_pending`, bytes already read from a, at most 256 KiB) and b→a until both
+// directions ended; a side's EOF becomes a shutdown(SHUT_WR) of the other. Ends early on an error,
+// when nothing moved for `idle_ms`, when `*stop` is set or when `watch` (a pidfd, -1: none) exits.
 RelayStats relay(int a, int b, std::string_view a_pending, int idle_ms,
                  const std::atomic<bool>* stop, int watch);
 
