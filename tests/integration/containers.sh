@@ -16,6 +16,20 @@ t_output_and_exit_code() {
   [ $rc = 7 ] || fail "rc=$rc"; [ "$out" = out ] || fail "stdout=$out"; grep -qx err "$B/err" || fail "stderr=$(cat "$B/err")"
   assert_no_leftovers ${c1}
 }
+# The start path loads no library but libc: what the dynamic loader maps for a whole `rune run` of
+# an ordinary container (rune and the re-executions it makes of itself).
+t_an_ordinary_run_loads_only_libc() {
+  if [ "${CHECK_NEEDED:-1}" != 1 ]; then echo "SKIPPED: a sanitizer build links its runtimes"; return 0; fi
+  bundle ld || return 1
+  LD_DEBUG=libs R run --bundle "$B" "$c1" >/dev/null 2>"$WORK/ld.log" </dev/null || fail "run: $(tail -3 "$WORK/ld.log")" || return 1
+  local loaded; loaded=$(sed -n 's/.*calling init: \([^ ]*\).*/\1/p' "$WORK/ld.log" | sort -u | tr '\n' ' ')
+  [ -n "$loaded" ] || fail "LD_DEBUG printed no init lines: $(head -5 "$WORK/ld.log")" || return 1
+  for l in $loaded; do
+    case "$l" in /lib/x86_64-linux-gnu/libc.so.6|/lib64/ld-linux-x86-64.so.2) ;; *) fail "rune run loaded $l"; return 1 ;; esac
+  done
+  echo "NOTE: loaded: $loaded"
+}
+
 t_killed_container_exits_128_plus_signal() {
   # PID 1 cannot SIGKILL itself inside its namespace: kill it from outside, as an operator would.
   bundle a; sh_args 'echo ready; sleep 30'
