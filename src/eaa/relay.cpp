@@ -104,7 +104,7 @@ RelayStats relay(int a, int b, std::string_view a_pending, int idle_ms,
   Direction d[2] = {{a, b}, {b, a}};
   // Bytes already read from a go first (at most a preamble's worth: they fit).
   d[0].len = std::min(a_pending.size(), kChunk);
-  memcpy(d[0].buf.get(), a_pending.data(), d[0].len);
+  if (d[0].len > 0) memcpy(d[0].buf.get(), a_pending.data(), d[0].len);
   RelayStats st;
   int64_t last = base::monotonic_ms();
   while (!(d[0].done && d[1].done)) {
