@@ -242,6 +242,11 @@ t_inclavared_refuses_bad_targets_and_input_naming_them() {
   preamble '{"connect":"eaa-t","x":1}\n' | grep -q 'bad_preamble' || fail "extra key accepted" || return 1
   preamble "$(head -c 5000 /dev/zero | tr '\0' a)" | grep -q 'longer than 4 KiB' || fail "oversized preamble" || return 1
   preamble '{"connect":' | grep -q '"code":"timeout"' || fail "slow preamble not timed out" || return 1
+  # Bad frames in a broker session: an error frame, then the session ends.
+  local got; got=$(python3 "$TOOLS" badframe "$PORT" oversized 2>&1)
+  [ "$got" = "bad_frame closed" ] || fail "oversized frame: [$got]" || return 1
+  got=$(python3 "$TOOLS" badframe "$PORT" notjson 2>&1)
+  [ "$got" = "bad_frame closed" ] || fail "not-JSON frame: [$got]" || return 1
   attest 0 "${a[@]}" --container eaa-t || return 1
   verdict_is trusted enclave "$M_T" || return 1
   kill -0 $ICD || fail "inclavared died: $(cat "$WORK/icd.log")"

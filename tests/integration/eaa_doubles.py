@@ -13,6 +13,10 @@
       TARGETINFO of an earlier `rune attest` (EVIDENCE_JSON): a replay.
   plain PORT
       Not TLS: answers whatever it is sent with a line of text.
+  badframe PORT oversized|notjson
+      A client of inclavared's broker (no `ready`): the preamble, TLS without verification, hello,
+      then a frame whose header says 4 GiB, or one that is not a JSON object; prints the `code` of
+      the error frame inclavared answers and whether it then closed (`closed`).
 """
 import json
 import socket
@@ -148,6 +152,26 @@ def replay(port, evidence_json, cert, key):
             c.close()
 
 
+def badframe(port, kind):
+    c = socket.create_connection(("127.0.0.1", int(port)), timeout=10)
+    c.sendall(b'{"broker":true}\n')
+    if read_line(c) != b'{"ok":true}\n':
+        print("no ok")
+        return
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname, ctx.verify_mode = False, ssl.CERT_NONE
+    t = ctx.wrap_socket(c)
+    t.sendall(frame({"type": "hello", "version": 1}))
+    read_frame(t)
+    t.sendall(b"\xff\xff\xff\xff" if kind == "oversized" else struct.pack(">I", 3) + b"[1]")
+    m = read_frame(t)
+    print(m.get("code") if m else "no reply", end=" ")
+    try:
+        print("closed" if read_frame(t) is None else "open")
+    except (OSError, ssl.SSLError):
+        print("closed")
+
+
 def plain(port):
     s = listen(port)
     while True:
@@ -162,4 +186,4 @@ def plain(port):
 
 if __name__ == "__main__":
     cmd, args = sys.argv[1], sys.argv[2:]
-    {"flip": flip, "replay": replay, "plain": plain}[cmd](*args)
+    {"flip": flip, "replay": replay, "plain": plain, "badframe": badframe}[cmd](*args)
