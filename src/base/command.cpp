@@ -21,6 +21,11 @@ bool SpawnOutput::exited_ok() const {
   return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
+std::string SpawnOutput::said() const {
+  size_t end = err.find_last_not_of(" \t\r\n");
+  return end == std::string::npos ? std::string() : err.substr(0, end + 1);
+}
+
 namespace {
 
 // posix_spawn's attributes and file actions, released on every path.

@@ -17,6 +17,8 @@ struct SpawnOutput {
   std::string out;  // stdout, at most `max_output` bytes (the rest is read and dropped)
   std::string err;  // stderr, likewise
   bool exited_ok() const;
+  // stderr without its trailing newlines and spaces: what the command said, for a message.
+  std::string said() const;
 };
 
 // Runs `argv` (argv[0] looked up in PATH unless it has a slash) with stdin from /dev/null, default

@@ -46,8 +46,7 @@ base::Result<ContainerInfo> container_state(const RuneCommand& rune, const std::
   ASSIGN_OR_RETURN(base::SpawnOutput r,
                    base::run_captured(rune.argv({"state", id}), 5000, rune.stop, 1 << 20));
   if (!r.exited_ok()) {
-    std::string said = r.err;
-    while (!said.empty() && (said.back() == '\n' || said.back() == ' ')) said.pop_back();
+    const std::string said = r.said();
     if (said.find("does not exist") != std::string::npos ||
         said.find("not found") != std::string::npos)
       return base::Error(base::Category::not_found, "no container `" + id + "`");

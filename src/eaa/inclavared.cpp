@@ -17,6 +17,7 @@
 #include "base/clock.h"
 #include "base/command.h"
 #include "base/encoding.h"
+#include "base/file.h"
 #include "base/log.h"
 #include "base/thread.h"
 #include "eaa/protocol.h"
@@ -71,12 +72,13 @@ base::Result<std::map<std::string, Address>> parse_routes(std::string_view text,
 }
 
 struct Daemon::State {
+  explicit State(DaemonOptions opts) : o(std::move(opts)), attest_slots(o.max_attest) {}
   DaemonOptions o;
   std::vector<base::UniqueFd> listeners;
   std::vector<std::string> bound;
   std::unique_ptr<rats::tls::Context> broker_tls;
   std::atomic<bool> stop{false};
-  std::counting_semaphore<64> attest_slots{4};
+  std::counting_semaphore<64> attest_slots;  // o.max_attest
   std::mutex mu;
   std::set<int> conns;  // open connections, to shut down at the end of the grace period
   size_t active = 0;    // connection threads running
@@ -89,20 +91,11 @@ struct Daemon::State {
 
 namespace {
 
-bool send_all(int fd, std::string_view s) {
-  while (!s.empty()) {
-    ssize_t n = send(fd, s.data(), s.size(), MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    s.remove_prefix(static_cast<size_t>(n));
-  }
-  return true;
-}
-
 // One line, at most kMaxPreamble bytes before its '\n', within `timeout_ms`; nothing after the
 // line is consumed (the TLS bytes that follow are the relay's or the broker session's).
-// nullopt with `why` set: too long, too slow, or the client went away (why empty).
-std::optional<std::string> read_preamble(int fd, int timeout_ms, std::string& why) {
+// nullopt with `why` and its `code` set: too long, too slow; or the client went away (why empty).
+std::optional<std::string> read_preamble(int fd, int timeout_ms, std::string& why,
+                                         const char*& code) {
   std::string line;
   const int64_t deadline = base::monotonic_ms() + timeout_ms;
   for (;;) {
@@ -112,6 +105,7 @@ std::optional<std::string> read_preamble(int fd, int timeout_ms, std::string& wh
     if (r < 0 && errno == EINTR) continue;
     if (r == 0) {
       why = "no preamble line within " + std::to_string(timeout_ms / 1000) + " s";
+      code = code::timeout;
       return std::nullopt;
     }
     char buf[kMaxPreamble + 1];
@@ -125,6 +119,7 @@ std::optional<std::string> read_preamble(int fd, int timeout_ms, std::string& wh
     line.append(buf, static_cast<size_t>(got));
     if (line.size() > kMaxPreamble + 1 || (!nl && line.size() > kMaxPreamble)) {
       why = "the preamble is longer than 4 KiB";
+      code = code::bad_preamble;
       return std::nullopt;
     }
     if (nl && static_cast<size_t>(got) == take) {
@@ -152,20 +147,19 @@ const char* code_for(const base::Error& e) {
 
 void Daemon::State::serve(int fd) {
   std::string why;
-  auto line = read_preamble(fd, o.preamble_timeout_ms, why);
+  const char* refusal = nullptr;
+  auto line = read_preamble(fd, o.preamble_timeout_ms, why, refusal);
   if (!line) {
     if (!why.empty()) {
       base::log::warn("connection refused: " + why);
-      send_all(fd, preamble_error(
-                       why.find("longer") != std::string::npos ? code::bad_preamble : code::timeout,
-                       why));
+      base::write_all(fd, preamble_error(refusal, why));
     }
     return;
   }
   auto p = parse_preamble(*line);
   if (!p.ok()) {
     base::log::warn("connection refused: " + p.error().message());
-    send_all(fd, preamble_error(code::bad_preamble, p.error().message()));
+    base::write_all(fd, preamble_error(code::bad_preamble, p.error().message()));
     return;
   }
   if (p->broker)
@@ -180,7 +174,7 @@ void Daemon::State::serve_relay(int fd, const std::string& target) {
   std::string what;
   auto refuse = [&](const base::Error& e) {
     base::log::warn("relay to `" + base::clip(target) + "` refused: " + e.message());
-    send_all(fd, preamble_error(code_for(e), e.message()));
+    base::write_all(fd, preamble_error(code_for(e), e.message()));
   };
   if (auto r = o.routes.find(target); r != o.routes.end()) {
     what = "route `" + target + "` (" + r->second.text + ")";
@@ -217,7 +211,7 @@ void Daemon::State::serve_relay(int fd, const std::string& target) {
     upstream = std::move(c).value();
     container = std::move(h).value();
   }
-  if (!send_all(fd, preamble_ok())) return;
+  if (!base::write_all(fd, preamble_ok())) return;
   base::log::info("relay to " + what + " started");
   RelayStats st = relay(fd, upstream.get(), {}, o.idle_timeout_ms, &stop,
                         container ? container->pidfd.get() : -1);
@@ -258,10 +252,7 @@ base::Json Daemon::State::broker_evidence(const base::Json& msg) {
   if (!r.ok()) {
     failure = r.error().message();
   } else if (!r->exited_ok()) {
-    failure = r->err;
-    while (!failure.empty() && std::isspace(static_cast<unsigned char>(failure.back())))
-      failure.pop_back();
-    failure = "`rune attest` of container `" + id + "` failed: " + base::clip(failure, 400);
+    failure = "`rune attest` of container `" + id + "` failed: " + base::clip(r->said(), 400);
   } else {
     auto j = base::parse_json(r->out, "`rune attest " + id + "`");
     if (j.ok() && (*j)["evidence"].is_string() && (*j)["target_info"].is_string() &&
@@ -278,7 +269,7 @@ base::Json Daemon::State::broker_evidence(const base::Json& msg) {
 }
 
 void Daemon::State::serve_broker(int fd) {
-  if (!send_all(fd, preamble_ok())) return;
+  if (!base::write_all(fd, preamble_ok())) return;
   timeval tv{o.idle_timeout_ms / 1000, (o.idle_timeout_ms % 1000) * 1000};
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
@@ -290,14 +281,12 @@ void Daemon::State::serve_broker(int fd) {
 }
 
 base::Result<std::unique_ptr<Daemon>> Daemon::create(DaemonOptions o) {
-  auto s = std::make_shared<State>();
-  s->o = std::move(o);
+  if (o.listen.empty()) return base::invalid("no address to listen on");
+  if (o.max_attest < 1 || o.max_attest > 64)
+    return base::invalid("at most 1 to 64 `rune attest`s at a time, not " +
+                         std::to_string(o.max_attest));
+  auto s = std::make_shared<State>(std::move(o));
   s->o.rune.stop = &s->stop;
-  if (s->o.listen.empty()) return base::invalid("no address to listen on");
-  if (s->o.max_attest < 1 || s->o.max_attest > 64)
-    return base::invalid("at most 1 to 64 `rune attest`s at a time");
-  for (int i = 4; i < s->o.max_attest; ++i) s->attest_slots.release();
-  for (int i = s->o.max_attest; i < 4; ++i) s->attest_slots.acquire();
   rats::tls::ContextOptions co;
   co.role = rats::tls::Role::server;
   co.attester = "nullattester";  // the evidence it hands out carries the trust, not its key
@@ -358,9 +347,9 @@ int Daemon::run() {
           base::log::warn("connection refused: " + std::to_string(s->o.max_connections) +
                           " connections already served");
           fcntl(fd, F_SETFL, O_NONBLOCK);
-          send_all(fd, preamble_error(code::busy, "inclavared serves " +
-                                                      std::to_string(s->o.max_connections) +
-                                                      " connections already; try later"));
+          base::write_all(fd, preamble_error(code::busy, "inclavared serves " +
+                                                             std::to_string(s->o.max_connections) +
+                                                             " connections already; try later"));
           close(fd);
           continue;
         }
