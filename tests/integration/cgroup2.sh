@@ -109,8 +109,12 @@ t_hugetlb_max_in_a_nested_cgroup() {
 t_pause_and_resume_with_cgroup_freeze() {
   bundle a; mkdir -p "$B/share"
   cfg --arg s "$B/share" '.mounts+=[{"destination":"/share","type":"bind","source":$s,"options":["rbind","rw"]}]'
-  sh_args 'i=0; while :; do i=$((i+1)); echo $i > /share/n; sleep 0.02; done'
+  # Written beside and renamed: a reader never sees the file truncated by `>` (a freeze, or a
+  # read, can fall between the truncation and the write).
+  sh_args 'i=0; while :; do i=$((i+1)); echo $i > /share/n.t; mv /share/n.t /share/n; sleep 0.02; done'
   R run -d --bundle "$B" $ID-1 </dev/null || fail "run -d" || return 1
+  local n; for n in $(seq 100); do [ -s "$B/share/n" ] && break; sleep 0.05; done
+  [ -s "$B/share/n" ] || fail "the workload never wrote /share/n" || return 1
   R pause $ID-1 || fail "pause" || return 1
   [ "$(status_of $ID-1)" = paused ] || fail "status: $(status_of $ID-1)" || return 1
   [ "$(cat $CG/$ID-1/cgroup.freeze)" = 1 ] || fail "cgroup.freeze: $(cat $CG/$ID-1/cgroup.freeze)" || return 1
@@ -119,7 +123,7 @@ t_pause_and_resume_with_cgroup_freeze() {
   [ "$a" = "$b" ] || fail "the workload ran while paused: $a then $b" || return 1
   R resume $ID-1 || fail "resume" || return 1
   [ "$(status_of $ID-1)" = running ] || fail "status after resume: $(status_of $ID-1)" || return 1
-  sleep 0.3; b=$(cat "$B/share/n")
+  for n in $(seq 100); do b=$(cat "$B/share/n"); [ "$b" -gt "$a" ] && break; sleep 0.05; done
   [ "$b" -gt "$a" ] || fail "the workload did not run after resume: $a then $b" || return 1
   # delete -f of a paused container thaws it so that it can die.
   R pause $ID-1 && R delete -f $ID-1 || fail "delete -f of a paused container" || return 1
