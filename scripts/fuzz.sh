@@ -199,6 +199,17 @@ open(sys.argv[1] + "/session", "wb").write(b"\x05" + allf)
 open(sys.argv[1] + "/oversized", "wb").write(b"\x03" + struct.pack(">IIBB", (4 << 20) + 1, 1, 1, 0) + b"x" * 64 + allf[:200])
 PY
 
+# AESM replies as aesmd sends them (bodies, unframed), encoded by protoc from proto/aesm.
+mkdir -p "$CORPUS/fuzz_aesm_reply"
+enc_aesm() { protoc -I proto --encode=aesm.message.Response aesm/aesm.proto > "$CORPUS/fuzz_aesm_reply/$1"; }
+echo 'initQuoteExRes { errorCode: 0 target_info: "0123456789abcdef" pub_key_id_size: 32 }' | enc_aesm init
+echo 'getQuoteSizeExRes { errorCode: 0 quote_size: 4600 }' | enc_aesm size
+echo 'getQuoteExRes { errorCode: 0 quote: "\003\000\002\000" qe_report_info: "nonce" }' | enc_aesm quote
+echo 'getQuoteExRes { errorCode: 42 }' | enc_aesm error
+echo 'selectAttKeyIDRes { errorCode: 0 selected_att_key_id: "\000\000 " }' | enc_aesm select
+echo 'getSupportedAttKeyIDNumRes { errorCode: 0 att_key_id_num: 2 }' | enc_aesm num
+echo 'getLicTokenRes { errorCode: 0 token: "\001\000\000\000" }' | enc_aesm token
+
 status=0
 printf '%-26s %12s %10s %s\n' target executions seconds result
 for t in "${targets[@]}"; do

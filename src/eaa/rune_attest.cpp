@@ -12,7 +12,7 @@
 #include "base/flags.h"
 #include "base/process.h"
 #include "inclavare/sim_tee.h"
-#include "rats/attesters/aesm.h"
+#include "sgx/aesm/client.h"
 #include "rats/core/target_info.h"
 #include "rats/formats/intel_quote.h"
 #include "rats/sim/sim_tee.h"
@@ -68,7 +68,7 @@ base::Result<std::vector<uint8_t>> report_for(const RuneAttestOptions& o, const 
       ran.ok() ? base::read_file(out, 1 << 16) : base::Result<std::string>(ran.error());
   cleanup();
   if (!report.ok()) return std::move(report).error().wrap("the container's local REPORT");
-  if (report->size() != rats::attesters::aesm::kReportSize)
+  if (report->size() != sgx::aesm::kReportSize)
     return base::invalid("the enclave runtime gave a REPORT of " + std::to_string(report->size()) +
                          " bytes, not 432");
   return std::vector<uint8_t>(report->begin(), report->end());
@@ -130,14 +130,14 @@ int rune_attest(const RuneAttestOptions& o) {
   };
   base::Result<std::vector<uint8_t>> evidence = base::invalid("no evidence");
   if (aesmd) {
-    rats::attesters::aesm::Client client(
-        o.aesm_socket.empty() ? rats::attesters::aesm::kDefaultSocket : o.aesm_socket);
+    sgx::aesm::Client client(
+        o.aesm_socket.empty() ? sgx::aesm::kDefaultSocket : o.aesm_socket);
     evidence = client.quote_for(make);
   } else {
     auto report = make(rats::sim_qe_target_info());
     if (!report.ok()) return fail(report.error());
   }
-  if (made.report.size() != rats::attesters::aesm::kReportSize)
+  if (made.report.size() != sgx::aesm::kReportSize)
     return fail(evidence.ok() ? base::invalid("no REPORT was made") : evidence.error());
   // Bound only when the runtime hashed the TARGETINFO into REPORTDATA (liberpal-sim does).
   auto want = rats::target_info_report_data(made.target_info);

@@ -20,9 +20,10 @@ declare -A ALLOWED=(
   [src/linux]="linux oci base"
   [src/enclave]="enclave oci base inclavare"
   [src/runtime]="runtime linux enclave dbus oci base"
-  [src/rats]="rats base inclavare"
+  [src/sgx]="sgx base"
+  [src/rats]="rats sgx base inclavare"
   [cmd/rune]="runtime oci base inclavare"
-  [src/eaa]="eaa rats base inclavare"
+  [src/eaa]="eaa rats sgx base inclavare"
   [cmd/rune-attest]="eaa base"
   [cmd/eaa-sample]="eaa rats base"
   [cmd/shelter]="eaa rats base"
@@ -73,7 +74,8 @@ src/linux/sys.cpp oci enclave,runtime,rats,inclavare
 src/enclave/pal.cpp inclavare linux,runtime,rats
 src/runtime/lifecycle.cpp enclave rats
 src/rats/formats/reader.cpp base linux,enclave,runtime,oci
-cmd/rune/main.cpp runtime rats
+cmd/rune/main.cpp runtime rats,sgx/aesm
+src/sgx/aesm/wire.cpp base rats,oci,linux,enclave,runtime
 cmd/shelter/main.cpp rats linux,enclave,runtime,oci
 src/ttrpc/frame.cpp base shim,linux,enclave,runtime,rats,oci
 src/shim/task.cpp ttrpc runtime,rats,dbus
@@ -101,6 +103,11 @@ check_refs "$BUILD/src/dbus/librune_dbus.a" oci kernel enclave runtime rats
 check_refs "$BUILD/src/base/librune_base.a" oci kernel enclave runtime rats
 check_refs "$BUILD/src/ttrpc/librune_ttrpc.a" shim oci kernel enclave runtime rats
 check_refs "$BUILD/src/shim/librune_shim.a" runtime rats
+check_refs "$BUILD/src/sgx/libsgx.a" rats eaa oci kernel enclave runtime
+# rune never links the SGX library (AESM calls go through rune-attest, sgx-tools).
+if nm -C "$RUNE" 2>/dev/null | grep -q " sgx::"; then
+  bad "rune links src/sgx: $(nm -C "$RUNE" | grep -m1 " sgx::")"
+fi
 
 # rune's shared libraries: libc and the dynamic loader only (the release build; a sanitizer
 # build links the sanitizers' runtimes and libstdc++ dynamically: CHECK_NEEDED=0).

@@ -25,8 +25,8 @@ base::Result<std::unique_ptr<Attester>> make_tdx(const AttesterOptions& options,
 base::Result<std::unique_ptr<Attester>> make_snp(const AttesterOptions& options,
                                                  tsm::Hooks hooks = {},
                                                  std::optional<uint32_t> privlevel = {});
-// "sgx_ecdsa". With options.sgx_report: through aesmd at options.aesm_socket (src/rats/attesters/
-// aesm.h): the quoting enclave's TARGETINFO, the enclave's REPORT from sgx_report, the quote;
+// "sgx_ecdsa". With options.sgx_report: through aesmd at options.aesm_socket (src/sgx/aesm/
+// client.h): the ECDSA key id, the quoting enclave's TARGETINFO, the enclave's REPORT from sgx_report, the quote;
 // the quote must carry that REPORT's body. Without it: Gramine, writes the report data to
 // `<dir>/user_report_data` and reads `<dir>/quote` (`<dir>/attestation_type`, when present, must
 // say "dcap"); `dir` is kGramineAttestationDir unless a test gives another.

@@ -8,7 +8,7 @@
 
 #include "base/encoding.h"
 #include "base/file.h"
-#include "rats/attesters/aesm.h"
+#include "sgx/aesm/client.h"
 #include "rats/attesters/attesters.h"
 #include "rats/formats/intel_quote.h"
 
@@ -94,7 +94,7 @@ class AesmSgxAttester final : public Attester {
   base::Result<std::vector<uint8_t>> collect(
       std::span<const uint8_t, 64> report_data) const override {
     std::vector<uint8_t> last_report;
-    auto raw = client_.quote_for([&](std::span<const uint8_t, aesm::kTargetInfoSize> ti)
+    auto raw = client_.quote_for([&](std::span<const uint8_t, sgx::aesm::kTargetInfoSize> ti)
                                      -> base::Result<std::vector<uint8_t>> {
       auto r = report_(ti, report_data);
       if (r.ok()) last_report = *r;
@@ -106,7 +106,7 @@ class AesmSgxAttester final : public Attester {
   }
 
  private:
-  aesm::Client client_;
+  sgx::aesm::Client client_;
   decltype(AttesterOptions::sgx_report) report_;
 };
 

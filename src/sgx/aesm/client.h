@@ -1,24 +1,18 @@
-// Client of Intel's architectural enclave service manager (aesmd) for DCAP ECDSA quotes.
+// The project's one client of Intel's architectural enclave service manager (aesmd): every AESM
+// call the project makes (ECDSA quotes, key selection, launch tokens), over aesmd's Unix socket.
 //
-// aesmd listens on a Unix stream socket. Each request is one connection: a 4-byte length
-// (host order, little-endian on x86) followed by a protobuf-encoded `Request` message; the answer
-// has the same framing with a `Response` message. The three calls used here, with the field
-// numbers of aesmd's `aesm.message` protocol (proto2):
-//
-//   Request.initQuoteExReq    = 15 { att_key_id = 1 (bytes), b_pub_key_id = 3 (bool),
-//                                    buf_size = 4 (uint64) }
-//   Request.getQuoteSizeExReq = 16 { att_key_id = 1 (bytes) }
-//   Request.getQuoteExReq     = 17 { report = 1 (bytes), att_key_id = 2 (bytes),
-//                                    buf_size = 4 (uint32) }
-//   Response.initQuoteExRes    = 15 { errorCode = 1, target_info = 2 (512 bytes) }
-//   Response.getQuoteSizeExRes = 16 { errorCode = 1, quote_size = 2 }
-//   Response.getQuoteExRes     = 17 { errorCode = 1, quote = 2 (buf_size bytes, zero-padded) }
-//
-// The quote aesmd returns is the quote enclave's buffer of `buf_size` bytes; the caller trims it
-// to the length the quote's own fields give.
+// aesmd serves one request per connection: a 4-byte length (host order, little-endian on x86),
+// one protobuf `Request`; it answers with one framed `Response` and closes (wire.h has the
+// codec, proto/aesm/aesm.proto the schema, docs/sgx-tools.md the facts and their sources). Each
+// exchange has one deadline covering connect, send and receive. Errors name the socket and say
+// which of these went wrong: aesmd unreachable, a close without an answer (an aesmd that does not
+// know the request), the deadline, an announced length above 1 MiB, a reply cut short, bytes
+// after the reply, a reply without errorCode, a reply to another request, a nonzero errorCode
+// (by its aesm_error_t name, with a hint for the common ones).
 #pragma once
 
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -28,55 +22,89 @@
 #include <vector>
 
 #include "base/error.h"
+#include "sgx/aesm/wire.h"
 
-namespace rats::attesters::aesm {
+namespace sgx::aesm {
 
-inline constexpr const char* kDefaultSocket = "/var/run/aesmd/aesm.socket";
-inline constexpr size_t kTargetInfoSize = 512;  // sgx_target_info_t
-inline constexpr size_t kReportSize = 432;      // sgx_report_t: body 384, key id 32, MAC 16
-inline constexpr size_t kKeyIdSize = 256;       // sgx_att_key_id_ext_t
-// aesmd error code: the attestation key must be (re)generated; InitQuoteEx and retry, with a new
-// REPORT for the (possibly new) quoting enclave target info.
-inline constexpr uint32_t kErrAttKeyNotInitialized = 42;
+inline constexpr std::chrono::milliseconds kDefaultTimeout{60'000};
 
-// The attestation key id of Intel's ECDSA-P256 quoting enclave (QE3): id 0, version 0, the QE3
-// MRSIGNER (32 bytes), ISVPRODID 1, algorithm 2 (ECDSA P-256), zero elsewhere.
-std::array<uint8_t, kKeyIdSize> ecdsa_p256_key_id();
+using TargetInfo = std::array<uint8_t, kTargetInfoSize>;
 
 // Makes the enclave's REPORT (432 bytes) for the quoting enclave's TARGETINFO.
-using ReportFn = std::function<base::Result<std::vector<uint8_t>>(
-    std::span<const uint8_t, kTargetInfoSize> target_info)>;
+using ReportFn =
+    std::function<base::Result<std::vector<uint8_t>>(std::span<const uint8_t, kTargetInfoSize>)>;
+
+// How a call went, for callers that act on the kind of failure (a retry on 42, the key-id
+// fallback when aesmd does not know a request).
+enum class Failure {
+  none,
+  unreachable,           // no aesmd listening (or the socket path is wrong)
+  closed_without_reply,  // aesmd closed without answering: it does not know the request
+  deadline,              // the exchange did not finish in time
+  malformed,             // the reply broke the framing or the schema
+  aesm_error,            // aesmd answered with a nonzero errorCode (in `aesm_code`)
+};
+struct CallInfo {
+  Failure failure = Failure::none;
+  uint32_t aesm_code = 0;
+};
 
 class Client {
  public:
-  explicit Client(std::string socket_path = kDefaultSocket) : path_(std::move(socket_path)) {}
+  explicit Client(std::string socket_path = kDefaultSocket,
+                  std::chrono::milliseconds timeout = kDefaultTimeout)
+      : path_(std::move(socket_path)), timeout_(timeout) {}
   const std::string& socket_path() const { return path_; }
+  std::chrono::milliseconds timeout() const { return timeout_; }
 
-  // TARGETINFO of the quoting enclave for the ECDSA key id (InitQuoteEx with b_pub_key_id).
-  base::Result<std::array<uint8_t, kTargetInfoSize>> qe_target_info() const;
-  // The quote for an enclave REPORT targeted at the quoting enclave (GetQuoteSizeEx, then
-  // GetQuoteEx with that buffer size): the bytes as aesmd returns them (possibly zero-padded).
-  // `*aesm_code` (when given) receives aesmd's errorCode, 0 when the failure was not aesmd's.
-  base::Result<std::vector<uint8_t>> quote(std::span<const uint8_t, kReportSize> report,
-                                           uint32_t* aesm_code = nullptr) const;
-  // The whole sequence: target info, the enclave's REPORT, the quote; on "attestation key not
-  // initialized" the sequence starts again (the target info may change), 3 attempts in all.
+  // --- One AESM call each ----------------------------------------------------------------------
+  // SelectAttKeyID without a list: aesmd's default key id (from its configuration).
+  base::Result<KeyId> select_att_key_id(CallInfo* info = nullptr) const;
+  // GetSupportedAttKeyIDNum then GetSupportedAttKeyIDs (aesmd 2.9.1 and later).
+  base::Result<std::vector<KeyId>> supported_att_key_ids(CallInfo* info = nullptr) const;
+  // InitQuoteEx with b_pub_key_id = true, buf_size = 32: the quoting enclave's TARGETINFO.
+  base::Result<TargetInfo> qe_target_info(const KeyId& key_id, CallInfo* info = nullptr) const;
+  // GetQuoteSizeEx, then GetQuoteEx with that buffer size. `quote` is the buffer as aesmd returns
+  // it (the quote, then zeros); `qe_report_info` (with `qe_report_info` given: the nonce and the
+  // app's TARGETINFO) comes back with the quoting enclave's REPORT filled in.
+  struct Quote {
+    std::vector<uint8_t> quote;
+    std::optional<std::array<uint8_t, kQeReportInfoSize>> qe_report_info;
+  };
+  base::Result<Quote> quote(
+      std::span<const uint8_t, kReportSize> report, const KeyId& key_id,
+      std::optional<std::span<const uint8_t, kQeReportInfoSize>> qe_report_info = std::nullopt,
+      CallInfo* info = nullptr) const;
+  // GetLaunchToken: an EINITTOKEN (304 bytes) for an enclave (MRENCLAVE, the SIGSTRUCT's
+  // 384-byte modulus, its ATTRIBUTES).
+  base::Result<std::array<uint8_t, kTokenSize>> launch_token(
+      std::span<const uint8_t, kMeasurementSize> mr_enclave,
+      std::span<const uint8_t, kModulusSize> modulus,
+      std::span<const uint8_t, kAttributesSize> attributes, CallInfo* info = nullptr) const;
+
+  // --- Sequences -------------------------------------------------------------------------------
+  // The ECDSA-P256 key id to quote with: SelectAttKeyID's when it is one; else the first of
+  // GetSupportedAttKeyIDs with algorithm 2; when aesmd closes on those (older than 2.9.1), the
+  // built-in QE3 id. An aesmd that offers no ECDSA-P256 key is an error naming /etc/aesmd.conf.
+  base::Result<KeyId> ecdsa_key_id() const;
+  // Key id, TARGETINFO, the enclave's REPORT, the quote; on 42 (attestation key not initialized)
+  // the sequence starts again from InitQuoteEx with a new REPORT, 3 attempts in all.
   base::Result<std::vector<uint8_t>> quote_for(const ReportFn& make_report) const;
 
  private:
-  // Field 2 of a response message (target_info, quote_size or quote): the one payload of each.
-  struct Payload {
-    std::optional<uint64_t> number;
-    std::optional<std::vector<uint8_t>> bytes;
-  };
-  // One exchange: sends a Request whose field `field` is `message`; checks that the Response
-  // answers in the same field and that its errorCode is 0 (stored in *aesm_code when given).
-  base::Result<Payload> call(uint32_t field, const std::vector<uint8_t>& message, const char* what,
-                             uint32_t* aesm_code) const;
-  // "reply of aesmd at `<socket>` to <what>", the prefix of errors about a reply.
-  std::string context(const char* what) const;
+  // One exchange: sends `request` (a whole Request for `call`), returns the answer's fields once
+  // errorCode is 0.
+  base::Result<Response> call(Call call, const std::vector<uint8_t>& request, CallInfo* info) const;
+  // The framed reply body, or the failure (recorded in *info).
+  base::Result<std::vector<uint8_t>> exchange(const std::vector<uint8_t>& request,
+                                              const std::string& what, CallInfo& info) const;
+  // A bytes field of exactly `size` bytes (`name` in errors).
+  base::Result<std::vector<uint8_t>> sized(const Response& r, uint32_t field, const char* name,
+                                           size_t size, Call call) const;
+  std::string context(Call call) const;
 
   std::string path_;
+  std::chrono::milliseconds timeout_;
 };
 
-}  // namespace rats::attesters::aesm
+}  // namespace sgx::aesm
