@@ -2,6 +2,7 @@
 
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -91,6 +92,24 @@ Result<UniqueFd> connect_unix(const std::string& path, const std::string& what) 
   while (r != 0 && errno == EINTR);
   if (r != 0) return sys_error(what + ": connect to `" + path + "`");
   return sock;
+}
+
+Result<UniqueFd> listen_unix(const std::string& path, const std::string& what) {
+  sockaddr_un sa;
+  ASSIGN_OR_RETURN(socklen_t len, unix_address(path, sa, what));
+  if (path[0] != '@' && access(path.c_str(), F_OK) == 0) {
+    if (connect_unix(path, what).ok()) {
+      return Error(Category::already_exists, what + ": a server already answers on that socket");
+    }
+    unlink(path.c_str());  // stale
+  }
+  UniqueFd fd(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!fd.valid()) return sys_error("socket for " + what);
+  if (bind(fd.get(), reinterpret_cast<sockaddr*>(&sa), len) != 0) {
+    return sys_error("cannot bind " + what);
+  }
+  if (listen(fd.get(), 64) != 0) return sys_error("cannot listen on " + what);
+  return fd;
 }
 
 }  // namespace base

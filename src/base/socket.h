@@ -42,4 +42,9 @@ Result<socklen_t> unix_address(const std::string& path, sockaddr_un& addr, const
 // the path (a path too long for sun_path is one).
 Result<UniqueFd> connect_unix(const std::string& path, const std::string& what);
 
+// A close-on-exec stream socket listening at `path` (backlog 64). A path on which a live server
+// answers is refused (already_exists, "a server already answers"); a stale socket file (nothing
+// answers) is replaced. Errors name `what`.
+Result<UniqueFd> listen_unix(const std::string& path, const std::string& what);
+
 }  // namespace base

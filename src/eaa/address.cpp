@@ -40,20 +40,7 @@ base::Result<base::UniqueFd> listen_at(const Address& a) {
     ASSIGN_OR_RETURN(int fd, rats::tls::cli::listen_on(a.where));
     return base::UniqueFd(fd);
   }
-  sockaddr_un sa;
-  ASSIGN_OR_RETURN(socklen_t len, base::unix_address(a.where, sa, "address `" + a.text + "`"));
-  if (access(a.where.c_str(), F_OK) == 0) {
-    if (base::connect_unix(a.where, "address").ok())
-      return base::Error(base::Category::already_exists,
-                         "`" + a.text + "`: a server already answers on that socket");
-    unlink(a.where.c_str());  // stale
-  }
-  base::UniqueFd fd(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  if (!fd.valid()) return base::sys_error("socket");
-  if (bind(fd.get(), reinterpret_cast<sockaddr*>(&sa), len) != 0)
-    return base::sys_error("cannot bind `" + a.text + "`");
-  if (listen(fd.get(), 64) != 0) return base::sys_error("cannot listen on `" + a.text + "`");
-  return fd;
+  return base::listen_unix(a.where, "`" + a.text + "`");
 }
 
 base::Result<base::UniqueFd> connect_to(const Address& a) {

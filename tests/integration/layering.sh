@@ -29,6 +29,10 @@ declare -A ALLOWED=(
   [cmd/shelter]="eaa rats base"
   [cmd/rats-tls-server]="rats base"
   [cmd/rats-tls-client]="rats base"
+  [src/sgx_tools]="sgx_tools sgx rats base"
+  [cmd/sgx-tools]="sgx_tools base"
+  [src/aesm_sim]="aesm_sim aesm sgx rats base inclavare"
+  [cmd/aesm-sim]="aesm_sim base"
   [src/ttrpc]="ttrpc base google"
   [src/shim]="shim ttrpc enclave linux oci base containerd google runtimeoptions"
   [cmd/containerd-shim-rune-v2]="shim base"
@@ -76,6 +80,7 @@ src/runtime/lifecycle.cpp enclave rats
 src/rats/formats/reader.cpp base linux,enclave,runtime,oci
 cmd/rune/main.cpp runtime rats,sgx/aesm
 src/sgx/aesm/wire.cpp base rats,oci,linux,enclave,runtime
+src/sgx_tools/dump.cpp rats linux,enclave,runtime,oci,eaa
 cmd/shelter/main.cpp rats linux,enclave,runtime,oci
 src/ttrpc/frame.cpp base shim,linux,enclave,runtime,rats,oci
 src/shim/task.cpp ttrpc runtime,rats,dbus

@@ -1,0 +1,290 @@
+// dump: every field of an SGX structure or an Intel DCAP quote with its offset, size, name and
+// value. Quotes are walked field by field with the formats/reader cursor, so a malformed one
+// prints what parsed, then the field and offset where it broke (exit 2).
+#include <openssl/bio.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include <cstdio>
+#include <memory>
+
+#include "base/encoding.h"
+#include "rats/evidence.h"
+#include "rats/formats/intel_quote.h"
+#include "rats/formats/reader.h"
+#include "rats/verifiers/intel/pck_extensions.h"
+#include "sgx/structs.h"
+#include "sgx_tools/common.h"
+#include "sgx_tools/print.h"
+#include "sgx_tools/tools.h"
+
+namespace sgx_tools {
+
+namespace {
+
+const char* kCmd = "dump";
+
+std::string hex(std::span<const uint8_t> b) {
+  return base::hex_encode(b.data(), b.size());
+}
+
+const char* cert_type_name(uint16_t t) {
+  switch (t) {
+    case 1:
+      return "PPID in clear text";
+    case 2:
+      return "PPID encrypted with RSA-2048-OAEP";
+    case 3:
+      return "PPID encrypted with RSA-3072-OAEP";
+    case 4:
+      return "PCK certificate in clear text (DER)";
+    case 5:
+      return "PCK certificate chain (PEM)";
+    case 6:
+      return "QE report certification data";
+    case 7:
+      return "platform manifest";
+    default:
+      return "unknown";
+  }
+}
+
+// The fields of a quote as they are walked; an error stops the walk.
+class Walk {
+ public:
+  explicit Walk(std::span<const uint8_t> data) : data_(data) {}
+
+  void add(size_t offset, size_t size, std::string name, std::string value, base::Json json) {
+    fields_.push_back({offset, size, std::move(name), std::move(value), std::move(json)});
+  }
+  base::Result<std::span<const uint8_t>> bytes(rats::formats::Reader& r, const std::string& name,
+                                               size_t n) {
+    const size_t at = r.offset();
+    ASSIGN_OR_RETURN(auto b, r.take(name, n));
+    add(at, n, name, hex(b), hex(b));
+    return b;
+  }
+  base::Result<uint16_t> u16(rats::formats::Reader& r, const std::string& name,
+                             const std::string& note = "") {
+    const size_t at = r.offset();
+    ASSIGN_OR_RETURN(uint16_t v, r.u16(name));
+    add(at, 2, name, std::to_string(v) + note, v);
+    return v;
+  }
+  base::Result<uint32_t> u32(rats::formats::Reader& r, const std::string& name) {
+    const size_t at = r.offset();
+    ASSIGN_OR_RETURN(uint32_t v, r.u32(name));
+    add(at, 4, name, std::to_string(v), v);
+    return v;
+  }
+  // A fixed structure of the sgx layout (`s`, only fields whose name starts with `only`) at the
+  // reader's position, names prefixed with `prefix`.
+  base::Status layout(rats::formats::Reader& r, sgx::Struct s, const std::string& only, size_t size,
+                      const std::string& prefix) {
+    const size_t at = r.offset();
+    ASSIGN_OR_RETURN(auto b, r.take(prefix, size));
+    for (const sgx::FieldDef& f : sgx::layout(s)) {
+      if (f.name.rfind(only, 0) != 0) continue;
+      sgx::FieldDef local = f;
+      local.name = prefix + f.name.substr(only.size());
+      auto shown = sgx::show_field(local, b);
+      shown.offset += at;
+      fields_.push_back(std::move(shown));
+    }
+    return {};
+  }
+  std::vector<sgx::Shown>& fields() { return fields_; }
+  void note(std::string n) { notes_.push_back(std::move(n)); }
+  const std::vector<std::string>& notes() const { return notes_; }
+
+ private:
+  std::span<const uint8_t> data_;
+  std::vector<sgx::Shown> fields_;
+  std::vector<std::string> notes_;
+};
+
+// TD report body fields (attestation-formats.md §3): name, size.
+const std::pair<const char*, size_t> kTdBody[] = {
+    {"tee_tcb_svn", 16},     {"mr_seam", 48},      {"mr_signer_seam", 48},
+    {"seam_attributes", 8},  {"td_attributes", 8}, {"xfam", 8},
+    {"mr_td", 48},           {"mr_config_id", 48}, {"mr_owner", 48},
+    {"mr_owner_config", 48}, {"rtmr0", 48},        {"rtmr1", 48},
+    {"rtmr2", 48},           {"rtmr3", 48},        {"report_data", 64}};
+
+// The PCK certificate's SGX extension: FMSPC, PCE ID, TCB.
+base::Status pck_fields(Walk& w, std::span<const uint8_t> pem, size_t at, const std::string& from) {
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(
+      BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), BIO_free);
+  std::unique_ptr<X509, decltype(&X509_free)> cert(
+      bio ? PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr) : nullptr, X509_free);
+  if (!cert) return base::invalid(from + ": no PEM certificate could be read");
+  ASSIGN_OR_RETURN(auto ext, rats::intel::parse_pck_extensions(cert.get()));
+  std::string comps;
+  for (uint8_t c : ext.comp_svn) comps += (comps.empty() ? "" : ",") + std::to_string(c);
+  const std::string src = " (" + from + ")";
+  w.add(at, 0, "pck.fmspc", hex(ext.fmspc) + src, hex(ext.fmspc));
+  w.add(at, 0, "pck.pce_id", hex(ext.pce_id) + src, hex(ext.pce_id));
+  w.add(at, 0, "pck.tcb.comp_svn", comps + src, ext.comp_svn);
+  w.add(at, 0, "pck.tcb.pce_svn", std::to_string(ext.pce_svn) + src, ext.pce_svn);
+  w.add(at, 0, "pck.tcb.cpu_svn", hex(ext.cpu_svn) + src, hex(ext.cpu_svn));
+  const char* types[] = {"Standard", "Scalable", "ScalableWithIntegrity"};
+  w.add(at, 0, "pck.sgx_type",
+        std::to_string(ext.sgx_type) + " (" +
+            (ext.sgx_type >= 0 && ext.sgx_type <= 2 ? types[ext.sgx_type] : "unknown") + ")" + src,
+        ext.sgx_type);
+  return {};
+}
+
+// Certification data of `type` (`size` bytes) at the reader.
+base::Status cert_data(Walk& w, rats::formats::Reader& r, uint16_t type, uint32_t size,
+                       const std::string& prefix, const DumpOptions& o) {
+  const size_t at = r.offset();
+  ASSIGN_OR_RETURN(auto body, r.take(prefix + "data", size));
+  if (type == 5) {
+    size_t certs = 0;
+    const std::string text(body.begin(), body.end());
+    for (size_t p = 0; (p = text.find("-----BEGIN CERTIFICATE-----", p)) != std::string::npos; ++p)
+      ++certs;
+    w.add(at, size, prefix + "data", std::to_string(certs) + " PEM certificates", text);
+    auto pck = pck_fields(w, body, at, "the chain's first certificate");
+    if (!pck.ok()) w.note("PCK extension: " + pck.error().message());
+    return {};
+  }
+  w.add(at, size, prefix + "data", hex(body), hex(body));
+  if (type >= 1 && type <= 3) {
+    if (o.pck_cert.empty()) {
+      w.note("certification data type " + std::to_string(type) +
+             " holds no certificate: give --pck-cert FILE for the FMSPC");
+    } else {
+      auto pem = read_bytes(o.pck_cert, 1 << 20);
+      if (!pem.ok()) return std::move(pem).error().wrap("`--pck-cert`");
+      TRY(pck_fields(w, *pem, at, "--pck-cert " + o.pck_cert));
+    }
+  }
+  return {};
+}
+
+// The quote's fields in order; the error (if any) of the first one that does not parse.
+base::Status walk_quote(Walk& w, std::span<const uint8_t> data, const DumpOptions& o) {
+  rats::formats::Reader r(data, "quote");
+  ASSIGN_OR_RETURN(uint16_t version, w.u16(r, "header.version"));
+  ASSIGN_OR_RETURN(uint16_t key_type, w.u16(r, "header.att_key_type", ""));
+  (void)key_type;
+  ASSIGN_OR_RETURN(uint32_t tee, w.u32(r, "header.tee_type"));
+  TRY(w.u16(r, "header.qe_svn"));
+  TRY(w.u16(r, "header.pce_svn"));
+  TRY(w.bytes(r, "header.qe_vendor_id", 16));
+  TRY(w.bytes(r, "header.user_data", 20));
+  if (version < 3 || version > 5)
+    return r.error("header.version " + std::to_string(version) + " is not 3, 4 or 5");
+  size_t body_size = tee == 0x81 ? 584 : 384;
+  if (version == 5) {
+    ASSIGN_OR_RETURN(uint16_t body_type, w.u16(r, "body_descriptor.type"));
+    ASSIGN_OR_RETURN(uint32_t size, w.u32(r, "body_descriptor.size"));
+    body_size = size;
+    (void)body_type;
+  }
+  if (tee == 0x81) {
+    const size_t at = r.offset();
+    ASSIGN_OR_RETURN(auto b, r.take("td body", body_size));
+    size_t off = 0;
+    for (const auto& [name, n] : kTdBody) {
+      if (off + n > b.size()) break;
+      auto f = b.subspan(off, n);
+      w.add(at + off, n, std::string("body.") + name, hex(f), hex(f));
+      off += n;
+    }
+    if (body_size == 648) {
+      w.add(at + 584, 16, "body.tee_tcb_svn2", hex(b.subspan(584, 16)), hex(b.subspan(584, 16)));
+      w.add(at + 600, 48, "body.mr_service_td", hex(b.subspan(600, 48)), hex(b.subspan(600, 48)));
+    }
+  } else {
+    TRY(w.layout(r, sgx::Struct::report, "body.", 384, "body."));
+  }
+  ASSIGN_OR_RETURN(uint32_t sig_len, w.u32(r, "signature_data_len"));
+  ASSIGN_OR_RETURN(auto sig_reader, r.sized("signature_data_len", r.offset() - 4, sig_len));
+  TRY(w.bytes(sig_reader, "signature.quote_signature", 64));
+  TRY(w.bytes(sig_reader, "signature.attestation_key", 64));
+  rats::formats::Reader* qe = &sig_reader;
+  std::optional<rats::formats::Reader> inner;
+  std::string prefix = "signature.";
+  if (version >= 4) {
+    ASSIGN_OR_RETURN(uint16_t outer_type, w.u16(sig_reader, "signature.cert_data_type", ""));
+    w.fields().back().value += std::string(" (") + cert_type_name(outer_type) + ")";
+    ASSIGN_OR_RETURN(uint32_t outer_size, w.u32(sig_reader, "signature.cert_data_size"));
+    if (outer_type != 6) {
+      TRY(cert_data(w, sig_reader, outer_type, outer_size, "signature.cert_", o));
+      return {};
+    }
+    ASSIGN_OR_RETURN(
+        inner, sig_reader.sized("signature.cert_data_size", sig_reader.offset() - 4, outer_size));
+    qe = &*inner;
+    prefix = "signature.qe_cert_data.";
+  }
+  TRY(w.layout(*qe, sgx::Struct::report, "body.", 384, prefix + "qe_report."));
+  TRY(w.bytes(*qe, prefix + "qe_report_signature", 64));
+  ASSIGN_OR_RETURN(uint16_t auth_len, w.u16(*qe, prefix + "qe_auth_data_len"));
+  TRY(w.bytes(*qe, prefix + "qe_auth_data", auth_len));
+  ASSIGN_OR_RETURN(uint16_t type, w.u16(*qe, prefix + "cert_data_type"));
+  w.fields().back().value += std::string(" (") + cert_type_name(type) + ")";
+  ASSIGN_OR_RETURN(uint32_t size, w.u32(*qe, prefix + "cert_data_size"));
+  TRY(cert_data(w, *qe, type, size, prefix + "cert_", o));
+  const size_t end = sig_reader.offset() + sig_reader.remaining();
+  if (end < data.size()) {
+    w.note(std::to_string(data.size() - end) + " bytes after the quote's end (offset " +
+           std::to_string(end) + "), not part of it");
+  }
+  return {};
+}
+
+}  // namespace
+
+int dump(const Global& g, const DumpOptions& o) {
+  if (o.file.empty()) return fail(kCmd, base::invalid("a FILE to dump is required"));
+  ASSIGN_OR_FAIL(kCmd, auto data, read_bytes(o.file, rats::kMaxEvidenceSize));
+  std::optional<sgx::Struct> s;
+  if (o.type == "auto") {
+    s = sgx::struct_by_size(data.size());
+  } else if (o.type != "quote") {
+    s = sgx::struct_by_name(o.type);
+    if (!s) {
+      return fail(kCmd,
+                  base::invalid("`--type` must be auto, quote, report, targetinfo, sigstruct, "
+                                "token, keyid or qe-report-info, not `" +
+                                o.type + "`"));
+    }
+  }
+  std::vector<sgx::Shown> fields;
+  std::vector<std::string> notes;
+  std::optional<base::Error> error;
+  std::string kind;
+  if (s) {
+    kind = sgx::struct_name(*s);
+    auto shown = sgx::show(*s, data, "`" + o.file + "`");
+    if (!shown.ok()) return fail(kCmd, shown.error());
+    fields = std::move(shown).value();
+  } else {
+    kind = "quote";
+    Walk w(data);
+    auto st = walk_quote(w, data, o);
+    if (!st.ok()) error = st.error();
+    fields = std::move(w.fields());
+    notes = w.notes();
+  }
+  if (g.json) {
+    base::Json j{
+        {"file", o.file}, {"type", kind}, {"size", data.size()}, {"fields", fields_json(fields)}};
+    if (!notes.empty()) j["notes"] = notes;
+    if (error) j["error"] = error->what();
+    std::printf("%s\n", j.dump(2).c_str());
+  } else {
+    std::printf("%s: %s, %zu bytes\n", o.file.c_str(), kind.c_str(), data.size());
+    std::printf("  %6s %5s  %-40s %s\n", "offset", "size", "field", "value");
+    print_fields(stdout, fields);
+    for (const auto& n : notes) std::printf("note: %s\n", n.c_str());
+  }
+  if (error) return fail(kCmd, error->wrap("`" + o.file + "`"), 2);
+  return 0;
+}
+
+}  // namespace sgx_tools
