@@ -91,7 +91,8 @@ int gen_token(const Global& g, const GenTokenOptions& o) {
                             "and " +
                                 dev +
                                 ": the kernel launches enclaves without tokens, so "
-                                "tokens are unused here (--force asks aesmd anyway)"));
+                                "tokens are unused here (--force asks aesmd anyway)"),
+                2);
   }
   sgx::aesm::Client client(g.aesm_socket, g.timeout);
   auto token = client.launch_token(css->enclave_hash(), css->modulus(), css->attributes());

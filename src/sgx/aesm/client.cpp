@@ -91,12 +91,14 @@ base::Result<std::vector<uint8_t>> Client::exchange(const std::vector<uint8_t>& 
     }
     info.failure = Failure::unreachable;
     const int err = errno;
-    return base::sys_error("cannot reach " + at + " for " + what +
-                               (err == ENOENT || err == ECONNREFUSED
-                                    ? ": aesmd is not running (start the SGX AESM service, "
-                                      "`systemctl start aesmd`, or give its socket)"
-                                    : std::string()),
-                           err);
+    // unavailable whatever the errno (a missing socket is aesmd not running, not bad input).
+    return base::Error(base::Category::unavailable,
+                       "cannot reach " + at + " for " + what + ": " + std::strerror(err) +
+                           (err == ENOENT || err == ECONNREFUSED
+                                ? " (aesmd is not running: start the SGX AESM service, "
+                                  "`systemctl start aesmd`, or give its socket)"
+                                : std::string()),
+                       err);
   }
 
   const std::vector<uint8_t> framed = wire::frame(request);

@@ -435,7 +435,7 @@ TEST_F(AesmClientTest, BrokenRepliesEachHaveTheirOwnError) {
   auto none = aesm::Client(dir_ + "/absent.socket").qe_target_info(aesm::qe3_key_id());
   ASSERT_FALSE(none.ok());
   EXPECT_NE(none.error().message().find("cannot reach aesmd at `" + dir_ +
-                                        "/absent.socket` for InitQuoteEx: aesmd is not running"),
+                                        "/absent.socket` for InitQuoteEx: No such file or directory (aesmd is not running"),
             std::string::npos)
       << none.error().message();
 }
