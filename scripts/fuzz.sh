@@ -199,6 +199,14 @@ open(sys.argv[1] + "/session", "wb").write(b"\x05" + allf)
 open(sys.argv[1] + "/oversized", "wb").write(b"\x03" + struct.pack(">IIBB", (4 << 20) + 1, 1, 1, 0) + b"x" * 64 + allf[:200])
 PY
 
+# sgx-tools' files: structures by size (mode 0), a SIGSTRUCT (1), quotes (2).
+mkdir -p "$CORPUS/fuzz_sgx_dump"
+{ printf '\x01'; cat tests/data/sgx/le_prod_css.bin; } > "$CORPUS/fuzz_sgx_dump/le-sigstruct"
+{ printf '\x00'; cat tests/data/sgx/le_prod_css.bin; } > "$CORPUS/fuzz_sgx_dump/le-show"
+for q in "$VECTORS"/sgx/*/quote.* "$VECTORS"/sgx/occlum-trustee/occlum_quote.dat "$VECTORS"/tdx/go-tdx-guest/quote_v5_sample.dat; do
+  [ -f "$q" ] && { printf '\x02'; cat "$q"; } > "$CORPUS/fuzz_sgx_dump/$(basename "$(dirname "$q")")-$(basename "$q")"
+done
+
 # AESM replies as aesmd sends them (bodies, unframed), encoded by protoc from proto/aesm.
 mkdir -p "$CORPUS/fuzz_aesm_reply"
 enc_aesm() { protoc -I proto --encode=aesm.message.Response aesm/aesm.proto > "$CORPUS/fuzz_aesm_reply/$1"; }

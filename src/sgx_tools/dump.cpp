@@ -15,6 +15,7 @@
 #include "rats/verifiers/intel/pck_extensions.h"
 #include "sgx/structs.h"
 #include "sgx_tools/common.h"
+#include "sgx_tools/dump.h"
 #include "sgx_tools/print.h"
 #include "sgx_tools/tools.h"
 
@@ -239,6 +240,16 @@ base::Status walk_quote(Walk& w, std::span<const uint8_t> data, const DumpOption
 
 }  // namespace
 
+QuoteDump dump_quote(std::span<const uint8_t> data, const DumpOptions& o) {
+  Walk w(data);
+  QuoteDump out;
+  auto st = walk_quote(w, data, o);
+  if (!st.ok()) out.error = st.error();
+  out.fields = std::move(w.fields());
+  out.notes = w.notes();
+  return out;
+}
+
 int dump(const Global& g, const DumpOptions& o) {
   if (o.file.empty()) return fail(kCmd, base::invalid("a FILE to dump is required"));
   ASSIGN_OR_FAIL(kCmd, auto data, read_bytes(o.file, rats::kMaxEvidenceSize));
@@ -265,11 +276,10 @@ int dump(const Global& g, const DumpOptions& o) {
     fields = std::move(shown).value();
   } else {
     kind = "quote";
-    Walk w(data);
-    auto st = walk_quote(w, data, o);
-    if (!st.ok()) error = st.error();
-    fields = std::move(w.fields());
-    notes = w.notes();
+    QuoteDump q = dump_quote(data, o);
+    fields = std::move(q.fields);
+    notes = std::move(q.notes);
+    error = std::move(q.error);
   }
   if (g.json) {
     base::Json j{
