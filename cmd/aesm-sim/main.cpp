@@ -18,6 +18,8 @@ const base::flags::Flag kFlags[] = {
     {"misbehave", 0, base::flags::Kind::value, "MODE[@CALL]",
      "break answers, for tests: short, oversized, trailing,\nno-errorcode, close, stall, split, "
      "error:N; CALL: a number\nor name (GetQuoteEx); repeat for several"},
+    {"capture", 0, base::flags::Kind::value, "DIR",
+     "write each request body to DIR/NNNN-CallName.bin (for tests)"},
     {"log", 0, base::flags::Kind::value, "FILE", "log here (default: stderr)"},
     {"log-format", 0, base::flags::Kind::value, "text|json", "the log's format (text)"},
     {"debug", 0, base::flags::Kind::boolean, "", "log each request"},
@@ -67,6 +69,7 @@ int main(int argc, char** argv) {
   aesm_sim::Options o;
   o.socket = a.get("socket");
   o.state_dir = a.get("state");
+  o.capture_dir = a.get("capture");
   for (const auto& text : a.all("misbehave")) {
     auto m = aesm_sim::parse_misbehave(text);
     if (!m.ok()) return usage_error(m.error().message());

@@ -7,10 +7,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstring>
 #include <ctime>
 
 #include "aesm/aesm.pb.h"
+#include "base/file.h"
 #include "base/log.h"
 #include "base/sim_report.h"
 #include "base/socket.h"
@@ -83,6 +85,7 @@ struct Server::State {
   std::array<uint8_t, 32> pub_key_id{};
   base::UniqueFd listener;
   std::vector<base::UniqueFd> stalled;
+  size_t captured = 0;
 };
 
 namespace {
@@ -323,6 +326,14 @@ base::Status Server::run(int stop_fd) {
     std::vector<uint8_t> body(len);
     if (!read_exact(c.get(), body.data(), len)) continue;
     const uint32_t call = call_of(body);
+    if (!s.options.capture_dir.empty()) {
+      char name[32];
+      std::snprintf(name, sizeof name, "%04zu-", ++s.captured);
+      auto w = base::write_file_atomic(
+          s.options.capture_dir + "/" + name + sgx::aesm::call_name(call) + ".bin",
+          std::string_view(reinterpret_cast<const char*>(body.data()), body.size()));
+      if (!w.ok()) base::log::warn("aesm-sim: --capture: " + w.error().message());
+    }
     auto reply = answer(body);
     Misbehave m;
     for (const Misbehave& each : s.options.misbehave) {

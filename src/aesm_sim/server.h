@@ -55,6 +55,7 @@ struct Options {
   std::string socket;
   std::string state_dir;             // the sim TEE's state (its PKI signs the quotes)
   std::vector<Misbehave> misbehave;  // the first one whose CALL matches applies
+  std::string capture_dir;  // when set: each request body as DIR/NNNN-CallName.bin (tests)
 };
 
 class Server {

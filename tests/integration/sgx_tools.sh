@@ -104,6 +104,35 @@ EOF
   [ ! -e "$WORK/q2.bin" ] || fail "a quote file was written"
 }
 
+# The requests as sent, decoded by protoc with the project's schema: no missing required field,
+# and the deterministic ones equal to their golden text.
+t_captured_requests_decode_with_protoc() {
+  local proto; proto=$(dirname "$0")/../../proto
+  mkdir -p "$WORK/cap"; SOCK=cap; start_sim cap --capture "$WORK/cap" || return 1
+  sim_report || return 1
+  T gen-quote --report "$WORK/report.bin" --nonce 00112233445566778899aabbccddeeff --quote "$WORK/cq.bin" >/dev/null \
+    || fail "gen-quote" || return 1
+  T gen-token --signature "$SGX_DATA/le_prod_css.bin" --token "$WORK/cap.token" --cpuid-7-0-ecx 00000000 >/dev/null \
+    || fail "gen-token" || return 1
+  local f call seen=""
+  for f in "$WORK"/cap/*.bin; do
+    call=$(basename "$f" .bin); call=${call#*-}
+    protoc --decode=aesm.message.Request -I "$proto" aesm/aesm.proto <"$f" >"$WORK/dec" 2>"$WORK/err" \
+      || { fail "protoc on $f: $(cat "$WORK/err")"; return 1; }
+    [ ! -s "$WORK/err" ] || { fail "protoc on $call: $(cat "$WORK/err")"; return 1; }
+    ! grep -q timeout "$WORK/dec" || { fail "$call sends a timeout"; return 1; }
+    if [ -f "$SGX_DATA/aesm-golden/$call.txt" ]; then
+      cmp -s "$WORK/dec" "$SGX_DATA/aesm-golden/$call.txt" || { fail "$call differs from its golden text: $(diff "$WORK/dec" "$SGX_DATA/aesm-golden/$call.txt" | head -5)"; return 1; }
+    fi
+    seen="$seen $call"
+  done
+  for call in SelectAttKeyID InitQuoteEx GetQuoteSizeEx GetQuoteEx GetLaunchToken; do
+    case " $seen " in *" $call "*) ;; *) fail "no $call captured:$seen"; return 1 ;; esac
+  done
+  protoc --decode=aesm.message.Request -I "$proto" aesm/aesm.proto <"$(ls "$WORK"/cap/*-GetQuoteEx.bin | tail -1)" >"$WORK/dec"
+  grep -q 'qe_report_info: ' "$WORK/dec" && grep -qE '^  buf_size: [0-9]+$' "$WORK/dec" || fail "GetQuoteEx: $(grep -v report "$WORK/dec")"
+}
+
 # Each --misbehave mode gives its own error, naming the socket.
 t_each_broken_answer_has_its_own_error() {
   local mode want n=0
