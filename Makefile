@@ -43,6 +43,11 @@ bench-shim: build
 bench-eaa: build
 	bash bench/eaa.sh $(BUILD)
 
+# sgx-tools verify-quote in batch vs the same verifications in process (bench/README.md).
+.PHONY: bench-sgx-tools
+bench-sgx-tools: build
+	bash bench/sgx_tools.sh $(BUILD)
+
 # Attestation: verifications/s with cached collateral vs the raw-signature floor, and attested
 # vs plain TLS handshakes (see bench/README.md and docs/attestation.md).
 bench-rats: build

@@ -100,8 +100,10 @@ int verify_quote(const Global& g, const VerifyQuoteOptions& o) {
       return error_outcome(path, std::move(v).error().wrap("quote `" + path + "`"), o.batch);
     Outcome out;
     out.code = v->trusted ? 0 : 1;
-    out.json = v->to_json();
-    if (o.batch) out.json["quote"] = path;
+    if (g.json) {  // built only when printed: the batch is measured against the library
+      out.json = v->to_json();
+      if (o.batch) out.json["quote"] = path;
+    }
     std::string tcb = v->tcb_status ? std::string(rats::tcb_status_name(*v->tcb_status)) : "-";
     out.line = (o.batch ? path + ": " : std::string()) + (v->trusted ? "trusted" : "not trusted") +
                " (tcb_status " + tcb + ")";
