@@ -59,13 +59,11 @@ int main(int argc, char** argv) {
   if (!a.positional.empty()) return usage_error("unexpected argument `" + a.positional[0] + "`");
   if (!a.has("socket")) return usage_error("`--socket` is required");
   if (!a.has("state")) return usage_error("`--state` is required");
-  const std::string format = a.get("log-format", "text");
-  if (format != "text" && format != "json") {
-    return usage_error("`--log-format` must be text or json, not `" + format + "`");
+  base::log::Format format;
+  if (!base::log::parse_format(a.get("log-format", "text"), format)) {
+    return usage_error("`--log-format` must be text or json, not `" + a.get("log-format") + "`");
   }
-  base::log::configure(a.get("log"),
-                       format == "json" ? base::log::Format::json : base::log::Format::text,
-                       a.has("debug"));
+  base::log::configure(a.get("log"), format, a.has("debug"));
   aesm_sim::Options o;
   o.socket = a.get("socket");
   o.state_dir = a.get("state");

@@ -71,12 +71,10 @@ int main(int argc, char** argv) {
   }
   if (!a.positional.empty()) return usage_error("unexpected argument `" + a.positional[0] + "`");
   if (!a.has("listen")) return usage_error("`--listen` is required");
-  std::string format = a.get("log-format", "text");
-  if (format != "text" && format != "json")
-    return usage_error("`--log-format` must be text or json, not `" + format + "`");
-  base::log::configure(a.get("log"),
-                       format == "json" ? base::log::Format::json : base::log::Format::text,
-                       a.has("debug"));
+  base::log::Format format;
+  if (!base::log::parse_format(a.get("log-format", "text"), format))
+    return usage_error("`--log-format` must be text or json, not `" + a.get("log-format") + "`");
+  base::log::configure(a.get("log"), format, a.has("debug"));
   eaa::DaemonOptions o;
   for (const auto& l : a.all("listen")) {
     auto addr = eaa::parse_address(l);

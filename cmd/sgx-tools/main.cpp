@@ -135,13 +135,12 @@ int common(const base::flags::Args& a, const std::string& cmd, sgx_tools::Global
   if (a.has("verbose")) g.verbose = true;
   if (a.has("json")) g.json = true;
   if (a.has("log") || a.has("log-format")) {
-    const std::string format = a.get("log-format", "text");
-    if (format != "text" && format != "json") {
-      return usage_error(cmd, "`--log-format` must be text or json, not `" + format + "`");
+    base::log::Format format;
+    if (!base::log::parse_format(a.get("log-format", "text"), format)) {
+      return usage_error(cmd,
+                         "`--log-format` must be text or json, not `" + a.get("log-format") + "`");
     }
-    base::log::configure(a.get("log"),
-                         format == "json" ? base::log::Format::json : base::log::Format::text,
-                         g.verbose);
+    base::log::configure(a.get("log"), format, g.verbose);
   }
   return 0;
 }

@@ -121,4 +121,15 @@ void write(Level level, std::string_view msg) {
   (void)r;
 }
 
+bool parse_format(std::string_view text, Format& out) {
+  if (text == "text") {
+    out = Format::text;
+  } else if (text == "json") {
+    out = Format::json;
+  } else {
+    return false;
+  }
+  return true;
+}
+
 }  // namespace base::log

@@ -16,6 +16,8 @@ enum class Format { text, json };
 // Configures the sink. `path` empty = stderr. The file is opened lazily, on the first message,
 // so a container start that logs nothing never touches it.
 void configure(std::string path, Format format, bool debug);
+// `--log-format`'s value: "text" or "json"; false for anything else.
+bool parse_format(std::string_view text, Format& out);
 // Opens the log file now, if one is configured and not open yet: before rune starts a process
 // that may log from where the path no longer resolves (a container's init after pivot_root).
 void open_now();
