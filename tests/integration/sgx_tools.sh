@@ -293,6 +293,25 @@ EOF
   grep -q 'body.mr_enclave' "$WORK/d" || fail "the parsed part was not printed: $(head "$WORK/d")"
 }
 
+t_aesm_sim_keeps_a_live_socket_replaces_a_stale_one_and_cleans_up() {
+  # A live socket (main's): refused, exit 1, the socket still served.
+  "$AESM_SIM" --socket "$WORK/main.sock" --state "$ST" >/dev/null 2>"$WORK/err" && { fail "a second aesm-sim started"; return 1; }
+  grep -q 'a server already answers' "$WORK/err" || fail "live: $(cat "$WORK/err")" || return 1
+  T gen-qe-target-info --targetinfo "$WORK/live.bin" >/dev/null || fail "main no longer answers" || return 1
+  # A stale socket file: replaced; SIGTERM removes it and exits 0.
+  python3 -c "import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.close()" "$WORK/stale.sock"
+  [ -S "$WORK/stale.sock" ] || fail "no stale socket made" || return 1
+  "$AESM_SIM" --socket "$WORK/stale.sock" --state "$ST" >"$WORK/stale.out" 2>"$WORK/stale.log" & local pid=$!
+  local i; for i in $(seq 200); do grep -q '^listening on' "$WORK/stale.out" && break; sleep 0.05; done
+  grep -q 'simulator' "$WORK/stale.log" || fail "no simulator warning: $(cat "$WORK/stale.log")" || return 1
+  SOCK=stale T gen-qe-target-info --targetinfo "$WORK/stale.bin" >/dev/null || fail "stale: not served" || return 1
+  kill -TERM $pid; wait $pid; local rc=$?
+  [ $rc = 0 ] || fail "exit $rc after SIGTERM" || return 1
+  [ ! -e "$WORK/stale.sock" ] || fail "socket left after SIGTERM"
+  # Flags: both required.
+  "$AESM_SIM" --socket "$WORK/x.sock" 2>"$WORK/err"; [ $? = 2 ] && grep -q -- '--state' "$WORK/err" || fail "no --state: $(cat "$WORK/err")"
+}
+
 # rune attest through aesmd's protocol (aesm-sim) on a sim container: the evidence verifies with
 # the nonce bound through the QE's TARGETINFO (issue 20's aesmd path).
 t_rune_attest_through_aesm_sim() {
