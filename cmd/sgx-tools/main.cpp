@@ -186,6 +186,10 @@ int main(int argc, char** argv) {
                 base::flags::help_lines(cmd->flags, 26).c_str());
     return 0;
   }
+  if (a.has("version")) {
+    std::printf("sgx-tools version %s\n", SGX_TOOLS_VERSION);
+    return 0;
+  }
   if (int rc = common(a, name, g); rc != 0) return rc;
   if (name != "dump" && !a.positional.empty()) {
     return usage_error(name, "unexpected argument `" + a.positional[0] + "`");
