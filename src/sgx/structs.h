@@ -19,19 +19,13 @@
 
 #include "base/error.h"
 #include "base/json_reader.h"
+#include "sgx/sizes.h"
 
 typedef struct evp_pkey_st EVP_PKEY;
 
 namespace sgx {
 
 enum class Struct { sigstruct, token, targetinfo, report, keyid, qe_report_info };
-inline constexpr size_t kSigStructSize = 1808;
-inline constexpr size_t kTokenSize = 304;
-inline constexpr size_t kTargetInfoSize = 512;
-inline constexpr size_t kReportSize = 432;
-inline constexpr size_t kReportBodySize = 384;
-inline constexpr size_t kKeyIdSize = 256;
-inline constexpr size_t kQeReportInfoSize = 960;
 
 size_t struct_size(Struct s);
 // "sigstruct", "token", "targetinfo", "report", "keyid", "qe-report-info".
@@ -90,7 +84,6 @@ inline constexpr uint64_t kFlagEinitTokenKey = 0x20;
 inline constexpr uint64_t kFlagKss = 0x80;
 
 // ---- SIGSTRUCT --------------------------------------------------------------------------------
-inline constexpr size_t kModulusSize = 384;
 struct SigStruct {
   std::array<uint8_t, kSigStructSize> raw;
   uint32_t type() const;    // bit 31: debug-signed

@@ -14,19 +14,20 @@
 #include <vector>
 
 #include "base/error.h"
+#include "sgx/sizes.h"
 
 namespace sgx::aesm {
 
 inline constexpr const char* kDefaultSocket = "/var/run/aesmd/aesm.socket";
-// Sizes of what travels (Intel's sgx_report.h, sgx_quote.h, arch.h).
-inline constexpr size_t kTargetInfoSize = 512;    // sgx_target_info_t
-inline constexpr size_t kReportSize = 432;        // sgx_report_t: body 384, key id 32, MAC 16
-inline constexpr size_t kKeyIdSize = 256;         // sgx_att_key_id_t / sgx_att_key_id_ext_t
-inline constexpr size_t kQeReportInfoSize = 960;  // sgx_qe_report_info_t: nonce 16, TI, REPORT
-inline constexpr size_t kTokenSize = 304;         // EINITTOKEN (token_t)
-inline constexpr size_t kModulusSize = 384;       // SIGSTRUCT MODULUS (RSA-3072)
-inline constexpr size_t kAttributesSize = 16;     // sgx_attributes_t
-inline constexpr size_t kMeasurementSize = 32;    // MRENCLAVE
+// Sizes of what travels (the one list is sgx/sizes.h).
+using sgx::kAttributesSize;
+using sgx::kKeyIdSize;
+using sgx::kMeasurementSize;
+using sgx::kModulusSize;
+using sgx::kQeReportInfoSize;
+using sgx::kReportSize;
+using sgx::kTargetInfoSize;
+using sgx::kTokenSize;
 // A frame whose announced length is above this is refused before it is read (a quote is a few
 // KiB, a list of key ids a few).
 inline constexpr uint32_t kMaxFrame = 1024 * 1024;
