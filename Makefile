@@ -19,6 +19,11 @@ build: deps
 demo: build
 	bash scripts/demo.sh $(RUNE) $(BUILD)/runtimes/liberpal-sim.so $(BUILD)/cmd/shelter/shelter
 
+# sgx-tools against aesm-sim on a sim enclave container (docs/sgx-tools.md).
+.PHONY: demo-sgx-tools
+demo-sgx-tools: build
+	bash scripts/sgx-tools-demo.sh $(BUILD)
+
 # Every test through CTest: unit tests, integration tests, the shared OCI conformance suite.
 check: build
 	cd $(BUILD) && ctest --output-on-failure
