@@ -178,7 +178,15 @@ t_oom_matches_the_runc_shim() {
   # containerd's cgroups library (the runc shim's OOM watch) needs every v1 hierarchy mounted.
   harness_hybrid_fix
   local cfg want got; cfg=$(config oom runc)
-  want=$(oom_events $RUNC_RT oom-runc)
+  # The runc shim drops its OOM event when the cgroup is gone before it reads the eventfd (a
+  # race of the peer's, seen once on a loaded machine): the reference run gets up to 3 attempts,
+  # each counted; rune's shim gets one.
+  local attempt
+  for attempt in 1 2 3; do
+    want=$(oom_events $RUNC_RT oom-runc)
+    grep -q '^/tasks/oom ' <<<"$want" && break
+    echo "NOTE: the runc shim reported no OOM on attempt $attempt"
+  done
   got=$(oom_events $RUNE_RT oom-rune --runtime-config-path "$cfg")
   harness_hybrid_undo
   expect_match "exit code 137 through the runc shim" '^exit 137$' "$(head -1 <<<"$want")" || return 1
