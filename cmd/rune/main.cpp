@@ -22,11 +22,11 @@ int main(int argc, char** argv) {
   g.log = ga->get("log");
   g.log_format = ga->get("log-format", "text");
   g.debug = ga->has("debug");
-  if (g.log_format != "text" && g.log_format != "json")
+  base::log::Format log_format;
+  if (!base::log::parse_format(g.log_format, log_format))
     return rune::fail(base::invalid("`--log-format`: `" + g.log_format + "` is not text or json"),
                       g);
-  base::log::configure(
-      g.log, g.log_format == "json" ? base::log::Format::json : base::log::Format::text, g.debug);
+  base::log::configure(g.log, log_format, g.debug);
   g.systemd_cgroup = ga->has("systemd-cgroup");
   if (ga->has("version")) {
     printf("rune version 0.1.0\nspec: %s\n", oci::kSpecVersion);

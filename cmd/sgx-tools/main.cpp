@@ -206,7 +206,10 @@ int main(int argc, char** argv) {
     o.force = a.has("force");
     if (a.has("cpuid-7-0-ecx")) {
       auto v = base::hex_decode(a.get("cpuid-7-0-ecx"));
-      if (!v || v->size() != 4) return usage_error(name, "`--cpuid-7-0-ecx` wants 8 hex digits");
+      if (!v || v->size() != 4) {
+        return usage_error(
+            name, "`--cpuid-7-0-ecx` wants 8 hex digits, not `" + a.get("cpuid-7-0-ecx") + "`");
+      }
       o.launch_control.cpuid_7_0_ecx =
           uint32_t{(*v)[0]} << 24 | uint32_t{(*v)[1]} << 16 | uint32_t{(*v)[2]} << 8 | (*v)[3];
     }

@@ -17,6 +17,8 @@
 #include <variant>
 #include <vector>
 
+#include "base/endian.h"
+
 namespace rats {
 
 enum class Tee { sim, sgx, tdx, snp };
@@ -40,9 +42,7 @@ using Bytes = std::array<uint8_t, N>;
 
 // Little-endian u64 from 8 bytes.
 constexpr uint64_t le64(const uint8_t* p) {
-  uint64_t v = 0;
-  for (int i = 7; i >= 0; --i) v = (v << 8) | p[i];
-  return v;
+  return base::load_le64(p);
 }
 
 // Evidence larger than this is rejected before parsing: real quotes are about 5 KiB and SNP

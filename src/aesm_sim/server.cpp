@@ -102,12 +102,7 @@ std::vector<uint8_t> framed(const pb::Response& r, bool partial = false) {
 
 // The sim QE's key id: as Intel's QE3 id, with the sim QE's MRSIGNER.
 sgx::aesm::KeyId sim_key_id() {
-  sgx::aesm::KeyId id{};
-  id[4] = 32;
-  memcpy(id.data() + 6, rats::sim::kSimQeMrsigner.data(), 32);
-  id[54] = static_cast<uint8_t>(rats::sim::kSimQeIsvProdId);
-  id[sgx::aesm::kKeyIdAlgorithmOffset] = sgx::aesm::kAlgorithmEcdsaP256;
-  return id;
+  return sgx::aesm::ecdsa_p256_key_id(rats::sim::kSimQeMrsigner, rats::sim::kSimQeIsvProdId);
 }
 
 }  // namespace
@@ -233,10 +228,8 @@ std::optional<std::vector<uint8_t>> Server::answer(std::span<const uint8_t> requ
           uint8_t* qe = p + 16 + sgx::kTargetInfoSize;
           memset(qe, 0, sgx::kReportSize);
           memcpy(qe, parsed->sig.qe_report_raw.data(), sgx::kReportBodySize);
-          std::vector<uint8_t> bound(p, p + 16);
-          bound.insert(bound.end(), quote->begin(), quote->end());
-          memset(qe + SIM_TEE_R_REPORTDATA_OFF, 0, 64);
-          SHA256(bound.data(), bound.size(), qe + SIM_TEE_R_REPORTDATA_OFF);
+          const auto bound = sgx::qe_report_data(std::span<const uint8_t, 16>(p, 16), *quote);
+          memcpy(qe + SIM_TEE_R_REPORTDATA_OFF, bound.data(), bound.size());
           sim_report_mac(p + 16, qe, qe + SIM_TEE_R_MAC_OFF);
           out->set_qe_report_info(info);
         }
@@ -290,14 +283,27 @@ bool read_exact(int fd, uint8_t* p, size_t n) {
   return true;
 }
 
-void write_all(int fd, const uint8_t* p, size_t n) {
-  while (n > 0) {
-    ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) return;
-    p += w;
-    n -= static_cast<size_t>(w);
+// The answer to `call` (its Response field) without its errorCode (`code` unset), or with the
+// errorCode `code` and nothing else: `no-errorcode` and `error:N`.
+std::vector<uint8_t> rewritten(const std::vector<uint8_t>& reply, uint32_t call,
+                               std::optional<uint32_t> code) {
+  sgx::aesm::wire::Encoder msg;
+  if (code) {
+    msg.uint(1, *code);
+  } else if (auto r =
+                 sgx::aesm::decode_response(std::span<const uint8_t>(reply).subspan(4), "reply");
+             r.ok()) {
+    for (const auto& [n, v] : r->fields) {
+      if (n == 1) continue;
+      if (v.bytes)
+        msg.bytes(n, *v.bytes);
+      else
+        msg.uint(n, v.number.value_or(0));
+    }
   }
+  sgx::aesm::wire::Encoder outer;
+  outer.message(call, msg);
+  return sgx::aesm::wire::frame(outer.data());
 }
 
 }  // namespace
@@ -342,15 +348,19 @@ base::Status Server::run(int stop_fd) {
         break;
       }
     }
-    const bool applies = m.mode != M::none;
     base::log::debug("aesm-sim: " + sgx::aesm::call_name(call) +
-                     (reply ? "" : ": closed without a reply") + (applies ? " (misbehaving)" : ""));
-    if (!applies) {
-      if (reply) write_all(c.get(), reply->data(), reply->size());
+                     (reply ? "" : ": closed without a reply") +
+                     (m.mode != M::none ? " (misbehaving)" : ""));
+    const auto send = [&](std::span<const uint8_t> b) {
+      base::write_all(c.get(), std::string_view(reinterpret_cast<const char*>(b.data()), b.size()));
+    };
+    if (!reply) {  // closed without a reply, whatever the misbehaviour (a stall keeps it open)
+      if (m.mode == M::stall) s.stalled.push_back(std::move(c));
       continue;
     }
     switch (m.mode) {
       case M::none:
+        send(*reply);
         break;
       case M::close:
         break;
@@ -358,52 +368,28 @@ base::Status Server::run(int stop_fd) {
         s.stalled.push_back(std::move(c));
         break;
       case M::short_reply:
-        if (reply) write_all(c.get(), reply->data(), reply->size() - 1);
+        send(std::span<const uint8_t>(*reply).first(reply->size() - 1));
         break;
       case M::oversized: {
-        uint32_t big = 2u << 20;
-        write_all(c.get(), reinterpret_cast<const uint8_t*>(&big), 4);
-        if (reply) write_all(c.get(), reply->data() + 4, reply->size() - 4);
+        const uint32_t big = 2u << 20;
+        std::memcpy(reply->data(), &big, sizeof big);
+        send(*reply);
         break;
       }
       case M::trailing:
-        if (reply) {
-          reply->insert(reply->end(), {0x08, 0x00, 0x00});
-          write_all(c.get(), reply->data(), reply->size());
-        }
+        reply->insert(reply->end(), {0x08, 0x00, 0x00});
+        send(*reply);
         break;
       case M::split:
-        if (reply) {
-          for (uint8_t b : *reply) write_all(c.get(), &b, 1);
-        }
+        for (size_t i = 0; i < reply->size(); ++i)
+          send(std::span<const uint8_t>(*reply).subspan(i, 1));
         break;
       case M::no_errorcode:
-      case M::error: {
-        if (!reply) break;
-        // The one answer message without its errorCode, or with the code alone.
-        auto fields = sgx::aesm::wire::decode(std::span<const uint8_t>(*reply).subspan(4), "reply");
-        const uint32_t n = fields.ok() && !fields->empty() ? fields->back().number : 0;
-        sgx::aesm::wire::Encoder msg;
-        if (m.mode == M::error) {
-          msg.uint(1, m.error_code);
-        } else if (fields.ok() && !fields->empty()) {
-          auto innerf = sgx::aesm::wire::decode(fields->back().bytes, "reply");
-          if (innerf.ok()) {
-            for (const auto& f : *innerf) {
-              if (f.number == 1) continue;
-              if (f.type == sgx::aesm::wire::kLengthDelimited)
-                msg.bytes(f.number, f.bytes);
-              else
-                msg.uint(f.number, f.varint);
-            }
-          }
-        }
-        sgx::aesm::wire::Encoder outer;
-        outer.message(n, msg);
-        auto out = sgx::aesm::wire::frame(outer.data());
-        write_all(c.get(), out.data(), out.size());
+        send(rewritten(*reply, call, std::nullopt));
         break;
-      }
+      case M::error:
+        send(rewritten(*reply, call, m.error_code));
+        break;
     }
   }
   unlink(s.options.socket.c_str());

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -10,6 +11,9 @@
 namespace base {
 
 std::string hex_encode(const uint8_t* data, size_t n);
+inline std::string hex_encode(std::span<const uint8_t> bytes) {
+  return hex_encode(bytes.data(), bytes.size());
+}
 // Hex (either case) to bytes; nullopt on an odd length or a non-hex character.
 std::optional<std::vector<uint8_t>> hex_decode(std::string_view hex);
 // Standard base64 (RFC 4648, with padding).

@@ -12,10 +12,10 @@
 #include "base/flags.h"
 #include "base/process.h"
 #include "inclavare/sim_tee.h"
-#include "sgx/aesm/client.h"
 #include "rats/core/target_info.h"
 #include "rats/formats/intel_quote.h"
 #include "rats/sim/sim_tee.h"
+#include "sgx/aesm/client.h"
 
 namespace eaa {
 
@@ -130,8 +130,7 @@ int rune_attest(const RuneAttestOptions& o) {
   };
   base::Result<std::vector<uint8_t>> evidence = base::invalid("no evidence");
   if (aesmd) {
-    sgx::aesm::Client client(
-        o.aesm_socket.empty() ? sgx::aesm::kDefaultSocket : o.aesm_socket);
+    sgx::aesm::Client client(o.aesm_socket.empty() ? sgx::aesm::kDefaultSocket : o.aesm_socket);
     evidence = client.quote_for(make);
   } else {
     auto report = make(rats::sim_qe_target_info());

@@ -12,24 +12,17 @@
 #include <memory>
 
 #include "base/encoding.h"
+#include "base/endian.h"
 
 namespace sgx {
 
 namespace {
 
-uint16_t le16(const uint8_t* p) {
-  return static_cast<uint16_t>(p[0] | (p[1] << 8));
-}
-uint32_t le32(const uint8_t* p) {
-  return uint32_t{p[0]} | (uint32_t{p[1]} << 8) | (uint32_t{p[2]} << 16) | (uint32_t{p[3]} << 24);
-}
-uint64_t le64(const uint8_t* p) {
-  return uint64_t{le32(p)} | (uint64_t{le32(p + 4)} << 32);
-}
+using base::hex_encode;
+using base::load_le16;
+using base::load_le32;
+using base::load_le64;
 
-std::string hex(std::span<const uint8_t> b) {
-  return base::hex_encode(b.data(), b.size());
-}
 std::string hex_number(uint64_t v, int digits) {
   char buf[24];
   std::snprintf(buf, sizeof buf, "0x%0*llx", digits, static_cast<unsigned long long>(v));
@@ -336,32 +329,32 @@ Shown show_field(const FieldDef& f, std::span<const uint8_t> whole) {
   };
   switch (f.format) {
     case Format::hex:
-      out.value = hex(bytes);
+      out.value = hex_encode(bytes);
       out.json = out.value;
       break;
     case Format::u16:
-      out.value = std::to_string(le16(p));
-      out.json = le16(p);
+      out.value = std::to_string(load_le16(p));
+      out.json = load_le16(p);
       break;
     case Format::u32:
-      out.value = std::to_string(le32(p)) + " (" + hex_number(le32(p), 8) + ")";
-      out.json = le32(p);
+      out.value = std::to_string(load_le32(p)) + " (" + hex_number(load_le32(p), 8) + ")";
+      out.json = load_le32(p);
       break;
     case Format::u64:
-      out.value = hex_number(le64(p), 16);
-      out.json = le64(p);
+      out.value = hex_number(load_le64(p), 16);
+      out.json = load_le64(p);
       break;
     case Format::flags:
-      with_names(le64(p), 16, attribute_flag_names(le64(p)));
+      with_names(load_le64(p), 16, attribute_flag_names(load_le64(p)));
       break;
     case Format::xfrm:
-      with_names(le64(p), 16, xfrm_names(le64(p)));
+      with_names(load_le64(p), 16, xfrm_names(load_le64(p)));
       break;
     case Format::miscselect:
-      with_names(le32(p), 8, miscselect_names(le32(p)));
+      with_names(load_le32(p), 8, miscselect_names(load_le32(p)));
       break;
     case Format::bcd_date: {
-      const uint32_t d = le32(p);
+      const uint32_t d = load_le32(p);
       char buf[16];
       std::snprintf(buf, sizeof buf, "%04x-%02x-%02x", d >> 16, (d >> 8) & 0xff, d & 0xff);
       out.value = std::string(buf) + " (" + hex_number(d, 8) + ")";
@@ -371,14 +364,14 @@ Shown show_field(const FieldDef& f, std::span<const uint8_t> whole) {
     case Format::integer_le: {
       // Shown most significant byte first, as an integer is written.
       std::vector<uint8_t> be(bytes.rbegin(), bytes.rend());
-      out.value = "0x" + hex(be) + " (little-endian in the file)";
-      out.json = hex(be);
+      out.value = "0x" + hex_encode(be) + " (little-endian in the file)";
+      out.json = hex_encode(be);
       break;
     }
     case Format::reserved: {
       const bool zero = std::all_of(bytes.begin(), bytes.end(), [](uint8_t b) { return b == 0; });
-      out.value = zero ? "zero" : hex(bytes) + " (not zero)";
-      out.json = hex(bytes);
+      out.value = zero ? "zero" : hex_encode(bytes) + " (not zero)";
+      out.json = hex_encode(bytes);
       break;
     }
   }
@@ -399,16 +392,16 @@ base::Result<std::vector<Shown>> show(Struct s, std::span<const uint8_t> data,
 // ---- SIGSTRUCT ----------------------------------------------------------------------------------
 
 uint32_t SigStruct::type() const {
-  return le32(raw.data() + 12);
+  return load_le32(raw.data() + 12);
 }
 uint32_t SigStruct::vendor() const {
-  return le32(raw.data() + 16);
+  return load_le32(raw.data() + 16);
 }
 uint32_t SigStruct::date() const {
-  return le32(raw.data() + 20);
+  return load_le32(raw.data() + 20);
 }
 uint32_t SigStruct::exponent() const {
-  return le32(raw.data() + 512);
+  return load_le32(raw.data() + 512);
 }
 std::span<const uint8_t, kModulusSize> SigStruct::modulus() const {
   return std::span<const uint8_t, kModulusSize>(raw.data() + 128, kModulusSize);
@@ -432,13 +425,13 @@ std::span<const uint8_t, 16> SigStruct::attribute_mask() const {
   return std::span<const uint8_t, 16>(raw.data() + 944, 16);
 }
 uint32_t SigStruct::misc_select() const {
-  return le32(raw.data() + 900);
+  return load_le32(raw.data() + 900);
 }
 uint16_t SigStruct::isv_prod_id() const {
-  return le16(raw.data() + 1024);
+  return load_le16(raw.data() + 1024);
 }
 uint16_t SigStruct::isv_svn() const {
-  return le16(raw.data() + 1026);
+  return load_le16(raw.data() + 1026);
 }
 
 base::Result<SigStruct> parse_sigstruct(std::span<const uint8_t> data, std::string_view what) {
@@ -450,14 +443,16 @@ base::Result<SigStruct> parse_sigstruct(std::span<const uint8_t> data, std::stri
                     const char* name) -> base::Status {
     if (memcmp(data.data() + offset, want.data(), want.size()) == 0) return {};
     return base::invalid(w + ": " + name + " at offset " + std::to_string(offset) + " is " +
-                         hex(data.subspan(offset, want.size())) + ", a SIGSTRUCT has " + hex(want));
+                         hex_encode(data.subspan(offset, want.size())) + ", a SIGSTRUCT has " +
+                         hex_encode(want));
   };
   TRY(expect(0, kHeader, "HEADER"));
   TRY(expect(24, kHeader2, "HEADER2"));
   const uint8_t three[4] = {3, 0, 0, 0};
   TRY(expect(512, three, "EXPONENT"));
-  if ((le32(data.data() + 12) & 0x7fffffff) != 0) {
-    return base::invalid(w + ": TYPE at offset 12 is " + hex_number(le32(data.data() + 12), 8) +
+  if ((load_le32(data.data() + 12) & 0x7fffffff) != 0) {
+    return base::invalid(w + ": TYPE at offset 12 is " +
+                         hex_number(load_le32(data.data() + 12), 8) +
                          ": only bit 31 (debug-signed) may be set");
   }
   for (const FieldDef& f : layout(Struct::sigstruct)) {
@@ -570,6 +565,15 @@ std::array<uint8_t, kTargetInfoSize> target_info_of(std::span<const uint8_t, kRe
   memcpy(ti.data() + 52, report.data() + 16, 4);    // MISCSELECT
   memcpy(ti.data() + 64, report.data() + 192, 64);  // CONFIGID
   return ti;
+}
+
+std::array<uint8_t, 64> qe_report_data(std::span<const uint8_t, 16> nonce,
+                                       std::span<const uint8_t> quote) {
+  std::vector<uint8_t> bound(nonce.begin(), nonce.end());
+  bound.insert(bound.end(), quote.begin(), quote.end());
+  std::array<uint8_t, 64> out{};
+  SHA256(bound.data(), bound.size(), out.data());
+  return out;
 }
 
 }  // namespace sgx

@@ -117,5 +117,9 @@ base::Status sign_sigstruct(std::span<uint8_t, kSigStructSize> css, EVP_PKEY* ke
 // The TARGETINFO that targets the enclave which made `report`: its MRENCLAVE, ATTRIBUTES,
 // CONFIGSVN, MISCSELECT and CONFIGID, zero elsewhere.
 std::array<uint8_t, kTargetInfoSize> target_info_of(std::span<const uint8_t, kReportSize> report);
+// The REPORTDATA of the quoting enclave's REPORT returned in qe_report_info: SHA-256(nonce ||
+// the quote at its own length), then 32 zero bytes.
+std::array<uint8_t, 64> qe_report_data(std::span<const uint8_t, 16> nonce,
+                                       std::span<const uint8_t> quote);
 
 }  // namespace sgx

@@ -20,6 +20,11 @@ base::Result<std::vector<uint8_t>> read_bytes(const std::string& path, size_t ma
   return std::vector<uint8_t>(text.begin(), text.end());
 }
 
+base::Status write_output(const std::string& path, std::span<const uint8_t> bytes) {
+  return base::write_file_atomic(
+      path, std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+}
+
 base::Result<std::vector<uint8_t>> read_exact(const std::string& path, size_t size,
                                               const std::string& what) {
   ASSIGN_OR_RETURN(std::string text, base::read_file(path, size + 1));

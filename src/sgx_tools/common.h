@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,8 @@ int fail(const std::string& command, const base::Error& e, std::optional<int> co
 // The file at `path`, which must be exactly `size` bytes (a `what`: "REPORT", "SIGSTRUCT").
 base::Result<std::vector<uint8_t>> read_exact(const std::string& path, size_t size,
                                               const std::string& what);
+// Writes `bytes` to `path` atomically (a temporary name, then renamed): an output of a command.
+base::Status write_output(const std::string& path, std::span<const uint8_t> bytes);
 // The file at `path`, at most `max` bytes.
 base::Result<std::vector<uint8_t>> read_bytes(const std::string& path, size_t max);
 

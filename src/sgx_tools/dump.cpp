@@ -1,14 +1,11 @@
 // dump: every field of an SGX structure or an Intel DCAP quote with its offset, size, name and
 // value. Quotes are walked field by field with the formats/reader cursor, so a malformed one
 // prints what parsed, then the field and offset where it broke (exit 2).
-#include <openssl/bio.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
-
 #include <cstdio>
 #include <memory>
 
 #include "base/encoding.h"
+#include "rats/crypto/ecdsa.h"
 #include "rats/evidence.h"
 #include "rats/formats/intel_quote.h"
 #include "rats/formats/reader.h"
@@ -24,10 +21,6 @@ namespace sgx_tools {
 namespace {
 
 const char* kCmd = "dump";
-
-std::string hex(std::span<const uint8_t> b) {
-  return base::hex_encode(b.data(), b.size());
-}
 
 const char* cert_type_name(uint16_t t) {
   switch (t) {
@@ -53,8 +46,6 @@ const char* cert_type_name(uint16_t t) {
 // The fields of a quote as they are walked; an error stops the walk.
 class Walk {
  public:
-  explicit Walk(std::span<const uint8_t> data) : data_(data) {}
-
   void add(size_t offset, size_t size, std::string name, std::string value, base::Json json) {
     fields_.push_back({offset, size, std::move(name), std::move(value), std::move(json)});
   }
@@ -62,14 +53,13 @@ class Walk {
                                                size_t n) {
     const size_t at = r.offset();
     ASSIGN_OR_RETURN(auto b, r.take(name, n));
-    add(at, n, name, hex(b), hex(b));
+    add(at, n, name, base::hex_encode(b), base::hex_encode(b));
     return b;
   }
-  base::Result<uint16_t> u16(rats::formats::Reader& r, const std::string& name,
-                             const std::string& note = "") {
+  base::Result<uint16_t> u16(rats::formats::Reader& r, const std::string& name) {
     const size_t at = r.offset();
     ASSIGN_OR_RETURN(uint16_t v, r.u16(name));
-    add(at, 2, name, std::to_string(v) + note, v);
+    add(at, 2, name, std::to_string(v), v);
     return v;
   }
   base::Result<uint32_t> u32(rats::formats::Reader& r, const std::string& name) {
@@ -78,16 +68,16 @@ class Walk {
     add(at, 4, name, std::to_string(v), v);
     return v;
   }
-  // A fixed structure of the sgx layout (`s`, only fields whose name starts with `only`) at the
-  // reader's position, names prefixed with `prefix`.
-  base::Status layout(rats::formats::Reader& r, sgx::Struct s, const std::string& only, size_t size,
-                      const std::string& prefix) {
+  // A 384-byte SGX report body at the reader's position (the REPORT layout's `body.` fields),
+  // names prefixed with `prefix`.
+  base::Status report_body(rats::formats::Reader& r, const std::string& prefix) {
     const size_t at = r.offset();
-    ASSIGN_OR_RETURN(auto b, r.take(prefix, size));
-    for (const sgx::FieldDef& f : sgx::layout(s)) {
-      if (f.name.rfind(only, 0) != 0) continue;
+    ASSIGN_OR_RETURN(auto b, r.take(prefix, sgx::kReportBodySize));
+    const std::string body = "body.";
+    for (const sgx::FieldDef& f : sgx::layout(sgx::Struct::report)) {
+      if (f.name.rfind(body, 0) != 0) continue;
       sgx::FieldDef local = f;
-      local.name = prefix + f.name.substr(only.size());
+      local.name = prefix + f.name.substr(body.size());
       auto shown = sgx::show_field(local, b);
       shown.offset += at;
       fields_.push_back(std::move(shown));
@@ -99,7 +89,6 @@ class Walk {
   const std::vector<std::string>& notes() const { return notes_; }
 
  private:
-  std::span<const uint8_t> data_;
   std::vector<sgx::Shown> fields_;
   std::vector<std::string> notes_;
 };
@@ -114,20 +103,18 @@ const std::pair<const char*, size_t> kTdBody[] = {
 
 // The PCK certificate's SGX extension: FMSPC, PCE ID, TCB.
 base::Status pck_fields(Walk& w, std::span<const uint8_t> pem, size_t at, const std::string& from) {
-  std::unique_ptr<BIO, decltype(&BIO_free)> bio(
-      BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), BIO_free);
-  std::unique_ptr<X509, decltype(&X509_free)> cert(
-      bio ? PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr) : nullptr, X509_free);
-  if (!cert) return base::invalid(from + ": no PEM certificate could be read");
-  ASSIGN_OR_RETURN(auto ext, rats::intel::parse_pck_extensions(cert.get()));
+  auto cert = rats::crypto::parse_certificate(pem);
+  if (!cert.ok()) return std::move(cert).error().wrap(from);
+  ASSIGN_OR_RETURN(auto ext, rats::intel::parse_pck_extensions(cert->get()));
   std::string comps;
   for (uint8_t c : ext.comp_svn) comps += (comps.empty() ? "" : ",") + std::to_string(c);
   const std::string src = " (" + from + ")";
-  w.add(at, 0, "pck.fmspc", hex(ext.fmspc) + src, hex(ext.fmspc));
-  w.add(at, 0, "pck.pce_id", hex(ext.pce_id) + src, hex(ext.pce_id));
+  w.add(at, 0, "pck.fmspc", base::hex_encode(ext.fmspc) + src, base::hex_encode(ext.fmspc));
+  w.add(at, 0, "pck.pce_id", base::hex_encode(ext.pce_id) + src, base::hex_encode(ext.pce_id));
   w.add(at, 0, "pck.tcb.comp_svn", comps + src, ext.comp_svn);
   w.add(at, 0, "pck.tcb.pce_svn", std::to_string(ext.pce_svn) + src, ext.pce_svn);
-  w.add(at, 0, "pck.tcb.cpu_svn", hex(ext.cpu_svn) + src, hex(ext.cpu_svn));
+  w.add(at, 0, "pck.tcb.cpu_svn", base::hex_encode(ext.cpu_svn) + src,
+        base::hex_encode(ext.cpu_svn));
   const char* types[] = {"Standard", "Scalable", "ScalableWithIntegrity"};
   w.add(at, 0, "pck.sgx_type",
         std::to_string(ext.sgx_type) + " (" +
@@ -151,7 +138,7 @@ base::Status cert_data(Walk& w, rats::formats::Reader& r, uint16_t type, uint32_
     if (!pck.ok()) w.note("PCK extension: " + pck.error().message());
     return {};
   }
-  w.add(at, size, prefix + "data", hex(body), hex(body));
+  w.add(at, size, prefix + "data", base::hex_encode(body), base::hex_encode(body));
   if (type >= 1 && type <= 3) {
     if (o.pck_cert.empty()) {
       w.note("certification data type " + std::to_string(type) +
@@ -169,8 +156,7 @@ base::Status cert_data(Walk& w, rats::formats::Reader& r, uint16_t type, uint32_
 base::Status walk_quote(Walk& w, std::span<const uint8_t> data, const DumpOptions& o) {
   rats::formats::Reader r(data, "quote");
   ASSIGN_OR_RETURN(uint16_t version, w.u16(r, "header.version"));
-  ASSIGN_OR_RETURN(uint16_t key_type, w.u16(r, "header.att_key_type", ""));
-  (void)key_type;
+  TRY(w.u16(r, "header.att_key_type"));
   ASSIGN_OR_RETURN(uint32_t tee, w.u32(r, "header.tee_type"));
   TRY(w.u16(r, "header.qe_svn"));
   TRY(w.u16(r, "header.pce_svn"));
@@ -180,10 +166,8 @@ base::Status walk_quote(Walk& w, std::span<const uint8_t> data, const DumpOption
     return r.error("header.version " + std::to_string(version) + " is not 3, 4 or 5");
   size_t body_size = tee == 0x81 ? 584 : 384;
   if (version == 5) {
-    ASSIGN_OR_RETURN(uint16_t body_type, w.u16(r, "body_descriptor.type"));
-    ASSIGN_OR_RETURN(uint32_t size, w.u32(r, "body_descriptor.size"));
-    body_size = size;
-    (void)body_type;
+    TRY(w.u16(r, "body_descriptor.type"));
+    ASSIGN_OR_RETURN(body_size, w.u32(r, "body_descriptor.size"));
   }
   if (tee == 0x81) {
     const size_t at = r.offset();
@@ -192,15 +176,17 @@ base::Status walk_quote(Walk& w, std::span<const uint8_t> data, const DumpOption
     for (const auto& [name, n] : kTdBody) {
       if (off + n > b.size()) break;
       auto f = b.subspan(off, n);
-      w.add(at + off, n, std::string("body.") + name, hex(f), hex(f));
+      w.add(at + off, n, std::string("body.") + name, base::hex_encode(f), base::hex_encode(f));
       off += n;
     }
     if (body_size == 648) {
-      w.add(at + 584, 16, "body.tee_tcb_svn2", hex(b.subspan(584, 16)), hex(b.subspan(584, 16)));
-      w.add(at + 600, 48, "body.mr_service_td", hex(b.subspan(600, 48)), hex(b.subspan(600, 48)));
+      w.add(at + 584, 16, "body.tee_tcb_svn2", base::hex_encode(b.subspan(584, 16)),
+            base::hex_encode(b.subspan(584, 16)));
+      w.add(at + 600, 48, "body.mr_service_td", base::hex_encode(b.subspan(600, 48)),
+            base::hex_encode(b.subspan(600, 48)));
     }
   } else {
-    TRY(w.layout(r, sgx::Struct::report, "body.", 384, "body."));
+    TRY(w.report_body(r, "body."));
   }
   ASSIGN_OR_RETURN(uint32_t sig_len, w.u32(r, "signature_data_len"));
   ASSIGN_OR_RETURN(auto sig_reader, r.sized("signature_data_len", r.offset() - 4, sig_len));
@@ -210,7 +196,7 @@ base::Status walk_quote(Walk& w, std::span<const uint8_t> data, const DumpOption
   std::optional<rats::formats::Reader> inner;
   std::string prefix = "signature.";
   if (version >= 4) {
-    ASSIGN_OR_RETURN(uint16_t outer_type, w.u16(sig_reader, "signature.cert_data_type", ""));
+    ASSIGN_OR_RETURN(uint16_t outer_type, w.u16(sig_reader, "signature.cert_data_type"));
     w.fields().back().value += std::string(" (") + cert_type_name(outer_type) + ")";
     ASSIGN_OR_RETURN(uint32_t outer_size, w.u32(sig_reader, "signature.cert_data_size"));
     if (outer_type != 6) {
@@ -222,7 +208,7 @@ base::Status walk_quote(Walk& w, std::span<const uint8_t> data, const DumpOption
     qe = &*inner;
     prefix = "signature.qe_cert_data.";
   }
-  TRY(w.layout(*qe, sgx::Struct::report, "body.", 384, prefix + "qe_report."));
+  TRY(w.report_body(*qe, prefix + "qe_report."));
   TRY(w.bytes(*qe, prefix + "qe_report_signature", 64));
   ASSIGN_OR_RETURN(uint16_t auth_len, w.u16(*qe, prefix + "qe_auth_data_len"));
   TRY(w.bytes(*qe, prefix + "qe_auth_data", auth_len));
@@ -241,7 +227,7 @@ base::Status walk_quote(Walk& w, std::span<const uint8_t> data, const DumpOption
 }  // namespace
 
 QuoteDump dump_quote(std::span<const uint8_t> data, const DumpOptions& o) {
-  Walk w(data);
+  Walk w;
   QuoteDump out;
   auto st = walk_quote(w, data, o);
   if (!st.ok()) out.error = st.error();

@@ -2,7 +2,6 @@
 #include "sgx_tools/tools.h"
 
 #include <cpuid.h>
-#include <openssl/sha.h>
 #include <unistd.h>
 
 #include <strings.h>
@@ -11,8 +10,6 @@
 #include <cstring>
 
 #include "base/encoding.h"
-#include "base/exit_code.h"
-#include "base/file.h"
 #include "rats/formats/intel_quote.h"
 #include "sgx/aesm/errors.h"
 #include "sgx/structs.h"
@@ -41,10 +38,6 @@ std::string default_token_path(const std::string& sig) {
     return sig.substr(0, sig.size() - suffix.size()) + ".token";
   }
   return sig + ".token";
-}
-
-std::string hex(std::span<const uint8_t> b) {
-  return base::hex_encode(b.data(), b.size());
 }
 
 }  // namespace
@@ -76,11 +69,9 @@ int gen_token(const Global& g, const GenTokenOptions& o) {
   if (!checked.ok()) return fail(cmd, checked.error());
   auto shown = sgx::show(sgx::Struct::sigstruct, bytes, o.signature);
   const auto signer = sgx::mrsigner(css->modulus());
-  if (g.json) {
-    // Printed at the end with the token.
-  } else {
+  if (!g.json) {  // under --json, printed at the end with the token
     std::printf("SIGSTRUCT %s: signature, Q1 and Q2 verified; MRSIGNER %s\n", o.signature.c_str(),
-                hex(signer).c_str());
+                base::hex_encode(signer).c_str());
     print_fields(stdout, *shown);
   }
   const std::string dev = o.launch_control.device_root + "/dev/sgx_enclave";
@@ -98,13 +89,12 @@ int gen_token(const Global& g, const GenTokenOptions& o) {
   auto token = client.launch_token(css->enclave_hash(), css->modulus(), css->attributes());
   if (!token.ok()) return fail(cmd, token.error());
   const std::string out = o.token.empty() ? default_token_path(o.signature) : o.token;
-  auto w = base::write_file_atomic(
-      out, std::string_view(reinterpret_cast<const char*>(token->data()), token->size()));
+  auto w = write_output(out, *token);
   if (!w.ok()) return fail(cmd, w.error());
   auto token_fields = sgx::show(sgx::Struct::token, *token, out);
   if (g.json) {
     base::Json j{{"sigstruct", fields_json(*shown)},
-                 {"mrsigner", hex(signer)},
+                 {"mrsigner", base::hex_encode(signer)},
                  {"token_file", out},
                  {"token", fields_json(*token_fields)}};
     std::printf("%s\n", j.dump(2).c_str());
@@ -122,8 +112,7 @@ int gen_qe_target_info(const Global& g, const GenQeTargetInfoOptions& o) {
   if (!key.ok()) return fail(cmd, key.error());
   auto ti = client.qe_target_info(*key);
   if (!ti.ok()) return fail(cmd, ti.error());
-  auto w = base::write_file_atomic(
-      o.targetinfo, std::string_view(reinterpret_cast<const char*>(ti->data()), ti->size()));
+  auto w = write_output(o.targetinfo, *ti);
   if (!w.ok()) return fail(cmd, w.error());
   auto fields = sgx::show(sgx::Struct::targetinfo, *ti, o.targetinfo);
   if (g.json) {
@@ -131,7 +120,7 @@ int gen_qe_target_info(const Global& g, const GenQeTargetInfoOptions& o) {
     std::printf("%s\n", j.dump(2).c_str());
   } else {
     std::printf("the quoting enclave's TARGETINFO written to %s (512 bytes), MRENCLAVE %s\n",
-                o.targetinfo.c_str(), hex(std::span<const uint8_t>(ti->data(), 32)).c_str());
+                o.targetinfo.c_str(), base::hex_encode(ti->data(), 32).c_str());
     if (g.verbose) print_fields(stdout, *fields);
   }
   return 0;
@@ -176,31 +165,25 @@ int gen_quote(const Global& g, const GenQuoteOptions& o) {
   if (o.nonce) {
     // The QE's REPORT must bind nonce and quote, and be the quote's QE.
     const uint8_t* qe = got->qe_report_info->data() + 16 + sgx::kTargetInfoSize;
-    std::vector<uint8_t> bound(o.nonce->begin(), o.nonce->end());
-    bound.insert(bound.end(), quote.begin(), quote.end());
-    uint8_t want[64] = {};
-    SHA256(bound.data(), bound.size(), want);
-    if (memcmp(qe + 320, want, 64) != 0) {
+    const auto want = sgx::qe_report_data(std::span<const uint8_t, 16>(o.nonce->data(), 16), quote);
+    if (memcmp(qe + 320, want.data(), want.size()) != 0) {
       return fail(cmd,
                   base::invalid("the QE's REPORT does not bind the nonce and the quote: its "
                                 "REPORTDATA is " +
-                                hex(std::span<const uint8_t>(qe + 320, 64)) +
-                                ", SHA-256(nonce || quote) || zeros is " +
-                                hex(std::span<const uint8_t>(want, 64))),
+                                base::hex_encode(qe + 320, 64) +
+                                ", SHA-256(nonce || quote) || zeros is " + base::hex_encode(want)),
                   1);
     }
     if (memcmp(qe + 64, parsed->sig.qe_report.mr_enclave.data(), 32) != 0 ||
         memcmp(qe + 128, parsed->sig.qe_report.mr_signer.data(), 32) != 0) {
-      return fail(
-          cmd,
-          base::invalid("the QE's REPORT (MRENCLAVE " + hex(std::span<const uint8_t>(qe + 64, 32)) +
-                        ") is not from the QE that signed the quote (MRENCLAVE " +
-                        hex(parsed->sig.qe_report.mr_enclave) + ")"),
-          1);
+      return fail(cmd,
+                  base::invalid("the QE's REPORT (MRENCLAVE " + base::hex_encode(qe + 64, 32) +
+                                ") is not from the QE that signed the quote (MRENCLAVE " +
+                                base::hex_encode(parsed->sig.qe_report.mr_enclave) + ")"),
+                  1);
     }
   }
-  auto w = base::write_file_atomic(
-      o.quote, std::string_view(reinterpret_cast<const char*>(quote.data()), quote.size()));
+  auto w = write_output(o.quote, quote);
   if (!w.ok()) return fail(cmd, w.error());
   if (g.json) {
     base::Json j{{"quote_file", o.quote},

@@ -22,15 +22,17 @@ const char* kCmd = "verify-quote";
 
 struct Outcome {
   int code = 0;
-  std::string line;  // text output
+  std::string line;   // text output
+  std::string error;  // what stopped the verification, if something did
   base::Json json;
 };
 
 Outcome error_outcome(const std::string& quote, const base::Error& e, bool batch) {
   Outcome o;
   o.code = base::exit_code(e, base::ExitStyle::tool);
-  o.line = (batch ? quote + ": " : std::string()) + "error: " + e.what();
-  o.json = {{"quote", quote}, {"verdict", "error"}, {"error", e.what()}};
+  o.error = e.what();
+  o.line = (batch ? quote + ": " : std::string()) + "error: " + o.error;
+  o.json = {{"quote", quote}, {"verdict", "error"}, {"error", o.error}};
   return o;
 }
 
@@ -118,7 +120,7 @@ int verify_quote(const Global& g, const VerifyQuoteOptions& o) {
       std::fputs((o.batch ? out.json.dump() : out.json.dump(2)).c_str(), stdout);
       std::fputc('\n', stdout);
     } else if (out.code == 2 && !o.batch) {
-      std::fprintf(stderr, "sgx-tools %s: %s\n", kCmd, out.line.substr(7).c_str());
+      std::fprintf(stderr, "sgx-tools %s: %s\n", kCmd, out.error.c_str());
     } else {
       std::puts(out.line.c_str());
     }

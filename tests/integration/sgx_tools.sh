@@ -247,11 +247,11 @@ t_sigstructs_and_launch_tokens() {
   [ "$(f valid)" = 1 ] || fail "token valid" || return 1
   # Launch control with the device: tokens unused, exit 2 without --force; the default name.
   mkdir -p "$WORK/devroot/dev"; touch "$WORK/devroot/dev/sgx_enclave"
-  cp "$le" "$WORK/le.sig"
+  cp "$le" "$WORK/le.sig"; rm -f "$WORK/le.token"
   T gen-token --signature "$WORK/le.sig" --cpuid-7-0-ecx 40000000 --device-root "$WORK/devroot" >/dev/null 2>"$WORK/err"
   [ $? = 2 ] || fail "LC: exit" || return 1
   grep -q 'tokens are unused here' "$WORK/err" || fail "LC: $(cat "$WORK/err")" || return 1
-  [ ! -e "$WORK/le.token" ] || rm "$WORK/le.token"
+  [ ! -e "$WORK/le.token" ] || fail "LC: a token was written although tokens are unused" || return 1
   T gen-token --signature "$WORK/le.sig" --cpuid-7-0-ecx 40000000 --device-root "$WORK/devroot" --force >/dev/null \
     || fail "LC --force" || return 1
   [ "$(stat -c %s "$WORK/le.token")" = 304 ] || fail "default token name" || return 1

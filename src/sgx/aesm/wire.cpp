@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "base/endian.h"
+
 namespace sgx::aesm {
 
 std::string call_name(uint32_t number) {
@@ -27,25 +29,27 @@ std::string call_name(uint32_t number) {
 }
 
 uint32_t key_id_algorithm(std::span<const uint8_t, kKeyIdSize> id) {
-  uint32_t v;
-  memcpy(&v, id.data() + kKeyIdAlgorithmOffset, sizeof v);
-  return v;
+  return base::load_le32(id.data() + kKeyIdAlgorithmOffset);
 }
 
-KeyId qe3_key_id() {
+KeyId ecdsa_p256_key_id(std::span<const uint8_t, 32> mrsigner, uint32_t prod_id) {
   // sgx_ql_att_key_id_t at the start, zero padding to 256 bytes: u16 id at 0, u16 version at 2,
   // u16 mrsigner_length at 4, mrsigner[48] at 6, u32 prod_id at 54, extended_prod_id[16] at 58,
   // config_id[64] at 74, family_id[16] at 138, u32 algorithm_id at 154.
+  KeyId id{};
+  id[4] = 32;
+  memcpy(id.data() + 6, mrsigner.data(), mrsigner.size());
+  memcpy(id.data() + 54, &prod_id, sizeof prod_id);
+  id[kKeyIdAlgorithmOffset] = kAlgorithmEcdsaP256;
+  return id;
+}
+
+KeyId qe3_key_id() {
   static constexpr uint8_t kQe3MrSigner[32] = {0x8c, 0x4f, 0x57, 0x75, 0xd7, 0x96, 0x50, 0x3e,
                                                0x96, 0x13, 0x7f, 0x77, 0xc6, 0x8a, 0x82, 0x9a,
                                                0x00, 0x56, 0xac, 0x8d, 0xed, 0x70, 0x14, 0x0b,
                                                0x08, 0x1b, 0x09, 0x44, 0x90, 0xc5, 0x7b, 0xff};
-  KeyId id{};
-  id[4] = 32;
-  memcpy(id.data() + 6, kQe3MrSigner, sizeof kQe3MrSigner);
-  id[54] = 1;
-  id[kKeyIdAlgorithmOffset] = kAlgorithmEcdsaP256;
-  return id;
+  return ecdsa_p256_key_id(kQe3MrSigner, 1);
 }
 
 namespace wire {
@@ -228,7 +232,6 @@ base::Result<Response> decode_response(std::span<const uint8_t> body, const std:
   // One call field; repeated occurrences of the same one merge in proto2, which aesmd never
   // sends: the last one is taken.
   const wire::Field* call = nullptr;
-  std::string seen;
   for (const wire::Field& f : outer) {
     if (call != nullptr && call->number != f.number) {
       return base::invalid(what + ": the Response sets both " + call_name(call->number) + " and " +

@@ -57,8 +57,10 @@ inline constexpr uint32_t kAlgorithmEcdsaP256 = 2;
 inline constexpr uint32_t kAlgorithmEcdsaP384 = 3;
 inline constexpr size_t kKeyIdAlgorithmOffset = 154;
 uint32_t key_id_algorithm(std::span<const uint8_t, kKeyIdSize> id);
-// The attestation key id of Intel's ECDSA-P256 quoting enclave (QE3) as aesmd has it built in:
-// id 0, version 0, mrsigner_length 32, the QE3 MRSIGNER, ISVPRODID 1, algorithm 2, zero elsewhere.
+// An ECDSA-P256 attestation key id (sgx_att_key_id_ext_t): id 0, version 0, mrsigner_length 32,
+// `mrsigner`, ISVPRODID `prod_id`, algorithm 2, zero elsewhere.
+KeyId ecdsa_p256_key_id(std::span<const uint8_t, 32> mrsigner, uint32_t prod_id);
+// Intel's ECDSA-P256 quoting enclave (QE3) as aesmd has it built in: its MRSIGNER, ISVPRODID 1.
 KeyId qe3_key_id();
 
 namespace wire {
