@@ -17,7 +17,7 @@
 #include <variant>
 #include <vector>
 
-#include "base/endian.h"
+#include "base/le_load.h"
 
 namespace rats {
 

@@ -12,7 +12,7 @@
 #include <memory>
 
 #include "base/encoding.h"
-#include "base/endian.h"
+#include "base/le_load.h"
 
 namespace sgx {
 

@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-#include "base/endian.h"
+#include "base/le_load.h"
 #include "base/error.h"
 
 namespace rats::formats {

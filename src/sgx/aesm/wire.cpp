@@ -2,7 +2,7 @@
 
 #include <cstring>
 
-#include "base/endian.h"
+#include "base/le_load.h"
 
 namespace sgx::aesm {
 

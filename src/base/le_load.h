@@ -1,5 +1,6 @@
 // Little-endian integers read from bytes: the one set for every parser of untrusted binary
-// formats (quotes, reports, SGX structures).
+// formats (quotes, reports, SGX structures). Named le_load.h, not endian.h: runtimes/ compiles
+// with src/base on its include path, where an endian.h would shadow the system's <endian.h>.
 #pragma once
 
 #include <cstdint>
