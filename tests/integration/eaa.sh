@@ -293,7 +293,13 @@ t_a_hanging_broker_rune_attest_is_killed() {
   policy pt.json "$M_T"
   attest 2 --addr "tcp://127.0.0.1:$PORT" --container eaa-t --mode broker --policy "$WORK/pt.json" || return 1
   grep -q '(timeout).*did not finish within 1000 ms and was killed' "$WORK/err" || fail "hang: $(cat "$WORK/err")" || return 1
-  sleep 0.2
+  # inclavared kills the process group; SIGKILL is delivered asynchronously, so give the
+  # processes up to 5 s to go before calling them left.
+  local j
+  for j in $(seq 50); do
+    pgrep -f "bash $WORK/slow-rune" >/dev/null || pgrep -x -f "sleep 300" >/dev/null || break
+    sleep 0.1
+  done
   pgrep -f "bash $WORK/slow-rune" && { fail "the hanging rune is left"; return 1; }
   ! pgrep -x -f "sleep 300" || fail "its child is left: $(pgrep -a -f 'sleep 300')"
 }
