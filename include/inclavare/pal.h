@@ -14,6 +14,7 @@
 #ifndef INCLAVARE_PAL_H
 #define INCLAVARE_PAL_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -78,6 +79,29 @@ typedef int (*pal_get_local_report_fn)(void* target_info, int target_info_len, v
  * Returns 0, or -errno (rune goes on: pal_create_process must work as without the call, and
  * reports its own failure). */
 typedef int (*pal_prepare_process_fn)(const char* path, int copy);
+
+/* Our extension (optional, v3 runtimes only): pre-built enclaves, handed to exactly one container
+ * each (docs/pal-api.md, "Pre-built enclaves"; docs/epm.md). `args` is the string exactly as
+ * pal_init would get it.
+ *   fd == NULL: describe only. Writes a JSON object (NUL-terminated, at most desc_len bytes) into
+ *     desc with at least "size", the bytes an entry for args occupies; builds nothing.
+ *   fd != NULL: builds an entry: *fd is a sealed memfd the caller owns from then on, *addr the
+ *     base the entry must be mapped at, desc the description plus "instance" (the entry's random
+ *     id, hex).
+ * Returns 0; -ENOTSUP when there is nothing to pre-build for args (never pooled); any other value
+ * is a failure. Building keeps no measurement log, starts no process, makes no per-instance
+ * secret.
+ * Handing over: v3 pal_init with attr.fd >= 0 owns that fd (closes it on success and failure);
+ * an entry it refuses gives -EBADFD and leaves no state, after which it accepts a cold pal_init
+ * (fd -1, addr 0). A caller hands an fd only to a runtime that exports pal_prebuild, under the key
+ * (the runtime's GNU build-id, args). */
+typedef int (*pal_prebuild_fn)(const char* args, int* fd, uint64_t* addr, char* desc,
+                               size_t desc_len);
+
+/* The longest args an entry is built for (the key's second half), and the description buffer
+ * callers pass. */
+#define PAL_PREBUILD_ARGS_MAX 2048
+#define PAL_PREBUILD_DESC_MAX 1024
 
 /* Sizes of the SGX structures exchanged by pal_get_local_report. */
 #define PAL_SGX_TARGET_INFO_SIZE 512

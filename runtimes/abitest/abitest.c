@@ -18,6 +18,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #include "children.h"
@@ -86,13 +88,13 @@ __attribute__((destructor)) static void abitest_unload(void) {
 
 /* ---- failure injection (liberpal-fail) --------------------------------------------------- */
 
-enum stage { ST_NONE, ST_INIT, ST_CREATE, ST_EXEC, ST_KILL, ST_DESTROY, ST_REPORT };
-enum mode { FM_NEGERRNO, FM_MINUS1, FM_PLUS1, FM_EXIT, FM_CRASH };
+enum stage { ST_NONE, ST_INIT, ST_CREATE, ST_EXEC, ST_KILL, ST_DESTROY, ST_REPORT, ST_PREBUILD };
+enum mode { FM_NEGERRNO, FM_MINUS1, FM_PLUS1, FM_EXIT, FM_CRASH, FM_HANG };
 
 #ifdef ABITEST_FAIL
-static const char* const k_stages[] = {"",     "init",    "create_process",  "exec",
-                                       "kill", "destroy", "get_local_report"};
-static const char* const k_modes[] = {"negerrno", "minus1", "plus1", "exit", "crash"};
+static const char* const k_stages[] = {"",     "init",    "create_process",   "exec",
+                                       "kill", "destroy", "get_local_report", "prebuild"};
+static const char* const k_modes[] = {"negerrno", "minus1", "plus1", "exit", "crash", "hang"};
 static int g_fail_stage = ST_NONE;
 static int g_fail_mode;
 
@@ -106,8 +108,8 @@ static int lookup(const char* const* names, int n, const char* s, size_t len) {
 static int parse_fail(const char* spec, int* stage, int* mode) {
   const char* colon = strchr(spec, ':');
   if (!colon) return -1;
-  int s = lookup(k_stages, 7, spec, (size_t)(colon - spec));
-  int m = lookup(k_modes, 5, colon + 1, strlen(colon + 1));
+  int s = lookup(k_stages, 8, spec, (size_t)(colon - spec));
+  int m = lookup(k_modes, 6, colon + 1, strlen(colon + 1));
   if (s <= ST_NONE || m < 0) return -1;
   *stage = s;
   *mode = m;
@@ -148,6 +150,8 @@ static int fail_now(int mode) {
       return 1;
     case FM_EXIT:
       exit(1);
+    case FM_HANG:
+      for (;;) pause();
     default: {
       volatile int* volatile null_ptr = NULL;
       *null_ptr = 1; /* SIGSEGV */
@@ -215,6 +219,75 @@ static void rec_exec_return(pid_t pid, int exit_value) {
   rec_int(&r, "exit_value", exit_value);
   emit(&r);
 }
+
+/* ---- pre-built entries (v3) ----------------------------------------------------------------- */
+
+#if ABITEST_VERSION >= 3
+#define ABITEST_TOKEN_SIZE 16
+#define ABITEST_ENTRY_ADDR 0x100000000000ull /* 16 TiB: what pal_prebuild says to map at */
+
+/* The entry's 16 bytes as hex into `out` (33 bytes), or "unreadable" when the fd does not hold
+ * them. */
+static const char* read_token(int fd, char* out) {
+  unsigned char t[ABITEST_TOKEN_SIZE];
+  if (pread(fd, t, sizeof t, 0) != (ssize_t)sizeof t) return "unreadable";
+  static const char digits[] = "0123456789abcdef";
+  for (size_t i = 0; i < sizeof t; i++) {
+    out[2 * i] = digits[t[i] >> 4];
+    out[2 * i + 1] = digits[t[i] & 15];
+  }
+  out[2 * sizeof t] = '\0';
+  return out;
+}
+
+/* An entry is a sealed memfd holding a random 16-byte token; the args are not looked at except
+ * for fail=prebuild:MODE (liberpal-fail). */
+PAL_EXPORT int pal_prebuild(const char* args, int* fd, uint64_t* addr, char* desc,
+                            size_t desc_len) {
+#ifdef ABITEST_FAIL
+  if (args) {
+    const char* f = strstr(args, "fail=prebuild:");
+    int stage, mode;
+    if (f && (f == args || f[-1] == ' ')) {
+      char spec[32];
+      size_t n = strcspn(f + 5, " \t");
+      if (n < sizeof spec) {
+        memcpy(spec, f + 5, n);
+        spec[n] = '\0';
+        if (parse_fail(spec, &stage, &mode) == 0) return fail_now(mode);
+      }
+    }
+  }
+#endif
+  if (!args || !desc || desc_len == 0 || (fd && !addr)) return -EINVAL;
+  int n;
+  if (!fd) {
+    n = snprintf(desc, desc_len, "{\"runtime\":\"abitest\",\"size\":%d}", ABITEST_TOKEN_SIZE);
+    return n < 0 || (size_t)n >= desc_len ? -ENOBUFS : 0;
+  }
+  unsigned char t[ABITEST_TOKEN_SIZE];
+  if (getrandom(t, sizeof t, 0) != (ssize_t)sizeof t) return -EIO;
+  int m = memfd_create("abitest-entry", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  if (m < 0) return -errno;
+  int rc = 0;
+  if (write(m, t, sizeof t) != (ssize_t)sizeof t ||
+      fcntl(m, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) != 0)
+    rc = -EIO;
+  char token[2 * ABITEST_TOKEN_SIZE + 1];
+  if (rc == 0) {
+    n = snprintf(desc, desc_len, "{\"runtime\":\"abitest\",\"size\":%d,\"instance\":\"%s\"}",
+                 ABITEST_TOKEN_SIZE, read_token(m, token));
+    if (n < 0 || (size_t)n >= desc_len) rc = -ENOBUFS;
+  }
+  if (rc != 0) {
+    close(m);
+    return rc;
+  }
+  *fd = m;
+  *addr = ABITEST_ENTRY_ADDR;
+  return 0;
+}
+#endif
 
 /* ---- init ---------------------------------------------------------------------------------- */
 
@@ -296,9 +369,14 @@ PAL_EXPORT int pal_init(pal_attr_v1_t* attr) {
   if (attr) {
     rec_int(&r, "fd", attr->fd);
     rec_uint(&r, "addr", attr->addr);
+    /* A handed-over entry is ours: its token recorded, the fd closed. */
+    char token[2 * ABITEST_TOKEN_SIZE + 1];
+    rec_str(&r, "fd_token", attr->fd >= 0 ? read_token(attr->fd, token) : NULL);
+    if (attr->fd >= 0) close(attr->fd);
   } else {
     rec_null(&r, "fd");
     rec_null(&r, "addr");
+    rec_null(&r, "fd_token");
   }
 #endif
   rec_fail(&r, fail);
@@ -514,6 +592,7 @@ CHECK_TYPE(pal_create_process, pal_create_process_fn);
 #endif
 #if ABITEST_VERSION == 3
 CHECK_TYPE(pal_get_local_report, pal_get_local_report_fn);
+CHECK_TYPE(pal_prebuild, pal_prebuild_fn);
 #ifndef ABITEST_NO_INIT
 CHECK_TYPE(pal_init, pal_init_v3_fn);
 #endif

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -23,6 +24,7 @@
 #include "launch.h"
 #include "log.h"
 #include "measure.h"
+#include "memory.h"
 #include "sha256.h"
 #include "sim_report.h"
 #include "spawn.h"
@@ -34,6 +36,9 @@ static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER; /* everything below but
 static int g_initialized;
 static sim_mlog g_mlog;
 static rt_children g_children = RT_CHILDREN_INIT;
+/* The enclave memory (args size=): mapped at pal_init, cold or from a pre-built entry. */
+static void* g_mem;
+static uint64_t g_mem_size;
 
 /*
  * Measurements in progress. With a measurement log file, pal_create_process hashes the binary
@@ -158,6 +163,8 @@ __attribute__((destructor)) static void sim_unload(void) {
   sim_mlog_free(&g_mlog);
   pthread_mutex_unlock(&g_mu);
   rt_children_free(&g_children);
+  if (g_mem) munmap(g_mem, g_mem_size);
+  g_mem = NULL;
 }
 
 static int initialized(void) {
@@ -172,16 +179,95 @@ PAL_EXPORT int pal_get_version(void) {
   return SIM_PAL_VERSION;
 }
 
+/* The args liberpal-sim understands (pal_init's and pal_prebuild's, the same string). */
+typedef struct sim_args {
+  const char* log_path;
+  int quiet;
+  uint64_t size; /* 0: no enclave memory */
+  int no_epm;
+  int tamper; /* liberpal-sim-tamper only */
+} sim_args;
+
+/* Parses `copy` (modified in place: the struct points into it). Unknown tokens are warned about
+ * when `warn`; a malformed size= is -EINVAL, named in the log. */
+static int parse_args(char* copy, sim_args* a, int warn) {
+  memset(a, 0, sizeof *a);
+  char* save = NULL;
+  int rc = 0;
+  for (char* tok = strtok_r(copy, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
+    if (strncmp(tok, "measurement-log=", 16) == 0 && tok[16]) {
+      a->log_path = tok + 16;
+    } else if (strcmp(tok, "quiet") == 0) {
+      a->quiet = 1;
+    } else if (strncmp(tok, "size=", 5) == 0) {
+      if (sim_mem_parse_size(tok + 5, &a->size) != 0) {
+        sim_log(SIM_ERROR,
+                "bad argument `%s`: want size=N[K|M|G], a multiple of 4 KiB, at most 64G", tok);
+        rc = -EINVAL;
+      }
+    } else if (strcmp(tok, "no-epm") == 0) {
+      a->no_epm = 1;
+#ifdef SIM_TAMPER
+    } else if (strncmp(tok, "tamper=", 7) == 0) {
+      a->tamper = sim_tamper_parse(tok + 7);
+      if (a->tamper < 0) {
+        sim_log(SIM_ERROR, "bad argument `%s`: want tamper=seal|size|magic|version|build|args|addr",
+                tok);
+        rc = -EINVAL;
+      }
+#endif
+    } else if (warn) {
+      sim_log(SIM_WARNING, "ignoring unknown argument `%s`", tok);
+    }
+  }
+  return rc;
+}
+
+/* This library's own build-id (the key's first half), or a negative errno. */
+static int self_build_id(uint8_t id[BUILD_ID_MAX]) {
+  return build_id_of_loaded((const void*)(uintptr_t)&pal_get_version, id, BUILD_ID_MAX);
+}
+
+/* Takes a pre-built entry handed to pal_init: checks it and maps its memory, or refuses it with
+ * -EBADFD and one log line naming the check. Always closes fd. */
+static int take_entry(int fd, uint64_t addr, const char* args, const sim_args* a,
+                      sim_entry_header* header) {
+  char why[160] = "";
+  int rc = 0;
+  uint8_t id[BUILD_ID_MAX];
+  int id_len = 0;
+  if (a->size == 0) {
+    snprintf(why, sizeof why, "args: no size=, nothing is pre-built for them");
+    rc = -EBADFD;
+  } else if ((id_len = self_build_id(id)) < 0) {
+    snprintf(why, sizeof why, "build-id: liberpal-sim has none (%s)", strerror(-id_len));
+    rc = -EBADFD;
+  } else {
+    rc =
+        sim_entry_map(fd, addr, id, (size_t)id_len, args, a->size, &g_mem, header, why, sizeof why);
+  }
+  close(fd);
+  if (rc != 0) {
+    sim_log(SIM_ERROR, "pal_init: refused the pre-built enclave (fd %d, addr %#llx): %s", fd,
+            (unsigned long long)addr, why);
+    return -EBADFD;
+  }
+  g_mem_size = a->size;
+  return 0;
+}
+
 PAL_EXPORT int pal_init(pal_attr_v3_t* attr) {
   if (!attr) {
     sim_log(SIM_ERROR, "pal_init: attr is NULL");
     return -EINVAL;
   }
+  const int fd = attr->fd;
   pthread_mutex_lock(&g_mu);
   int again = g_initialized;
   pthread_mutex_unlock(&g_mu);
   if (again) {
     sim_log(SIM_ERROR, "pal_init called twice");
+    if (fd >= 0) close(fd);
     return -EBUSY;
   }
   int level = sim_log_parse_level(attr->attr_v1.log_level);
@@ -189,26 +275,39 @@ PAL_EXPORT int pal_init(pal_attr_v3_t* attr) {
   const char* args = attr->attr_v1.args ? attr->attr_v1.args : "";
 
   char* copy = strdup(args);
-  if (!copy) return -ENOMEM;
-  const char* log_path = NULL;
-  int quiet = 0;
-  char* save = NULL;
-  for (char* tok = strtok_r(copy, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
-    if (strncmp(tok, "measurement-log=", 16) == 0 && tok[16])
-      log_path = tok + 16;
-    else if (strcmp(tok, "quiet") == 0)
-      quiet = 1;
-    else
-      sim_log(SIM_WARNING, "ignoring unknown argument `%s`", tok);
+  if (!copy) {
+    if (fd >= 0) close(fd);
+    return -ENOMEM;
   }
-
-  int rc = 0;
-  if (attr->fd != -1 || attr->addr != 0) {
-    sim_log(SIM_ERROR,
-            "pal_init: a pre-built enclave was handed over (fd %d, addr %#llx); the sim "
-            "TEE builds none and cannot take one",
-            attr->fd, (unsigned long long)attr->addr);
+  sim_args a;
+  int rc = parse_args(copy, &a, 1);
+  if (rc == 0 && (fd < -1 || (fd == -1 && attr->addr != 0))) {
+    sim_log(SIM_ERROR, "pal_init: fd %d with addr %#llx: want fd -1 and addr 0, or an entry", fd,
+            (unsigned long long)attr->addr);
     rc = -EINVAL;
+  }
+  /* The enclave memory: a pre-built entry's (checked first, nothing else touched yet), or built
+   * and measured now. */
+  uint8_t mem_digest[32];
+  int warm = 0;
+  if (fd >= 0) {
+    sim_entry_header header;
+    if (rc == 0) {
+      rc = take_entry(fd, attr->addr, args, &a, &header);
+    } else {
+      close(fd);
+    }
+    if (rc == 0) {
+      memcpy(mem_digest, header.digest, sizeof mem_digest);
+      warm = 1;
+    }
+  } else if (rc == 0 && a.size) {
+    rc = sim_mem_build_cold(a.size, &g_mem, mem_digest);
+    if (rc == 0)
+      g_mem_size = a.size;
+    else
+      sim_log(SIM_ERROR, "pal_init: map %llu bytes of enclave memory: %s",
+              (unsigned long long)a.size, strerror(-rc));
   }
 
   pthread_mutex_lock(&g_mu);
@@ -217,32 +316,92 @@ PAL_EXPORT int pal_init(pal_attr_v3_t* attr) {
     rc = -EBUSY;
   }
   if (rc == 0) {
-    if (!quiet && sim_log_enabled(SIM_INFO))
+    if (!a.quiet && sim_log_enabled(SIM_INFO))
       sim_log(SIM_INFO,
               "software TEE for development and CI: it protects nothing against the "
               "host's root");
-    if (log_path) rc = sim_mlog_set_path(&g_mlog, log_path);
+    if (a.log_path) rc = sim_mlog_set_path(&g_mlog, a.log_path);
   }
   if (rc == 0) {
     uint8_t digest[32];
-    char detail[64];
+    char detail[64], mem_detail[64];
     sha256(args, strlen(args), digest);
     snprintf(detail, sizeof detail, "liberpal-sim v%d log_level=%s", SIM_PAL_VERSION,
              sim_log_level_name(level));
-    const sim_mentry entry = {"config", digest, detail};
-    rc = sim_mlog_append(&g_mlog, &entry, 1);
+    snprintf(mem_detail, sizeof mem_detail, "size=%llu pages=%llu", (unsigned long long)g_mem_size,
+             (unsigned long long)(g_mem_size / SIM_PAGE));
+    const sim_mentry entries[2] = {{"config", digest, detail}, {"memory", mem_digest, mem_detail}};
+    rc = sim_mlog_append(&g_mlog, entries, g_mem ? 2 : 1);
   }
   if (rc == 0) {
     g_initialized = 1;
   } else {
     sim_mlog_free(&g_mlog);
+    if (g_mem) munmap(g_mem, g_mem_size);
+    g_mem = NULL;
+    g_mem_size = 0;
   }
   pthread_mutex_unlock(&g_mu);
   free(copy);
   if (rc == 0)
-    sim_log(SIM_DEBUG, "initialized%s%s", log_path ? ", measurement log " : "",
-            log_path ? log_path : "");
+    sim_log(SIM_DEBUG, "initialized%s%s%s", warm ? " from a pre-built entry" : "",
+            a.log_path ? ", measurement log " : "", a.log_path ? a.log_path : "");
   return rc;
+}
+
+PAL_EXPORT int pal_prebuild(const char* args, int* fd, uint64_t* addr, char* desc,
+                            size_t desc_len) {
+  if (!args || !desc || desc_len == 0 || (fd && !addr)) {
+    sim_log(SIM_ERROR, "pal_prebuild: NULL args, desc or addr, or desc_len 0");
+    return -EINVAL;
+  }
+  if (strlen(args) > SIM_ENTRY_ARGS_MAX) {
+    sim_log(SIM_ERROR, "pal_prebuild: args of %zu bytes, at most %u", strlen(args),
+            SIM_ENTRY_ARGS_MAX);
+    return -E2BIG;
+  }
+  char* copy = strdup(args);
+  if (!copy) return -ENOMEM;
+  sim_args a;
+  int rc = parse_args(copy, &a, 0);
+  free(copy);
+  if (rc != 0) return rc;
+  if (a.size == 0 || a.no_epm) return -ENOTSUP;
+  const unsigned long long entry_size = SIM_ENTRY_HEADER_SIZE + a.size;
+  int n;
+  if (!fd) {
+    n = snprintf(desc, desc_len, "{\"runtime\":\"liberpal-sim\",\"size\":%llu,\"memory\":%llu}",
+                 entry_size, (unsigned long long)a.size);
+    return n < 0 || (size_t)n >= desc_len ? -ENOBUFS : 0;
+  }
+  uint8_t id[BUILD_ID_MAX];
+  int id_len = self_build_id(id);
+  if (id_len < 0) {
+    sim_log(SIM_ERROR, "pal_prebuild: liberpal-sim has no build-id (%s)", strerror(-id_len));
+    return id_len;
+  }
+  sim_entry_header header;
+  int efd = -1;
+  uint64_t base = 0;
+  rc = sim_entry_build(id, (size_t)id_len, args, a.size, a.tamper, &efd, &base, &header);
+  if (rc != 0) {
+    sim_log(SIM_ERROR, "pal_prebuild: build an entry of %llu bytes: %s", entry_size, strerror(-rc));
+    return rc;
+  }
+  char instance[33], digest[65];
+  sim_instance_hex(header.instance, instance);
+  sha256_hex(header.digest, digest);
+  n = snprintf(desc, desc_len,
+               "{\"runtime\":\"liberpal-sim\",\"size\":%llu,\"memory\":%llu,\"instance\":\"%s\","
+               "\"addr\":%llu,\"digest\":\"%s\"}",
+               entry_size, (unsigned long long)a.size, instance, (unsigned long long)base, digest);
+  if (n < 0 || (size_t)n >= desc_len) {
+    close(efd);
+    return -ENOBUFS;
+  }
+  *fd = efd;
+  *addr = base;
+  return 0;
 }
 
 static size_t hash_args(char** argv, uint8_t digest[32]) {
@@ -549,3 +708,4 @@ CHECK_TYPE(pal_kill, pal_kill_fn);
 CHECK_TYPE(pal_destroy, pal_destroy_fn);
 CHECK_TYPE(pal_get_local_report, pal_get_local_report_fn);
 CHECK_TYPE(pal_prepare_process, pal_prepare_process_fn);
+CHECK_TYPE(pal_prebuild, pal_prebuild_fn);

@@ -436,6 +436,7 @@ TEST(AbitestV3, InitRecordsFdAndAddrAndReportIsFixed) {
                         {"args", t.args},
                         {"log_level", "info"},
                         {"fd", -1},
+                        {"fd_token", nullptr},
                         {"addr", 0}}));
   EXPECT_EQ(r[2], json::parse(R"({"call":"get_local_report","v":3,"target_info_len":512,)"
                               R"("report_len_in":432,"report_len_out":432})"));

@@ -374,8 +374,11 @@ TEST(SimProcess, NullArgumentsAndCallsBeforeInitAreEinval) {
   EXPECT_EQ(s.exec(nullptr), -EINVAL);
   EXPECT_EQ(s.Exec(pid, nullptr), -EINVAL);
   EXPECT_EQ(s.init(nullptr), -EINVAL);
-  pal_attr_v3_t handed_over = {{"", "error"}, 5, 0x1000};
-  EXPECT_EQ(s.init(&handed_over), -EINVAL);
+  // An entry handed over for args without size= is refused (and closed: it is the PAL's).
+  int handed = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  pal_attr_v3_t handed_over = {{"", "error"}, handed, 0x1000};
+  EXPECT_EQ(s.init(&handed_over), -EBADFD);
+  EXPECT_EQ(fcntl(handed, F_GETFD), -1);
   ASSERT_EQ(s.Init(), 0);
   EXPECT_EQ(s.Init(), -EBUSY);
   EXPECT_EQ(s.Exec(12345678, &ev), -ESRCH);
