@@ -204,6 +204,10 @@ const std::vector<Flag>& global_flags() {
       {"systemd-cgroup", 0, kBool, "",
        "make the cgroups a systemd scope (cgroupsPath \"slice:prefix:name\", e.g. "
        "\"system.slice:rune:1234\")"},
+      {"epm-socket", 0, kValue, "value",
+       "epm's take socket, for pre-built enclaves (default: /run/epm/take.sock; \"\": off)"},
+      {"epm-timeout", 0, kValue, "value",
+       "milliseconds the exchange with epm may take at create (default: 50)"},
       {"rootless", 0, kValue, "value", "", true},
       {"criu", 0, kValue, "value", "", true},
       {"version", 'v', kBool, "", "print the version"},

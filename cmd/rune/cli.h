@@ -20,6 +20,8 @@ struct Globals {
   std::string log_format = "text";
   bool debug = false;
   bool systemd_cgroup = false;
+  std::string epm_socket = "/run/epm/take.sock";  // "" turns the pool off
+  int epm_timeout_ms = 50;
 };
 
 struct Command {

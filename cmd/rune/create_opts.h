@@ -25,6 +25,8 @@ inline base::Result<runtime::CreateOptions> create_options(const Args& a, const 
   o.no_pivot = a.has("no-pivot");
   o.no_new_keyring = a.has("no-new-keyring");
   o.systemd_cgroup = g.systemd_cgroup;
+  o.pool.socket = g.epm_socket;
+  o.pool.timeout_ms = g.epm_timeout_ms;
   ASSIGN_OR_RETURN(o.preserve_fds, preserve_fds(a));
   return o;
 }

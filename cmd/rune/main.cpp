@@ -28,6 +28,15 @@ int main(int argc, char** argv) {
                       g);
   base::log::configure(g.log, log_format, g.debug);
   g.systemd_cgroup = ga->has("systemd-cgroup");
+  if (ga->has("epm-socket")) g.epm_socket = ga->get("epm-socket");
+  if (ga->has("epm-timeout")) {
+    auto ms = rune::flag_number<int>("epm-timeout", ga->get("epm-timeout"));
+    if (!ms.ok() || *ms < 1 || *ms > 60'000)
+      return rune::fail(base::invalid("`--epm-timeout`: `" + ga->get("epm-timeout") +
+                                      "` is not a number of milliseconds from 1 to 60000"),
+                        g);
+    g.epm_timeout_ms = *ms;
+  }
   if (ga->has("version")) {
     printf("rune version 0.1.0\nspec: %s\n", oci::kSpecVersion);
     return 0;

@@ -82,10 +82,10 @@ Result<socklen_t> unix_address(const std::string& path, sockaddr_un& addr,
   return static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + path.size() + (abstract ? 0 : 1));
 }
 
-Result<UniqueFd> connect_unix(const std::string& path, const std::string& what) {
+Result<UniqueFd> connect_unix(const std::string& path, const std::string& what, int type) {
   sockaddr_un addr;
   ASSIGN_OR_RETURN(socklen_t len, unix_address(path, addr, what));
-  UniqueFd sock(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  UniqueFd sock(socket(AF_UNIX, type | SOCK_CLOEXEC, 0));
   if (!sock.valid()) return sys_error(what + ": socket");
   int r;
   do r = connect(sock.get(), reinterpret_cast<sockaddr*>(&addr), len);
@@ -94,16 +94,16 @@ Result<UniqueFd> connect_unix(const std::string& path, const std::string& what) 
   return sock;
 }
 
-Result<UniqueFd> listen_unix(const std::string& path, const std::string& what) {
+Result<UniqueFd> listen_unix(const std::string& path, const std::string& what, int type) {
   sockaddr_un sa;
   ASSIGN_OR_RETURN(socklen_t len, unix_address(path, sa, what));
   if (path[0] != '@' && access(path.c_str(), F_OK) == 0) {
-    if (connect_unix(path, what).ok()) {
+    if (connect_unix(path, what, type).ok()) {
       return Error(Category::already_exists, what + ": a server already answers on that socket");
     }
     unlink(path.c_str());  // stale
   }
-  UniqueFd fd(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  UniqueFd fd(socket(AF_UNIX, type | SOCK_CLOEXEC, 0));
   if (!fd.valid()) return sys_error("socket for " + what);
   if (bind(fd.get(), reinterpret_cast<sockaddr*>(&sa), len) != 0) {
     return sys_error("cannot bind " + what);

@@ -38,13 +38,15 @@ Result<UniqueFd> receive_console(int sock);
 // `what`.
 Result<socklen_t> unix_address(const std::string& path, sockaddr_un& addr, const std::string& what);
 
-// A close-on-exec stream socket connected to the unix socket at `path`; errors name `what` and
-// the path (a path too long for sun_path is one).
-Result<UniqueFd> connect_unix(const std::string& path, const std::string& what);
+// A close-on-exec socket of `type` (stream unless said) connected to the unix socket at `path`;
+// errors name `what` and the path (a path too long for sun_path is one).
+Result<UniqueFd> connect_unix(const std::string& path, const std::string& what,
+                              int type = SOCK_STREAM);
 
-// A close-on-exec stream socket listening at `path` (backlog 64). A path on which a live server
-// answers is refused (already_exists, "a server already answers"); a stale socket file (nothing
-// answers) is replaced. Errors name `what`.
-Result<UniqueFd> listen_unix(const std::string& path, const std::string& what);
+// A close-on-exec socket of `type` (stream unless said) listening at `path` (backlog 64). A path on
+// which a live server answers is refused (already_exists, "a server already answers"); a stale
+// socket file (nothing answers) is replaced. Errors name `what`.
+Result<UniqueFd> listen_unix(const std::string& path, const std::string& what,
+                             int type = SOCK_STREAM);
 
 }  // namespace base

@@ -20,6 +20,7 @@ constexpr Key kType = {"ENCLAVE_TYPE", "enclave.type"};
 constexpr Key kPath = {"ENCLAVE_RUNTIME_PATH", "enclave.runtime.path"};
 constexpr Key kArgs = {"ENCLAVE_RUNTIME_ARGS", "enclave.runtime.args"};
 constexpr Key kLevel = {"ENCLAVE_RUNTIME_LOGLEVEL", "enclave.runtime.loglevel"};
+constexpr Key kPool = {"ENCLAVE_POOL", "enclave.pool"};
 
 constexpr std::array<const char*, 8> kLevels = {"trace", "debug", "info",  "warning",
                                                 "error", "fatal", "panic", "off"};
@@ -91,6 +92,12 @@ base::Result<std::optional<Config>> classify(
       return base::invalid(level.source + ": log level `" + level.value +
                            "` is not one of trace, debug, info, warning, error, fatal, panic, off");
     out.log_level = l;
+  }
+  if (Setting pool = lookup(env, annotations, kPool); pool.set()) {
+    if (pool.value != "on" && pool.value != "off")
+      return base::invalid(pool.source + ": `" + base::clip(pool.value) +
+                           "` is not `on` or `off` (pre-built enclaves from epm)");
+    out.pool = pool.value == "on";
   }
   return std::optional<Config>(std::move(out));
 }

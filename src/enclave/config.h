@@ -20,6 +20,7 @@ struct Config {
   std::string runtime_path;  // absolute path of the PAL inside the container's rootfs
   std::string runtime_args;  // commas already replaced by spaces
   std::string log_level;     // trace, debug, info, warning, error, fatal, panic, off
+  bool pool = true;          // ENCLAVE_POOL / enclave.pool: on (default) or off (docs/epm.md)
 };
 
 // Returns the enclave configuration of a bundle, or nullopt for an ordinary container. For an

@@ -1,10 +1,13 @@
 #include "enclave/pal.h"
 
 #include <dlfcn.h>
+#include <stdint.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+
+#include "base/build_id.h"
 
 namespace enclave {
 
@@ -39,6 +42,8 @@ const char* symbol_name(Symbol s) {
       return "pal_get_local_report";
     case kPrepareProcess:
       return "pal_prepare_process";
+    case kPrebuild:
+      return "pal_prebuild";
   }
   return "pal_?";
 }
@@ -82,9 +87,10 @@ base::Status Pal::load(const std::string& path) {
   void* ds = nullptr;
   void* lr = nullptr;
   void* pp = nullptr;
-  const Entry entries[] = {{kGetVersion, &gv},     {kInit, &init_},       {kCreateProcess, &cp},
-                           {kExec, &exec_},        {kKill, &kl},          {kDestroy, &ds},
-                           {kGetLocalReport, &lr}, {kPrepareProcess, &pp}};
+  void* pb = nullptr;
+  const Entry entries[] = {{kGetVersion, &gv},     {kInit, &init_},        {kCreateProcess, &cp},
+                           {kExec, &exec_},        {kKill, &kl},           {kDestroy, &ds},
+                           {kGetLocalReport, &lr}, {kPrepareProcess, &pp}, {kPrebuild, &pb}};
   for (const auto& e : entries) {
     *e.slot = dlsym(handle_, symbol_name(e.bit));
     if (*e.slot) symbols_ |= e.bit;
@@ -113,22 +119,35 @@ base::Status Pal::load(const std::string& path) {
   return base::ok();
 }
 
-base::Status Pal::init(const std::string& args, const std::string& log_level) {
+base::Status Pal::init(const std::string& args, const std::string& log_level, int fd, uint64_t addr,
+                       int* ret_out) {
   int ret;
   errno = 0;
   if (version_ >= 3) {
     pal_attr_v3_t attr = {};
     attr.attr_v1.args = args.c_str();
     attr.attr_v1.log_level = log_level.c_str();
-    attr.fd = -1;  // no pre-built enclave is handed over
-    attr.addr = 0;
+    attr.fd = fd;  // -1 unless a pre-built entry is handed over (the runtime's from now on)
+    attr.addr = fd >= 0 ? addr : 0;
     ret = reinterpret_cast<pal_init_v3_fn>(init_)(&attr);
   } else {
+    if (fd >= 0) close(fd);  // never handed to a runtime below v3
     pal_attr_v1_t attr = {args.c_str(), log_level.c_str()};
     ret = reinterpret_cast<pal_init_v1_fn>(init_)(&attr);
   }
+  if (ret_out) *ret_out = ret;
   if (ret != 0) return call_error("pal_init", ret, errno);
   return base::ok();
+}
+
+std::string Pal::build_id() const {
+  if (!init_) return "";
+  uint8_t id[BUILD_ID_MAX];
+  int n = build_id_of_loaded(init_, id, sizeof id);
+  if (n <= 0) return "";
+  char hex[2 * BUILD_ID_MAX + 1];
+  build_id_hex(id, static_cast<size_t>(n), hex);
+  return hex;
 }
 
 base::Status Pal::prepare_process(const std::string& path, int copy) const {

@@ -21,6 +21,7 @@ enum Symbol : unsigned {
   kDestroy = 1u << 5,
   kGetLocalReport = 1u << 6,
   kPrepareProcess = 1u << 7,  // our extension (pal.h): load the entrypoint at create
+  kPrebuild = 1u << 8,        // our extension (pal.h): pre-built enclaves (v3)
 };
 const char* symbol_name(Symbol s);  // "pal_create_process"
 
@@ -42,7 +43,13 @@ class Pal {
   unsigned symbols() const { return symbols_; }
   bool has(Symbol s) const { return (symbols_ & s) != 0; }
 
-  base::Status init(const std::string& args, const std::string& log_level);
+  // v3 may be handed a pre-built entry (`fd` >= 0, which the runtime then owns, at `addr`);
+  // earlier versions never are. `*ret` (optional) gets pal_init's return value.
+  base::Status init(const std::string& args, const std::string& log_level, int fd = -1,
+                    uint64_t addr = 0, int* ret = nullptr);
+  // The GNU build-id (lowercase hex) of the object loaded, read from its notes in memory; empty
+  // when it has none.
+  std::string build_id() const;
   // v1: runs the program and waits; returns the exit code the runtime reports.
   base::Result<int> exec_v1(const std::string& path, const std::vector<std::string>& argv,
                             const int stdio[3]);

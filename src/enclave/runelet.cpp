@@ -91,7 +91,7 @@ enum Ctl { kDone = 1, kGrace = 2 };
 
 }  // namespace
 
-base::Status Runelet::init(const std::function<void(const char*)>& phase) {
+base::Status Runelet::init(const std::function<void(const char*)>& phase, const AskPool& ask_pool) {
   int sp[2];
   if (pipe2(sp, O_CLOEXEC | O_NONBLOCK) != 0 || pipe2(ctl_, O_CLOEXEC) != 0)
     return base::sys_error("init-runelet: create its pipes");
@@ -106,8 +106,37 @@ base::Status Runelet::init(const std::function<void(const char*)>& phase) {
 
   phase("dlopen and pal_get_version");
   TRY(pal_.load(cfg_.runtime_path));
+  pool_ = {};
+  pool_.pool = "off";
+  if (!ask_pool) {
+    pool_.reason = "off for this container";
+  } else if (pal_.version() < 3 || !pal_.has(kPrebuild)) {
+    pool_.reason = "the runtime does not export pal_prebuild (PAL API v3)";
+  } else if (std::string id = pal_.build_id(); id.empty()) {
+    pool_.reason = "the runtime has no GNU build-id";
+  } else {
+    pool_ = ask_pool(epm::Key{id, cfg_.runtime_args});
+  }
   phase("pal_init");
-  return pal_.init(cfg_.runtime_args, cfg_.log_level);
+  // The entry is the runtime's from the call on; its inode is remembered to close it should
+  // the runtime leave it open.
+  struct stat entry = {};
+  const bool handed = pool_.fd.valid() && fstat(pool_.fd.get(), &entry) == 0;
+  const int fd = handed ? pool_.fd.release() : -1;
+  pool_.fd.reset();
+  int ret = 0;
+  base::Status s = pal_.init(cfg_.runtime_args, cfg_.log_level, fd, pool_.addr, &ret);
+  if (handed) {
+    struct stat now;
+    if (fstat(fd, &now) == 0 && now.st_dev == entry.st_dev && now.st_ino == entry.st_ino) close(fd);
+  }
+  if (handed && !s.ok() && ret == -EBADFD) {
+    pool_.pool = "rejected";
+    pool_.reason = "the runtime refused the pre-built entry (-EBADFD); started cold";
+    pool_.addr = 0;
+    s = pal_.init(cfg_.runtime_args, cfg_.log_level);
+  }
+  return s;
 }
 
 void Runelet::set_entrypoint(std::string exe, std::vector<std::string> argv,

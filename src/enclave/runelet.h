@@ -18,6 +18,7 @@
 #include "enclave/agent.h"
 #include "enclave/config.h"
 #include "enclave/pal.h"
+#include "enclave/pool_client.h"
 
 namespace enclave {
 
@@ -28,10 +29,17 @@ class Runelet {
  public:
   Runelet(Config cfg, int listen_fd) : cfg_(std::move(cfg)), listen_fd_(listen_fd) {}
 
+  // Asks rune for a pre-built entry under `key` (pool_client.h); called at most once.
+  using AskPool = std::function<pool::Outcome(const epm::Key& key)>;
+
   // Relays signals to the main loop, loads the PAL and calls pal_init. `phase` is told the name
-  // of each PAL call before it is made, so that rune can name a call that crashes or exits.
-  base::Status init(const std::function<void(const char*)>& phase);
+  // of each PAL call before it is made, so that rune can name a call that crashes or exits. With
+  // `ask_pool`, a v3 runtime exporting pal_prebuild and carrying a build-id is handed the entry
+  // rune got (one that it refuses with -EBADFD is followed by one cold pal_init).
+  base::Status init(const std::function<void(const char*)>& phase, const AskPool& ask_pool);
   const Pal& pal() const { return pal_; }
+  // How pal_init went with the pool: hit, miss, off, unavailable or rejected.
+  const pool::Outcome& pool_outcome() const { return pool_; }
 
   void set_entrypoint(std::string exe, std::vector<std::string> argv, std::vector<std::string> env);
   // Runs the entrypoint in the enclave runtime; returns the runtime's pid for it (0 for v1).
@@ -55,6 +63,7 @@ class Runelet {
   Config cfg_;
   int listen_fd_;
   Pal pal_;
+  pool::Outcome pool_;
   std::mutex pal_mu_;    // serializes every PAL call except the blocking pal_exec
   std::mutex reply_mu_;  // held across pal_kill and its reply: the exit waits for the reply
   std::atomic<bool> started_{false};

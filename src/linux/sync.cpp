@@ -40,6 +40,10 @@ const char* msg_name(SyncMsg m) {
       return "seccomp_listener";
     case SyncMsg::seccomp_done:
       return "seccomp_done";
+    case SyncMsg::pool_take:
+      return "pool_take";
+    case SyncMsg::pool_answer:
+      return "pool_answer";
   }
   return "unknown";
 }
@@ -62,11 +66,14 @@ Status send_msg(int fd, SyncMsg type, int err = 0, int cat = 0, const std::strin
 Status recv_expect(int fd, SyncMsg want, const char* peer, std::string* text = nullptr,
                    std::string* phase = nullptr, int* err = nullptr,
                    const std::function<Status()>* on_hooks = nullptr,
-                   const std::function<Status(int)>* on_listener = nullptr) {
+                   const std::function<Status(int)>* on_listener = nullptr,
+                   const ParentChannel::PoolServer* on_pool = nullptr,
+                   base::UniqueFd* fd_out = nullptr) {
   for (;;) {
     char buf[4096];
     std::vector<base::UniqueFd> fds;
-    ssize_t r = base::recv_with_fds(fd, buf, sizeof buf, fds);
+    int flags = 0;
+    ssize_t r = base::recv_with_fds(fd, buf, sizeof buf, fds, &flags);
     base::UniqueFd passed;
     if (!fds.empty()) passed = std::move(fds.back());
     if (r < 0) return base::sys_error(std::string("sync: receive from ") + peer);
@@ -93,6 +100,22 @@ Status recv_expect(int fd, SyncMsg want, const char* peer, std::string* text = n
       TRY(send_msg(fd, SyncMsg::seccomp_done));
       continue;
     }
+    if (h.type == SyncMsg::pool_take && on_pool && *on_pool) {
+      passed.reset();  // the child sends no fd with a key
+      std::string answer;
+      base::UniqueFd entry;
+      (*on_pool)(std::string(buf + sizeof h, static_cast<size_t>(r) - sizeof h), &answer, &entry);
+      Header a = {SyncMsg::pool_answer, 0, 0};
+      std::string msg(reinterpret_cast<const char*>(&a), sizeof a);
+      msg += answer.substr(0, sizeof buf - sizeof a);
+      int fds_out[] = {entry.get()};
+      ssize_t s = base::send_with_fds(
+          fd, msg.data(), msg.size(),
+          entry.valid() ? std::span<const int>(fds_out) : std::span<const int>());
+      entry.reset();  // one-shot: rune's copy is closed whether or not it went
+      if (s < 0) return base::sys_error("sync: send `pool_answer`");
+      continue;
+    }
     if (h.type == SyncMsg::hooks && on_hooks && *on_hooks) {
       TRY((*on_hooks)());
       TRY(send_msg(fd, SyncMsg::hooks_done));
@@ -104,6 +127,7 @@ Status recv_expect(int fd, SyncMsg want, const char* peer, std::string* text = n
                                                        ", got `" + msg_name(h.type) + "`");
     if (text) text->assign(buf + sizeof h, static_cast<size_t>(r) - sizeof h);
     if (err) *err = h.err;
+    if (fd_out && passed.valid() && !(flags & MSG_CTRUNC)) *fd_out = std::move(passed);
     return base::ok();
   }
 }
@@ -131,9 +155,10 @@ Status ParentChannel::send_start() {
 }
 Status ParentChannel::wait_ready(std::string* ready_text, std::string* phase,
                                  const std::function<Status()>& on_hooks,
-                                 const std::function<Status(int)>& on_listener) {
+                                 const std::function<Status(int)>& on_listener,
+                                 const PoolServer& on_pool) {
   return recv_expect(fd_.get(), SyncMsg::ready, "the container's init process", ready_text, phase,
-                     nullptr, &on_hooks, &on_listener);
+                     nullptr, &on_hooks, &on_listener, &on_pool);
 }
 base::Result<int> ParentChannel::wait_started() {
   int pid = 0;
@@ -154,6 +179,11 @@ Status ChildChannel::send_seccomp_listener(int lfd) {
   ssize_t r = base::send_with_fds(fd_.get(), &h, sizeof h, fds);
   if (r < 0) return base::sys_error("sync: send `seccomp_listener`");
   return recv_expect(fd_.get(), SyncMsg::seccomp_done, "rune");
+}
+Status ChildChannel::request_pool(const std::string& key, std::string* answer, base::UniqueFd* fd) {
+  TRY(send_msg(fd_.get(), SyncMsg::pool_take, 0, 0, key));
+  return recv_expect(fd_.get(), SyncMsg::pool_answer, "rune", answer, nullptr, nullptr, nullptr,
+                     nullptr, nullptr, fd);
 }
 Status ChildChannel::wait_start() {
   return recv_expect(fd_.get(), SyncMsg::start, "rune");

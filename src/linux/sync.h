@@ -26,6 +26,8 @@ enum class SyncMsg : uint32_t {
   hooks_done = 8,        // parent -> child: they ran; go on
   seccomp_listener = 9,  // child -> parent: the NOTIFY filter's listener fd (SCM_RIGHTS)
   seccomp_done = 10,     // parent -> child: it went to listenerPath; go on
+  pool_take = 11,        // child -> parent (enclave): the key of a pre-built entry to ask epm for
+  pool_answer = 12,      // parent -> child: the outcome, a hit's memfd attached (SCM_RIGHTS)
 };
 
 class ParentChannel;
@@ -47,9 +49,14 @@ class ParentChannel {
   // `on_hooks` (its error ends the wait) and is answered with HooksDone.
   // A SeccompListener message runs `on_listener` with the fd (closed afterwards) and is
   // answered with SeccompDone.
+  // A PoolTake message runs `on_pool` with its text; the answer (and the fd, when valid) goes
+  // back as PoolAnswer, and the fd is closed here.
+  using PoolServer =
+      std::function<void(const std::string& request, std::string* answer, base::UniqueFd* fd)>;
   base::Status wait_ready(std::string* ready_text = nullptr, std::string* phase = nullptr,
                           const std::function<base::Status()>& on_hooks = nullptr,
-                          const std::function<base::Status(int)>& on_listener = nullptr);
+                          const std::function<base::Status(int)>& on_listener = nullptr,
+                          const PoolServer& on_pool = nullptr);
   // Waits for Started (enclave containers in run mode); returns the runtime's pid.
   base::Result<int> wait_started();
   void close() { fd_.reset(); }
@@ -66,6 +73,9 @@ class ChildChannel {
   base::Status request_hooks();
   // Sends the seccomp listener fd and waits until rune passed it on.
   base::Status send_seccomp_listener(int fd);
+  // Sends the key of a pre-built entry and waits for rune's answer; `fd` gets the memfd of a hit
+  // (close-on-exec), or stays invalid (none attached, or the control data was cut: MSG_CTRUNC).
+  base::Status request_pool(const std::string& key, std::string* answer, base::UniqueFd* fd);
   base::Status wait_start();
   base::Status send_ready(const std::string& text = "");
   base::Status send_phase(const std::string& text);

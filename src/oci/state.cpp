@@ -136,6 +136,11 @@ std::string serialize_state(const ContainerState& st) {
                     {"pal_version", e.pal_version},
                     {"symbols", e.symbols},
                     {"env", e.env}};
+    if (!e.pool.empty()) {
+      j["enclave"]["pool"] = e.pool;
+      if (!e.pool_instance.empty()) j["enclave"]["pool_instance"] = e.pool_instance;
+      if (!e.pool_reason.empty()) j["enclave"]["pool_reason"] = e.pool_reason;
+    }
   }
   if (!st.hooks.empty()) j["hooks"] = json::parse(hooks_json(st.hooks));
   return j.dump();
@@ -170,6 +175,9 @@ Result<ContainerState> deserialize_state(const std::string& text, const std::str
     enclave["pal_version"].need(e.pal_version);
     enclave["symbols"].need(e.symbols);
     enclave["env"].need(e.env);
+    enclave["pool"].get(e.pool);
+    enclave["pool_instance"].get(e.pool_instance);
+    enclave["pool_reason"].get(e.pool_reason);
     st.enclave = std::move(e);
   }
   read_hooks(root["hooks"], st.hooks);
@@ -203,6 +211,13 @@ std::string state_json(const ContainerState& st, Status status, bool indent,
   j["created"] = st.created;
   if (!st.annotations.empty()) j["annotations"] = st.annotations;
   j["owner"] = owner;
+  // Enclave containers: how the enclave was built (docs/epm.md); runc's fields above stay.
+  if (st.enclave && !st.enclave->pool.empty()) {
+    json e = {{"pool", st.enclave->pool}};
+    if (!st.enclave->pool_instance.empty()) e["instance"] = st.enclave->pool_instance;
+    if (!st.enclave->pool_reason.empty()) e["reason"] = st.enclave->pool_reason;
+    j["enclave"] = e;
+  }
   return indent ? j.dump(2) : j.dump();
 }
 

@@ -31,6 +31,9 @@ struct EnclaveState {
   int pal_version = 0;
   unsigned symbols = 0;          // enclave::Symbol bits the runtime exports
   std::vector<std::string> env;  // the workload's env (ENCLAVE_* removed): exec's default
+  // The pre-built entry (docs/epm.md): hit, miss, off, unavailable, rejected; empty for a
+  // container created by a rune without the pool.
+  std::string pool, pool_instance, pool_reason;
 };
 
 struct ContainerState {

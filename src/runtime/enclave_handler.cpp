@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -13,6 +14,7 @@
 #include "enclave/agent.h"
 #include "enclave/client.h"
 #include "enclave/config.h"
+#include "enclave/pool_client.h"
 #include "enclave/runelet.h"
 #include "linux/exec_copy.h"
 #include "linux/init.h"
@@ -38,8 +40,21 @@ class EnclaveHandler final : public Handler {
   explicit EnclaveHandler(oci::EnclaveState st) : state_(std::move(st)) {}
 
   base::Status prepare(const std::string& state_dir, const oci::Config& config,
-                       const std::string& rootfs) override {
+                       const std::string& rootfs, const PoolOptions& pool) override {
     ASSIGN_OR_RETURN(agent_, enclave::listen_in(state_dir));
+    // Whether the init may ask for a pre-built entry: decided here, with one stat at most.
+    pool_opts_ = pool;
+    pre_.pool = "ask";
+    struct stat st;
+    if (!cfg_.pool) {
+      pre_ = {"off", "", "enclave.pool is off"};
+    } else if (enclave::pool::args_say_no_epm(cfg_.runtime_args)) {
+      pre_ = {"off", "", "no-epm is in the runtime args"};
+    } else if (pool.socket.empty()) {
+      pre_ = {"off", "", "--epm-socket is empty"};
+    } else if (stat(pool.socket.c_str(), &st) != 0) {
+      pre_ = {"unavailable", "", "no epm socket at " + pool.socket};
+    }
     // Named as liberpal-sim names its own copies (the one runtime that takes it): the workload
     // looks the same whoever made the copy.
     entry_ = kernel::EntrypointCopy::open(config.process, rootfs, "sim-workload");
@@ -63,7 +78,26 @@ class EnclaveHandler final : public Handler {
     clearenv();
     for (const auto& e : proc.env) putenv(const_cast<char*>(e.c_str()));  // outlives the process
     enclave::Runelet& r = runelet_.emplace(cfg_, agent_.get());
-    TRY(r.init([&](const char* call) { (void)ctx.channel.send_phase(call); }));
+    auto ask_pool = [&](const epm::Key& key) {
+      enclave::pool::Outcome o;
+      if (pre_.pool != "ask") {
+        o.pool = pre_.pool;
+        o.reason = pre_.reason;
+        return o;
+      }
+      std::string answer;
+      base::UniqueFd fd;
+      base::Status s = ctx.channel.request_pool(enclave::pool::encode_key(key), &answer, &fd);
+      if (!s.ok()) {
+        o.pool = "unavailable";
+        o.reason = s.error().what();
+        return o;
+      }
+      o = enclave::pool::parse_outcome(answer);
+      if (o.pool == "hit") o.fd = std::move(fd);
+      return o;
+    };
+    TRY(r.init([&](const char* call) { (void)ctx.channel.send_phase(call); }, ask_pool));
     r.set_entrypoint(ctx.exe, proc.args, proc.env);
     // The runtime may load the entrypoint meanwhile (pal.h's extension), from rune's copy when
     // that is complete and of the file the init resolved; a failure here is the start's to
@@ -71,7 +105,9 @@ class EnclaveHandler final : public Handler {
     (void)r.pal().prepare_process(ctx.exe, entry_.take(ctx.exe));
     // rune create exits as soon as it reads Ready: the parent-death signal must be off first.
     prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
-    std::string ready = std::to_string(r.pal().version()) + " " + std::to_string(r.pal().symbols());
+    std::string ready = std::to_string(r.pal().version()) + " " +
+                        std::to_string(r.pal().symbols()) + " " +
+                        enclave::pool::encode_outcome(r.pool_outcome());
     if (!ctx.channel.send_ready(ready).ok()) _exit(1);
     if (ctx.fifo_fd < 0) {  // run mode: start comes on the channel
       if (!ctx.channel.wait_start().ok()) r.destroy_and_exit(1);
@@ -94,9 +130,16 @@ class EnclaveHandler final : public Handler {
     e.runtime_path = cfg_.runtime_path;
     e.runtime_args = cfg_.runtime_args;
     e.log_level = cfg_.log_level;
-    if (sscanf(ready_text.c_str(), "%d %u", &e.pal_version, &e.symbols) != 2)
+    int used = 0;
+    if (sscanf(ready_text.c_str(), "%d %u %n", &e.pal_version, &e.symbols, &used) != 2)
       return base::Error(base::Category::internal,
                          "malformed ready message `" + ready_text + "` from the init-runelet");
+    if (used > 0 && static_cast<size_t>(used) < ready_text.size()) {
+      enclave::pool::Outcome o = enclave::pool::parse_outcome(ready_text.substr(used));
+      e.pool = o.pool;
+      e.pool_instance = o.instance;
+      e.pool_reason = o.reason;
+    }
     e.env = config.process.env;
     st.enclave = std::move(e);
     return base::ok();
@@ -109,6 +152,28 @@ class EnclaveHandler final : public Handler {
                        "enclave runtime `" + cfg_.runtime_path + "`: the init-runelet " +
                            describe_exit(wait_status) + " during `" + phase + "`",
                        ECHILD);
+  }
+
+  // The parent's one exchange with epm per create: the key the runelet sent, the answer (and a
+  // hit's memfd) back to it. A second request gets no entry.
+  void serve_pool(const std::string& request, std::string* answer, base::UniqueFd* fd) override {
+    enclave::pool::Outcome o;
+    auto key = enclave::pool::parse_key(request);
+    if (pool_served_) {
+      o.pool = "unavailable";
+      o.reason = "one pool request per create";
+    } else if (pre_.pool != "ask") {
+      o.pool = pre_.pool;
+      o.reason = pre_.reason;
+    } else if (!key.ok()) {
+      o.pool = "unavailable";
+      o.reason = key.error().what();
+    } else {
+      o = enclave::pool::take(pool_opts_.socket, *key, pool_opts_.container, pool_opts_.timeout_ms);
+    }
+    pool_served_ = true;
+    *answer = enclave::pool::encode_outcome(o);
+    *fd = std::move(o.fd);
   }
 
   // The runelet says whether the entrypoint could be started.
@@ -186,6 +251,11 @@ class EnclaveHandler final : public Handler {
 
  private:
   enclave::Config cfg_;
+  PoolOptions pool_opts_;
+  struct {
+    std::string pool, instance, reason;
+  } pre_;  // "ask", or the outcome decided before clone (off, unavailable)
+  bool pool_served_ = false;
   kernel::EntrypointCopy entry_;
   oci::EnclaveState state_;
   base::UniqueFd agent_;

@@ -8,11 +8,16 @@
 
 namespace runtime {
 
-base::Status Handler::prepare(const std::string&, const oci::Config&, const std::string&) {
+base::Status Handler::prepare(const std::string&, const oci::Config&, const std::string&,
+                              const PoolOptions&) {
   return base::ok();
 }
 
 void Handler::after_clone() {}
+
+void Handler::serve_pool(const std::string&, std::string* answer, base::UniqueFd*) {
+  *answer = R"({"pool":"off","reason":"not an enclave container"})";
+}
 
 void Handler::while_init_sets_up() {}
 

@@ -57,6 +57,14 @@ struct ExecOptions {
 base::Result<oci::Process> resolve_exec_process(const oci::Process& container,
                                                 const ExecOptions& o);
 
+// How an enclave container may ask epm for a pre-built entry (docs/epm.md): rune's global flags
+// `--epm-socket` ("" turns the pool off) and `--epm-timeout`.
+struct PoolOptions {
+  std::string socket = "/run/epm/take.sock";
+  int timeout_ms = 50;
+  std::string container;  // the id, for epm's log
+};
+
 // What the container's init has once the kernel set-up is done.
 struct InitContext {
   const oci::Config& config;
@@ -75,7 +83,7 @@ class Handler {
   // Before clone: what the init needs from the handler, made in the container's state directory
   // (`rootfs`: the container's root as rune sees it before the init's mounts).
   virtual base::Status prepare(const std::string& state_dir, const oci::Config& config,
-                               const std::string& rootfs);
+                               const std::string& rootfs, const PoolOptions& pool);
   // After clone: the parent closes its copies of what prepare() made.
   virtual void after_clone();
   // After Go, while the init mounts and sets up (the parent only waits then): work that need
@@ -85,6 +93,9 @@ class Handler {
   // then reports Ready and execs the workload at start; a handler that runs the init itself
   // reports Ready on its own and never returns.
   virtual base::Status run_in_init(InitContext& ctx);
+  // While waiting for Ready: the init asks for a pre-built enclave entry (`request`, the
+  // runelet's key). The default answers that there is no pool.
+  virtual void serve_pool(const std::string& request, std::string* answer, base::UniqueFd* fd);
   // Ready arrived with `ready_text`: the handler's part of the state.
   virtual base::Status record(const std::string& ready_text, const oci::Config& config,
                               oci::ContainerState& st);

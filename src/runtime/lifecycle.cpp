@@ -413,7 +413,9 @@ Result<Runtime::Created> Runtime::do_create(const CreateOptions& o, Mode mode) {
     return kernel::apply_resources(*writes);
   };
   if (!systemd) TRY(apply_limits());
-  TRY(handler.prepare(store_.dir(o.id), config, *rootfs));
+  PoolOptions pool = o.pool;
+  pool.container = o.id;
+  TRY(handler.prepare(store_.dir(o.id), config, *rootfs, pool));
   // No mount namespace of its own (as runc allows): the container mounts in the host's, below a
   // private bind of the rootfs that rune makes and records first, so that delete undoes it all.
   plan.host_mount_ns = !config.linux.find_ns(oci::NsType::mount);
@@ -528,7 +530,11 @@ Result<Runtime::Created> Runtime::do_create(const CreateOptions& o, Mode mode) {
             oci::hook_state_json(o.id, oci::Status::creating, pid, bundle, config.annotations)),
         listener);
   };
-  Status ready = out.channel.wait_ready(&ready_text, &phase, runtime_hooks, to_listener);
+  auto serve_pool = [&](const std::string& request, std::string* answer, base::UniqueFd* fd) {
+    handler.serve_pool(request, answer, fd);
+  };
+  Status ready =
+      out.channel.wait_ready(&ready_text, &phase, runtime_hooks, to_listener, serve_pool);
   if (!ready.ok()) {
     int status = base::kill_and_reap(pid);
     guard.set_pid(0);

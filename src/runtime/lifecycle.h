@@ -25,6 +25,7 @@ struct CreateOptions {
   bool no_new_keyring = false;  // keep the caller's session keyring instead of `_ses.<id>`
   bool keep = false;            // run: leave the stopped container (state, cgroups) for `delete`
   bool systemd_cgroup = false;  // the cgroups as a systemd scope (systemd.h)
+  PoolOptions pool;             // enclave containers: pre-built entries from epm (docs/epm.md)
 };
 
 class Runtime {
