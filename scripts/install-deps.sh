@@ -28,6 +28,8 @@ PKGS=(
   # EAA: inclavared's deployment files checked (systemd-analyze verify, the DaemonSet's YAML), the
   # relay measured against socat (bench/eaa.sh)
   systemd python3-yaml socat
+  # epm's management API (gRPC 1.51 and its protoc plugin)
+  libgrpc++-dev protobuf-compiler-grpc
 )
 
 # pids of host-wide dockerd/containerd daemons (not the private ones tests start: those are
