@@ -218,6 +218,15 @@ echo 'selectAttKeyIDRes { errorCode: 0 selected_att_key_id: "\000\000 " }' | enc
 echo 'getSupportedAttKeyIDNumRes { errorCode: 0 att_key_id_num: 2 }' | enc_aesm num
 echo 'getLicTokenRes { errorCode: 0 token: "\001\000\000\000" }' | enc_aesm token
 
+# epm's take requests: well-formed, and each kind the daemon refuses.
+mkdir -p "$CORPUS/fuzz_epm_request"
+bid=e96b3672e494f4482d922c175c552d3fe53b24e3
+printf '{"v":1,"op":"take","key":{"build_id":"%s","args":"measurement-log=/rec/m.log size=4M"},"container":"c1"}' $bid >"$CORPUS/fuzz_epm_request/take"
+printf '{"v":2,"op":"take","key":{"build_id":"%s","args":""},"container":""}' $bid >"$CORPUS/fuzz_epm_request/version"
+printf '{"v":1,"op":"take","key":{"build_id":"%s","args":"a","x":[1,{"y":null}]},"container":"c"}' $bid >"$CORPUS/fuzz_epm_request/extra"
+printf '{"v":1,"status":"hit","entry":{"instance":"00ff","size":4198400,"addr":17592186044416,"built_at":"2026-12-06T00:00:00Z"}}' >"$CORPUS/fuzz_epm_request/hit"
+printf '{"v":1,"status":"miss","reason":"no ready entry"}' >"$CORPUS/fuzz_epm_request/miss"
+
 status=0
 printf '%-26s %12s %10s %s\n' target executions seconds result
 for t in "${targets[@]}"; do
