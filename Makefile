@@ -20,6 +20,10 @@ demo: build
 	bash scripts/demo.sh $(RUNE) $(BUILD)/runtimes/liberpal-sim.so $(BUILD)/cmd/shelter/shelter
 
 # sgx-tools against aesm-sim on a sim enclave container (docs/sgx-tools.md).
+.PHONY: demo-epm
+demo-epm: build
+	bash scripts/epm-demo.sh $(BUILD)
+
 .PHONY: demo-sgx-tools
 demo-sgx-tools: build
 	bash scripts/sgx-tools-demo.sh $(BUILD)

@@ -519,11 +519,21 @@ t_systemd_unit_verifies() {
   return 0
 }
 
+t_the_demo_of_docs_epm_md() {
+  local build; build=$(dirname "$(dirname "$PAL_DIR")/x")
+  [ -x "$build/cmd/epm/epm" ] || build=$(dirname "$PAL_DIR")
+  bash "$(dirname "$0")/../../scripts/epm-demo.sh" "$build" >"$WORK/demo.out" 2>&1 || fail "demo failed: $(cat "$WORK/demo.out")" || return 1
+  grep -q '"enclave":{"pool":"miss"' "$WORK/demo.out" || fail "no miss: $(cat "$WORK/demo.out")"
+  grep -q '"enclave":{"pool":"hit","instance":"[0-9a-f]\{32\}"}' "$WORK/demo.out" || fail "no hit: $(cat "$WORK/demo.out")"
+  grep -qx 'hello from a pre-built enclave' "$WORK/demo.out" || fail "no workload output"
+  tail -1 "$WORK/demo.out" | grep -q 'depth 1, ready 1, building 0, hits 1, misses 1' || fail "status: $(tail -2 "$WORK/demo.out")"
+}
+
 t_ordinary_bundles_never_look_for_epm() {
   command -v strace >/dev/null || { echo "SKIPPED: no strace"; return 0; }
   conf; start_epm || return 1
   bundle plain || return 1
-  strace -f -qq -e trace=%file,%network -o "$WORK/strace" "$RUNE" --root "$ROOT" \
+  strace -qq -e trace=%file,%network -o "$WORK/strace" "$RUNE" --root "$ROOT" \
     --epm-socket "$RUN/take.sock" create --bundle "$B" p-$$ || return 1
   grep -q "$RUN" "$WORK/strace" && fail "an ordinary create touched epm: $(grep "$RUN" "$WORK/strace")"
   [ "$(R state p-$$ | jq -r '.enclave // "none"')" = none ] || fail "state has enclave: $(R state p-$$)"
