@@ -25,6 +25,7 @@ namespace epm {
 namespace {
 
 constexpr int64_t kConnTimeoutMs = 2000;
+constexpr int64_t kRefillDelayMs = 100;
 constexpr int64_t kMaxBackoffMs = 5 * 60'000;
 constexpr int kAllSeals = F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL;
 
@@ -459,6 +460,9 @@ void Daemon::serve_take(Conn& c, int64_t now) {
   Entry e = std::move(p.ready.front());
   p.ready.pop_front();
   p.hits++;
+  // The refill waits a little: its builder's fork and exec would otherwise compete for the CPU
+  // with the start of the container that just took the entry.
+  p.retry_at = std::max(p.retry_at, now + kRefillDelayMs);
   p.over_budget = false;
   for (auto& [k, q] : pools_) q.over_budget = false;  // bytes were freed
   const bool sent = send_reply(fd.get(), encode_hit(e.info), e.fd.get());
