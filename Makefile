@@ -57,6 +57,10 @@ bench-eaa: build
 bench-sgx-tools: build
 	bash bench/sgx_tools.sh $(BUILD)
 
+.PHONY: bench-epm
+bench-epm: build
+	bash bench/epm.sh $(BUILD)
+
 # Attestation: verifications/s with cached collateral vs the raw-signature floor, and attested
 # vs plain TLS handshakes (see bench/README.md and docs/attestation.md).
 bench-rats: build
