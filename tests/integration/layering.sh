@@ -18,7 +18,8 @@ declare -A ALLOWED=(
   [src/oci]="oci base"
   [src/dbus]="dbus base"
   [src/linux]="linux oci base"
-  [src/enclave]="enclave oci base inclavare"
+  # epm: only epm/wire (take.sock's protocol) is on src/enclave's include path (probed below).
+  [src/enclave]="enclave oci base inclavare epm"
   [src/runtime]="runtime linux enclave dbus oci base"
   [src/sgx]="sgx base"
   [src/rats]="rats sgx base inclavare"
@@ -36,6 +37,8 @@ declare -A ALLOWED=(
   [src/ttrpc]="ttrpc base google"
   [src/shim]="shim ttrpc enclave linux oci base containerd google runtimeoptions"
   [cmd/containerd-shim-rune-v2]="shim base"
+  [src/epm]="epm base inclavare"
+  [cmd/epm]="epm base"
 )
 for dir in "${!ALLOWED[@]}"; do
   [ -d "$SRC/$dir" ] || { bad "$dir is missing"; continue; }
@@ -85,6 +88,8 @@ cmd/shelter/main.cpp rats linux,enclave,runtime,oci
 src/ttrpc/frame.cpp base shim,linux,enclave,runtime,rats,oci
 src/shim/task.cpp ttrpc runtime,rats,dbus
 cmd/containerd-shim-rune-v2/main.cpp shim linux,runtime,rats
+src/enclave/pool_client.cpp epm/wire epm,rats
+src/epm/daemon.cpp epm/wire enclave,runtime,linux,oci,rats,shim
 PROBES
 else
   bad "compile_commands.json or jq missing: the include paths were not checked"
@@ -114,6 +119,10 @@ if nm -C "$RUNE" 2>/dev/null | grep -q " sgx::"; then
   bad "rune links src/sgx: $(nm -C "$RUNE" | grep -m1 " sgx::")"
 fi
 
+# rune never links epm's daemon or gRPC (only epm/wire's protocol).
+if nm -C "$RUNE" 2>/dev/null | grep -qE " (epm::Daemon|grpc::)"; then
+  bad "rune links epm's daemon or gRPC: $(nm -C "$RUNE" | grep -m1 -E " (epm::Daemon|grpc::)")"
+fi
 # rune's shared libraries: libc and the dynamic loader only (the release build; a sanitizer
 # build links the sanitizers' runtimes and libstdc++ dynamically: CHECK_NEEDED=0).
 if [ "${CHECK_NEEDED:-1}" = 1 ]; then
