@@ -270,7 +270,20 @@ TEST(SimPrebuild, EveryWarmCheckRefusesWithEbadfdAndColdStillWorks) {
 
 TEST(SimPrebuild, CraftedEntriesAreRefused) {
   const std::string args = "size=4M";
-  // Not a memfd.
+  // Not a memfd: a pipe (no seals at all), and a plain file (on tmpfs, F_GET_SEALS answers
+  // F_SEAL_SEAL; elsewhere EINVAL): either way the seals check refuses it.
+  {
+    int pfd[2];
+    ASSERT_EQ(pipe2(pfd, O_CLOEXEC), 0);
+    close(pfd[1]);
+    Pal p;
+    StderrCapture err;
+    EXPECT_EQ(p.Init(args, pfd[0], 16ull << 40), -EBADFD);
+    EXPECT_NE(err.Finish().find("seals: fd " + std::to_string(pfd[0]) + " is not a memfd"),
+              std::string::npos);
+    EXPECT_EQ(fcntl(pfd[0], F_GETFD), -1) << "closed on refusal";
+    EXPECT_EQ(p.Init(args), 0);
+  }
   {
     TempDir d;
     int fd = open(d.file("f").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
@@ -278,7 +291,9 @@ TEST(SimPrebuild, CraftedEntriesAreRefused) {
     Pal p;
     StderrCapture err;
     EXPECT_EQ(p.Init(args, fd, 16ull << 40), -EBADFD);
-    EXPECT_NE(err.Finish().find("is not a memfd"), std::string::npos);
+    EXPECT_NE(err.Finish().find("refused the pre-built enclave (fd " + std::to_string(fd) +
+                                ", addr 0x100000000000): seals: "),
+              std::string::npos);
     EXPECT_EQ(fcntl(fd, F_GETFD), -1) << "closed on refusal";
     EXPECT_EQ(p.Init(args), 0);
   }
