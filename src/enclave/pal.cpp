@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "base/build_id.h"
+#include "base/encoding.h"
 
 namespace enclave {
 
@@ -145,9 +146,7 @@ std::string Pal::build_id() const {
   uint8_t id[BUILD_ID_MAX];
   int n = build_id_of_loaded(init_, id, sizeof id);
   if (n <= 0) return "";
-  char hex[2 * BUILD_ID_MAX + 1];
-  build_id_hex(id, static_cast<size_t>(n), hex);
-  return hex;
+  return base::hex_encode(id, static_cast<size_t>(n));
 }
 
 base::Status Pal::prepare_process(const std::string& path, int copy) const {

@@ -112,10 +112,18 @@ base::Status Runelet::init(const std::function<void(const char*)>& phase, const 
     pool_.reason = "off for this container";
   } else if (pal_.version() < 3 || !pal_.has(kPrebuild)) {
     pool_.reason = "the runtime does not export pal_prebuild (PAL API v3)";
-  } else if (std::string id = pal_.build_id(); id.empty()) {
-    pool_.reason = "the runtime has no GNU build-id";
   } else {
-    pool_ = ask_pool(epm::Key{id, cfg_.runtime_args});
+    bool no_build_id = false;
+    pool_ = ask_pool([&] {
+      std::string id = pal_.build_id();
+      no_build_id = id.empty();
+      return epm::Key{std::move(id), cfg_.runtime_args};
+    });
+    if (no_build_id) {  // never sent: the parent was not asked
+      pool_ = {};
+      pool_.pool = "off";
+      pool_.reason = "the runtime has no GNU build-id";
+    }
   }
   phase("pal_init");
   // The entry is the runtime's from the call on; its inode is remembered to close it should

@@ -29,8 +29,9 @@ class Runelet {
  public:
   Runelet(Config cfg, int listen_fd) : cfg_(std::move(cfg)), listen_fd_(listen_fd) {}
 
-  // Asks rune for a pre-built entry under `key` (pool_client.h); called at most once.
-  using AskPool = std::function<pool::Outcome(const epm::Key& key)>;
+  // Asks rune for a pre-built entry (pool_client.h); called at most once. `key` makes the key
+  // (reads the loaded runtime's build-id): called only when rune is really asked.
+  using AskPool = std::function<pool::Outcome(const std::function<epm::Key()>& key)>;
 
   // Relays signals to the main loop, loads the PAL and calls pal_init. `phase` is told the name
   // of each PAL call before it is made, so that rune can name a call that crashes or exits. With

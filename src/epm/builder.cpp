@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "base/build_id.h"
+#include "base/encoding.h"
 #include "base/sha256.h"
 #include "base/socket.h"
 #include "inclavare/pal.h"
@@ -32,12 +33,6 @@ int child_fail(const std::string& what) {
   return 1;
 }
 
-std::string hex_of(const uint8_t* p, int n) {
-  char out[2 * BUILD_ID_MAX + 1];
-  build_id_hex(p, static_cast<size_t>(n), out);
-  return out;
-}
-
 }  // namespace
 
 base::Result<RuntimeFile> read_runtime_file(const std::string& path) {
@@ -53,7 +48,7 @@ base::Result<RuntimeFile> read_runtime_file(const std::string& path) {
                             : n == -ENOEXEC ? std::string("is not an ELF64 object")
                                             : std::string("read its build-id: ") + strerror(-n)),
                        -n);
-  RuntimeFile f{path, hex_of(id, n), ""};
+  RuntimeFile f{path, base::hex_encode(id, static_cast<size_t>(n)), ""};
   sha256_ctx h;
   sha256_init(&h);
   std::vector<char> buf(1 << 16);
@@ -68,7 +63,7 @@ base::Result<RuntimeFile> read_runtime_file(const std::string& path) {
   }
   uint8_t d[32];
   sha256_final(&h, d);
-  f.sha256 = hex_of(d, 32);
+  f.sha256 = base::hex_encode(d, 32);
   return f;
 }
 
@@ -115,7 +110,7 @@ int builder_main(const std::string& runtime, const std::string& build_id, const 
   if (!fd.valid()) return child_fail("open `" + runtime + "`: " + strerror(errno));
   uint8_t id[BUILD_ID_MAX];
   int n = build_id_of_file(fd.get(), id, sizeof id);
-  if (n < 0 || hex_of(id, n) != build_id)
+  if (n < 0 || base::hex_encode(id, static_cast<size_t>(n)) != build_id)
     return child_fail("`" + runtime + "` changed: its build-id is no longer " + build_id);
   const std::string via = "/proc/self/fd/" + std::to_string(fd.get());
   void* h = dlopen(via.c_str(), RTLD_NOW | RTLD_LOCAL);
@@ -126,7 +121,7 @@ int builder_main(const std::string& runtime, const std::string& build_id, const 
   auto prebuild = reinterpret_cast<pal_prebuild_fn>(dlsym(h, "pal_prebuild"));
   if (!prebuild) return child_fail("`" + runtime + "` does not export pal_prebuild");
   n = build_id_of_loaded(reinterpret_cast<const void*>(prebuild), id, sizeof id);
-  if (n < 0 || hex_of(id, n) != build_id)
+  if (n < 0 || base::hex_encode(id, static_cast<size_t>(n)) != build_id)
     return child_fail("the loaded `" + runtime + "` is not build-id " + build_id);
 
   char desc[PAL_PREBUILD_DESC_MAX] = "";

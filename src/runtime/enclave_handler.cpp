@@ -78,13 +78,15 @@ class EnclaveHandler final : public Handler {
     clearenv();
     for (const auto& e : proc.env) putenv(const_cast<char*>(e.c_str()));  // outlives the process
     enclave::Runelet& r = runelet_.emplace(cfg_, agent_.get());
-    auto ask_pool = [&](const epm::Key& key) {
+    auto ask_pool = [&](const std::function<epm::Key()>& make_key) {
       enclave::pool::Outcome o;
-      if (pre_.pool != "ask") {
+      if (pre_.pool != "ask") {  // decided before clone: no build-id read, nothing sent
         o.pool = pre_.pool;
         o.reason = pre_.reason;
         return o;
       }
+      const epm::Key key = make_key();
+      if (key.build_id.empty()) return o;  // the runelet reports it
       std::string answer;
       base::UniqueFd fd;
       base::Status s = ctx.channel.request_pool(enclave::pool::encode_key(key), &answer, &fd);
